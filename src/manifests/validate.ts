@@ -1,0 +1,104 @@
+// Validates one Pod the way the kubelet (v1.35+) judges a static pod from a URL: every error, plus warnings.
+import type { Issue } from "../lib/issues.js";
+import { checkUnknownFields } from "./validate-fields.js";
+import {
+  checkAnnotations,
+  checkLabels,
+  isDns1123Label,
+  isDns1123Subdomain,
+  labelProblem,
+  subdomainProblem,
+} from "./validate-names.js";
+import { schemaIssues } from "./validate-schema.js";
+import { checkSpec } from "./validate-spec.js";
+import { checkStaticPodBans, checkStaticPodWarnings } from "./validate-static.js";
+import { IssueSink, isRecord, pathOf, recordAt, stringAt } from "./validate-walk.js";
+
+export { isDns1123Label, isDns1123Subdomain };
+
+export interface ValidatePodOptions {
+  /** The node the pod is for. When given, also checks the final name `<name>-<lowercased node>` the kubelet creates (DNS-1123 subdomain, ≤ 253). */
+  nodeName?: string;
+  /** Prefix for every issue path, e.g. "items[3]" when the pod sits in a PodList. Default "". */
+  basePath?: string;
+}
+
+/** "namespace/name" of a pod-like value (namespace defaults to "default"), or undefined when metadata.name is not a non-empty string. */
+export function podKey(pod: unknown): string | undefined {
+  const metadata = recordAt(pod, "metadata");
+  const name = stringAt(metadata, "name");
+  if (name === undefined || name === "") return undefined;
+  const namespace = stringAt(metadata, "namespace");
+  return `${namespace === undefined || namespace === "" ? "default" : namespace}/${name}`;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "missing";
+  return JSON.stringify(value) ?? String(value);
+}
+
+function checkTypeMeta(pod: Record<string, unknown>, base: string, sink: IssueSink): void {
+  if (pod["apiVersion"] !== "v1") {
+    sink.error(pathOf(base, "apiVersion"), "api-version", `apiVersion must be "v1" (is ${describe(pod["apiVersion"])})`);
+  }
+  if (pod["kind"] !== "Pod") {
+    sink.error(pathOf(base, "kind"), "kind", `kind must be "Pod" (is ${describe(pod["kind"])}); a PodList's items are each a Pod`);
+  }
+}
+
+function checkMetadata(pod: Record<string, unknown>, base: string, nodeName: string | undefined, sink: IssueSink): void {
+  const metadata = recordAt(pod, "metadata");
+  const metaPath = pathOf(base, "metadata");
+  const name = stringAt(metadata, "name");
+  if (name === undefined || name === "") {
+    sink.error(pathOf(metaPath, "name"), "name-required", "name is needed for the pod: set metadata.name");
+  } else {
+    const problem = subdomainProblem(name);
+    if (problem !== undefined) sink.error(pathOf(metaPath, "name"), "invalid-name", `pod name "${name}" ${problem}`);
+    else if (nodeName !== undefined) {
+      const finalName = `${name}-${nodeName.toLowerCase()}`;
+      const finalProblem = subdomainProblem(finalName);
+      if (finalProblem !== undefined) {
+        sink.error(
+          pathOf(metaPath, "name"),
+          "invalid-final-name",
+          `the kubelet names this pod "${finalName}" (name-node), which ${finalProblem}: shorten the pod name or check the node name`,
+        );
+      }
+    }
+  }
+  const namespace = stringAt(metadata, "namespace");
+  if (namespace !== undefined && namespace !== "") {
+    const problem = labelProblem(namespace);
+    if (problem !== undefined) sink.error(pathOf(metaPath, "namespace"), "invalid-namespace", `namespace "${namespace}" ${problem}`);
+  }
+  checkLabels(metadata?.["labels"], pathOf(metaPath, "labels"), sink);
+  checkAnnotations(metadata?.["annotations"], pathOf(metaPath, "annotations"), sink);
+}
+
+function isAtOrUnder(path: string | undefined, prefix: string): boolean {
+  if (path === undefined) return false;
+  return path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
+}
+
+/** Every problem the kubelet (v1.35+, PreventStaticPodAPIReferences on) would reject a static pod for, as errors, plus warnings for things it accepts but that hurt. Never throws; `pod` is untrusted parsed JSON. Issues carry `path` (and code/message/severity) only; callers add file/doc. */
+export function validatePod(pod: unknown, options: ValidatePodOptions = {}): Issue[] {
+  const base = options.basePath ?? "";
+  const sink = new IssueSink();
+  if (!isRecord(pod)) {
+    const got = pod === null ? "null" : Array.isArray(pod) ? "an array" : typeof pod;
+    sink.error(base, "not-an-object", `a pod must be an object with apiVersion "v1" and kind "Pod", got ${got}`);
+    return sink.issues;
+  }
+  checkTypeMeta(pod, base, sink);
+  checkMetadata(pod, base, options.nodeName, sink);
+  checkSpec(pod, base, sink);
+  checkStaticPodBans(pod, base, sink);
+  checkStaticPodWarnings(pod, base, sink);
+  checkUnknownFields(pod, base, sink);
+
+  const { types, fallback } = schemaIssues(pod, base);
+  const own = sink.issues.filter((issue) => !types.some((t) => isAtOrUnder(issue.path, t.path ?? "")));
+  const ownPaths = new Set(own.map((i) => i.path));
+  return [...types, ...own, ...fallback.filter((r) => !ownPaths.has(r.path))];
+}
