@@ -1,0 +1,180 @@
+// fleet.yaml: nodes (labels, vars), groups (selector and/or node list, priority) and fleet-wide vars.
+import { joinPath, type Issue } from "../lib/issues.js";
+import { isDns1123Subdomain } from "../manifests/validate.js";
+import { parseSelector, type LabelSelector } from "./selector.js";
+
+export interface NodeDecl {
+  name: string;
+  labels: Record<string, string>;
+  vars: Record<string, string>;
+  /** False when the node exists only because `nodes/<name>/` does. */
+  declared: boolean;
+}
+
+export interface GroupDecl {
+  name: string;
+  selector: LabelSelector | undefined;
+  nodes: string[];
+  priority: number;
+}
+
+export interface FleetConfig {
+  vars: Record<string, string>;
+  nodes: Map<string, NodeDecl>;
+  groups: Map<string, GroupDecl>;
+}
+
+export const FLEET_FILE = "fleet.yaml";
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+class Collector {
+  readonly issues: Issue[] = [];
+  constructor(private readonly file: string) {}
+  error(path: string, message: string): void {
+    this.issues.push({ severity: "error", code: "fleet-config", message, file: this.file, path });
+  }
+  warn(path: string, message: string): void {
+    this.issues.push({ severity: "warning", code: "fleet-config", message, file: this.file, path });
+  }
+  unknownKeys(value: Record<string, unknown>, allowed: readonly string[], path: string): void {
+    for (const k of Object.keys(value))
+      if (!allowed.includes(k))
+        this.error(joinPath(path, k), `unknown field "${k}"; allowed here: ${allowed.join(", ")}`);
+  }
+  /** Vars may be strings, numbers or booleans (kept as their text); anything else is an error. */
+  vars(value: unknown, path: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    if (value === undefined || value === null) return out;
+    if (!isRecord(value)) {
+      this.error(path, "vars must be a mapping of name to value");
+      return out;
+    }
+    for (const [k, v] of Object.entries(value)) {
+      if (typeof v === "string") out[k] = v;
+      else if (typeof v === "number" || typeof v === "boolean") {
+        out[k] = String(v);
+        if (typeof v === "boolean")
+          this.warn(
+            joinPath(path, k),
+            `var is the boolean ${v} (YAML 1.1 reads yes/no/on/off as booleans) and is substituted as "${v}"; quote it to keep the text`,
+          );
+      } else this.error(joinPath(path, k), "a var must be a string, number or boolean");
+    }
+    return out;
+  }
+  labels(value: unknown, path: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    if (value === undefined || value === null) return out;
+    if (!isRecord(value)) {
+      this.error(path, "labels must be a mapping of label to value");
+      return out;
+    }
+    for (const [k, v] of Object.entries(value)) {
+      if (typeof v === "string") out[k] = v;
+      else
+        this.error(
+          joinPath(path, k),
+          `label value must be a string, got ${JSON.stringify(v)}; quote it (YAML 1.1 reads yes/no/on/off as booleans and 0644 as a number)`,
+        );
+    }
+    return out;
+  }
+}
+
+/**
+ * Parses the value of fleet.yaml (already read as YAML 1.1). `folderNodes` are the names of `nodes/<name>/` folders:
+ * each is a node even when fleet.yaml does not declare it. Returns the config and every issue; never throws.
+ */
+export function parseFleetConfig(
+  value: unknown,
+  folderNodes: readonly string[],
+  file = FLEET_FILE,
+): { config: FleetConfig; issues: Issue[] } {
+  const c = new Collector(file);
+  const config: FleetConfig = { vars: {}, nodes: new Map(), groups: new Map() };
+  const root: Record<string, unknown> = isRecord(value) ? value : {};
+  if (value !== null && value !== undefined && !isRecord(value))
+    c.error("", "fleet.yaml must be a mapping with nodes, groups and vars");
+  c.unknownKeys(root, ["nodes", "groups", "vars"], "");
+  config.vars = c.vars(root["vars"], "vars");
+
+  const nodes = root["nodes"];
+  if (nodes !== undefined && nodes !== null && !isRecord(nodes))
+    c.error("nodes", "nodes must be a mapping of node name to {labels, vars}");
+  for (const [name, decl] of Object.entries(isRecord(nodes) ? nodes : {})) {
+    const path = joinPath("nodes", name);
+    if (!isDns1123Subdomain(name)) {
+      c.error(
+        path,
+        `node name "${name}" is not a valid DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most 253 characters); kubelet node names are lowercased`,
+      );
+      continue;
+    }
+    const d: Record<string, unknown> = isRecord(decl) ? decl : {};
+    if (decl !== null && decl !== undefined && !isRecord(decl))
+      c.error(path, "a node must be a mapping with labels and vars");
+    c.unknownKeys(d, ["labels", "vars"], path);
+    config.nodes.set(name, {
+      name,
+      labels: c.labels(d["labels"], joinPath(path, "labels")),
+      vars: c.vars(d["vars"], joinPath(path, "vars")),
+      declared: true,
+    });
+  }
+  for (const name of folderNodes) {
+    if (!config.nodes.has(name)) config.nodes.set(name, { name, labels: {}, vars: {}, declared: false });
+  }
+
+  const groups = root["groups"];
+  if (groups !== undefined && groups !== null && !isRecord(groups))
+    c.error("groups", "groups must be a mapping of group name to {selector, nodes, priority}");
+  for (const [name, decl] of Object.entries(isRecord(groups) ? groups : {})) {
+    const path = joinPath("groups", name);
+    if (!isDns1123Subdomain(name))
+      c.error(path, `group name "${name}" must be a DNS-1123 subdomain (it is a folder name)`);
+    if (!isRecord(decl)) {
+      c.error(path, "a group must be a mapping with selector and/or nodes, and an optional priority");
+      continue;
+    }
+    c.unknownKeys(decl, ["selector", "nodes", "priority"], path);
+    let selector: LabelSelector | undefined;
+    if (decl["selector"] !== undefined && decl["selector"] !== null) {
+      const parsed = parseSelector(decl["selector"], { file, path: joinPath(path, "selector") });
+      c.issues.push(...parsed.issues);
+      selector = parsed.selector;
+    }
+    const list: string[] = [];
+    const rawNodes = decl["nodes"];
+    if (rawNodes !== undefined && rawNodes !== null) {
+      if (!Array.isArray(rawNodes)) c.error(joinPath(path, "nodes"), "nodes must be a list of node names");
+      else
+        rawNodes.forEach((n: unknown, i) => {
+          const np = joinPath(joinPath(path, "nodes"), i);
+          if (typeof n !== "string") c.error(np, "a node name must be a string");
+          else if (!config.nodes.has(n))
+            c.error(
+              np,
+              `group lists node "${n}", which fleet.yaml does not declare and has no nodes/${n}/ folder`,
+            );
+          else list.push(n);
+        });
+    }
+    const rawPriority = decl["priority"];
+    let priority = 0;
+    if (rawPriority !== undefined && rawPriority !== null) {
+      if (typeof rawPriority !== "number" || !Number.isInteger(rawPriority))
+        c.error(
+          joinPath(path, "priority"),
+          "priority must be an integer (higher wins when groups define the same pod)",
+        );
+      else priority = rawPriority;
+    }
+    if (decl["selector"] === undefined && rawNodes === undefined)
+      c.warn(path, "group has neither selector nor nodes, so it selects no node");
+    config.groups.set(name, { name, selector, nodes: list, priority });
+  }
+  return { config, issues: c.issues };
+}

@@ -1,0 +1,113 @@
+// Templating of string values after parsing: {{ node.name }}, {{ node.labels.KEY }}, {{ node.vars.KEY }}, {{ vars.KEY }}.
+import { joinPath, type Issue } from "../lib/issues.js";
+
+export interface TemplateContext {
+  node: { name: string; labels: Readonly<Record<string, string>>; vars: Readonly<Record<string, string>> };
+  vars: Readonly<Record<string, string>>;
+}
+
+const OPEN = "{{";
+const CLOSE = "}}";
+
+/** True when any string (not key) inside `value` contains `{{`, i.e. the value differs per node. */
+export function hasTemplate(value: unknown): boolean {
+  if (typeof value === "string") return value.includes(OPEN);
+  if (Array.isArray(value)) return value.some(hasTemplate);
+  if (typeof value === "object" && value !== null) return Object.values(value).some(hasTemplate);
+  return false;
+}
+
+/** Resolves one expression: a variable reference or a quoted literal ("{{" is written {{ "{{" }}). */
+function evaluate(expr: string, ctx: TemplateContext): { value?: string; error?: string; variable?: string } {
+  const literal = /^(?:"([^"]*)"|'([^']*)')$/.exec(expr);
+  if (literal) return { value: literal[1] ?? literal[2] ?? "" };
+  if (expr === "node.name") return { value: ctx.node.name, variable: expr };
+  const scopes: Array<[string, Readonly<Record<string, string>>, string]> = [
+    ["node.labels.", ctx.node.labels, "node label"],
+    ["node.vars.", ctx.node.vars, "node var"],
+    ["vars.", ctx.vars, "fleet var"],
+  ];
+  for (const [prefix, table, what] of scopes) {
+    if (!expr.startsWith(prefix)) continue;
+    const key = expr.slice(prefix.length);
+    if (key === "") return { error: `{{ ${expr} }} names no key` };
+    const v = Object.hasOwn(table, key) ? table[key] : undefined;
+    if (v === undefined)
+      return {
+        error: `undefined ${what} "${key}" in {{ ${expr} }}; define it in fleet.yaml under ${
+          prefix === "vars."
+            ? "the top-level vars"
+            : prefix === "node.vars."
+              ? "nodes.<node>.vars"
+              : "nodes.<node>.labels"
+        }`,
+        variable: expr,
+      };
+    return { value: v, variable: expr };
+  }
+  return {
+    error: `unknown template expression {{ ${expr} }}; use node.name, node.labels.KEY, node.vars.KEY, vars.KEY or a quoted literal such as {{ "{{" }}`,
+  };
+}
+
+function expandString(
+  s: string,
+  ctx: TemplateContext,
+  path: string,
+  issues: Issue[],
+  used: Set<string>,
+): string {
+  let out = "";
+  let i = 0;
+  while (i < s.length) {
+    const start = s.indexOf(OPEN, i);
+    if (start < 0) break;
+    out += s.slice(i, start);
+    // Find the closing braces, skipping a quoted literal so {{ "}}" }} works.
+    let j = start + OPEN.length;
+    while (j < s.length && s[j] === " ") j++;
+    const quote = s[j] === '"' || s[j] === "'" ? s[j] : undefined;
+    const searchFrom = quote === undefined ? j : s.indexOf(quote, j + 1) + 1;
+    const end = searchFrom <= 0 ? -1 : s.indexOf(CLOSE, searchFrom);
+    if (end < 0) {
+      issues.push({
+        severity: "error",
+        code: "template",
+        message: `unterminated "{{" in ${JSON.stringify(s)}; close it with "}}" or write a literal as {{ "{{" }}`,
+        path,
+      });
+      return s;
+    }
+    const expr = s.slice(start + OPEN.length, end).trim();
+    const r = evaluate(expr, ctx);
+    if (r.variable !== undefined) used.add(r.variable);
+    if (r.error !== undefined) issues.push({ severity: "error", code: "template", message: r.error, path });
+    out += r.value ?? "";
+    i = end + CLOSE.length;
+  }
+  return out + s.slice(i);
+}
+
+/**
+ * Returns a copy of `value` with every string value expanded for one node. Keys are never templated.
+ * Issues carry `path` relative to `basePath`; `used` collects the variables referenced (for explain).
+ */
+export function expandTemplates(
+  value: unknown,
+  ctx: TemplateContext,
+  basePath = "",
+): { value: unknown; issues: Issue[]; used: Set<string> } {
+  const issues: Issue[] = [];
+  const used = new Set<string>();
+  const walk = (v: unknown, path: string): unknown => {
+    if (typeof v === "string") return v.includes(OPEN) ? expandString(v, ctx, path, issues, used) : v;
+    if (Array.isArray(v)) return v.map((item, i) => walk(item, joinPath(path, i)));
+    if (typeof v === "object" && v !== null) {
+      const out: Record<string, unknown> = {};
+      for (const [k, item] of Object.entries(v)) out[k] = walk(item, joinPath(path, k));
+      return out;
+    }
+    return v;
+  };
+  return { value: walk(value, basePath), issues, used };
+}
