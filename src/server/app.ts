@@ -1,0 +1,162 @@
+// The application: an Express app for everything but the hot path, and the request handler that combines both.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import express, { type NextFunction, type Request, type Response } from "express";
+import type { CompiledFleet } from "../fleet/load-fleet.js";
+import { formatIssue } from "../lib/issues.js";
+import type { Logger } from "../lib/logger.js";
+import { DocumentCache } from "./document-cache.js";
+import { sendError } from "./http-error.js";
+import { handleNodeDocument } from "./node-document.js";
+import type { RevisionStore } from "./revision-store.js";
+
+export interface AppDeps {
+  store: RevisionStore;
+  logger: Logger;
+  /** Shown in /status, e.g. `dir:/srv/fleet`. */
+  sourceDescription: string;
+  version: string;
+}
+
+const nodeListCache = new WeakMap<CompiledFleet, Buffer>();
+
+function nodeList(fleet: CompiledFleet): Buffer {
+  let body = nodeListCache.get(fleet);
+  if (body === undefined) {
+    const nodes = [...fleet.nodes.values()].map((n) => ({
+      name: n.name,
+      pods: n.pods.length,
+      etag: n.etag,
+      groups: n.groups.map((g) => g.group),
+      labels: n.labels,
+      url: `/nodes/${n.name}`,
+    }));
+    body = Buffer.from(JSON.stringify({ revision: fleet.revision, nodes }, null, 2) + "\n", "utf8");
+    nodeListCache.set(fleet, body);
+  }
+  return body;
+}
+
+function sendJson(res: Response, value: unknown, status = 200): void {
+  res
+    .status(status)
+    .type("application/json")
+    .set("Cache-Control", "no-cache")
+    .send(JSON.stringify(value, null, 2) + "\n");
+}
+
+/** The Express app (never listens): /nodes, /status, /healthz, /readyz, / and JSON errors for everything else. */
+export function createApp(deps: AppDeps): express.Express {
+  const { store } = deps;
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+
+  app.get("/healthz", (_req, res) => sendJson(res, { status: "ok" }));
+  app.get("/readyz", (_req, res) => {
+    const loaded = store.current;
+    if (loaded === undefined) {
+      res.set("Retry-After", "5");
+      sendJson(
+        res,
+        { ready: false, reason: store.lastError?.message ?? "no valid revision loaded yet" },
+        503,
+      );
+      return;
+    }
+    sendJson(res, { ready: true, revision: loaded.fleet.revision });
+  });
+  app.get("/nodes", (_req, res) => {
+    const loaded = store.current;
+    if (loaded === undefined) {
+      sendError(res, 503, "not-ready", "no valid fleet revision is loaded yet; see /status", {
+        "Retry-After": "5",
+      });
+      return;
+    }
+    res.status(200).type("application/json").set("Cache-Control", "no-cache").send(nodeList(loaded.fleet));
+  });
+  app.get("/status", (_req, res) => {
+    const loaded = store.current;
+    const err = store.lastError;
+    sendJson(res, {
+      ready: loaded !== undefined,
+      version: deps.version,
+      source: deps.sourceDescription,
+      revision:
+        loaded === undefined
+          ? null
+          : {
+              id: loaded.fleet.revision,
+              loadedAt: loaded.loadedAt.toISOString(),
+              ...loaded.meta,
+              ...loaded.fleet.stats,
+              warnings: loaded.fleet.warnings.map(formatIssue),
+            },
+      lastError:
+        err === undefined
+          ? null
+          : {
+              kind: err.kind,
+              at: err.at.toISOString(),
+              revision: err.revision ?? null,
+              message: err.message,
+              ...(err.meta ?? {}),
+              issues: (err.issues ?? []).map((i) => ({ ...i, text: formatIssue(i) })),
+            },
+    });
+  });
+  app.get("/", (_req, res) => {
+    const loaded = store.current;
+    const rows =
+      loaded === undefined
+        ? '<p>No valid revision loaded yet. See <a href="/status">/status</a>.</p>'
+        : `<p>Revision <code>${loaded.fleet.revision}</code></p><ul>` +
+          [...loaded.fleet.nodes.values()]
+            .map(
+              (n) => `<li><a href="/nodes/${n.name}?format=yaml">${n.name}</a> (${n.pods.length} pods)</li>`,
+            )
+            .join("") +
+          "</ul>";
+    res
+      .status(200)
+      .type("html")
+      .send(
+        `<!doctype html><meta charset="utf-8"><title>manifest-server</title><h1>manifest-server</h1>${rows}`,
+      );
+  });
+
+  app.use((req, res) => {
+    sendError(
+      res,
+      404,
+      "not-found",
+      `no route for ${req.method} ${req.path.slice(0, 200)}; see the README for the API`,
+    );
+  });
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const status =
+      typeof err === "object" && err !== null && "status" in err && typeof err.status === "number"
+        ? err.status
+        : 500;
+    if (status >= 500) deps.logger.error({ err, path: req.path }, "request failed");
+    sendError(
+      res,
+      status,
+      status >= 500 ? "internal" : "bad-request",
+      status >= 500 ? "internal error" : "bad request",
+    );
+  });
+  return app;
+}
+
+/** The server's request listener: the node-document hot path first, the Express app for the rest. */
+export function createHandler(deps: AppDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const cache = new DocumentCache();
+  const current = deps.store.current;
+  if (current !== undefined) cache.prime(current.fleet);
+  deps.store.onPublish((next) => cache.prime(next.fleet));
+  const app = createApp(deps);
+  return (req, res) => {
+    if (!handleNodeDocument(req, res, { store: deps.store, cache })) app(req, res);
+  };
+}

@@ -1,0 +1,122 @@
+// Follows a source: on every change, load and validate the whole fleet, then publish it or keep the old one.
+import { loadFleet } from "../fleet/load-fleet.js";
+import { ManifestServerError } from "../lib/errors.js";
+import { errorsIn, formatIssue } from "../lib/issues.js";
+import type { Logger } from "../lib/logger.js";
+import type { FleetSource } from "../source/source.js";
+import type { RevisionStore } from "./revision-store.js";
+
+export type RefreshOutcome =
+  | { kind: "published"; revision: string }
+  | { kind: "unchanged"; revision: string }
+  | { kind: "rejected"; revision: string; errors: number }
+  | { kind: "source-error"; message: string };
+
+export interface FollowerDeps {
+  source: FleetSource;
+  store: RevisionStore;
+  logger: Logger;
+  now?: () => Date;
+}
+
+/** Serialises refreshes: at most one load runs; calls made meanwhile share one follow-up load. */
+export class FleetFollower {
+  private running: Promise<RefreshOutcome> | undefined;
+  private queued: Promise<RefreshOutcome> | undefined;
+  private rejectedRevision: string | undefined;
+  private stopWatching: (() => void) | undefined;
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: FollowerDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Loads once, then reloads whenever the source reports a change. */
+  async start(): Promise<RefreshOutcome> {
+    const first = await this.refresh();
+    this.stopWatching = this.deps.source.watch(() => void this.refresh());
+    return first;
+  }
+
+  stop(): void {
+    this.stopWatching?.();
+    this.stopWatching = undefined;
+  }
+
+  /** Reads the source and publishes its revision if it is new and valid. Never throws. */
+  refresh(): Promise<RefreshOutcome> {
+    if (this.running === undefined) {
+      this.running = this.load().finally(() => {
+        this.running = undefined;
+      });
+      return this.running;
+    }
+    this.queued ??= this.running.then(() => {
+      this.queued = undefined;
+      return this.refresh();
+    });
+    return this.queued;
+  }
+
+  private async load(): Promise<RefreshOutcome> {
+    const { source, store, logger } = this.deps;
+    let snapshot;
+    try {
+      snapshot = await source.snapshot();
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      const hint = e instanceof ManifestServerError && e.hint !== undefined ? ` (${e.hint})` : "";
+      store.fail({ at: this.now(), kind: "source", message: message + hint });
+      logger.error(
+        { source: source.description, err: message },
+        "cannot read the fleet source; still serving the last good revision",
+      );
+      return { kind: "source-error", message };
+    }
+    const current = store.current;
+    if (current !== undefined && current.fleet.revision === snapshot.revision) {
+      store.clearError();
+      return { kind: "unchanged", revision: snapshot.revision };
+    }
+    if (this.rejectedRevision === snapshot.revision)
+      return {
+        kind: "rejected",
+        revision: snapshot.revision,
+        errors: errorsIn(store.lastError?.issues ?? []).length,
+      };
+
+    const result = loadFleet(snapshot.files, { revision: snapshot.revision });
+    if (!result.ok) {
+      const errors = errorsIn(result.issues);
+      this.rejectedRevision = snapshot.revision;
+      const message =
+        `revision ${snapshot.revision} rejected: ${errors.length} error${errors.length === 1 ? "" : "s"}; ` +
+        (current === undefined ? "nothing is served yet" : `still serving ${current.fleet.revision}`);
+      store.fail({
+        at: this.now(),
+        kind: "rejected",
+        revision: snapshot.revision,
+        message,
+        meta: snapshot.meta,
+        issues: result.issues,
+      });
+      logger.error(
+        { revision: snapshot.revision, errors: errors.length, issues: errors.slice(0, 50).map(formatIssue) },
+        message,
+      );
+      return { kind: "rejected", revision: snapshot.revision, errors: errors.length };
+    }
+    this.rejectedRevision = undefined;
+    store.publish({ fleet: result.fleet, loadedAt: this.now(), meta: snapshot.meta });
+    logger.info(
+      {
+        revision: snapshot.revision,
+        previous: current?.fleet.revision,
+        ...result.fleet.stats,
+        warnings: result.fleet.warnings.length,
+      },
+      "serving new revision",
+    );
+    return { kind: "published", revision: snapshot.revision };
+  }
+}

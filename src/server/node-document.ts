@@ -1,0 +1,120 @@
+// The hot path: GET/HEAD /nodes/{node} answered from precomputed buffers, without the Express stack.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Format } from "../manifests/render.js";
+import { isDns1123Subdomain } from "../manifests/validate.js";
+import { CONTENT_TYPES, type DocumentCache } from "./document-cache.js";
+import { sendError } from "./http-error.js";
+import type { RevisionStore } from "./revision-store.js";
+
+export interface NodeDocumentDeps {
+  store: RevisionStore;
+  cache: DocumentCache;
+}
+
+const PREFIX = "/nodes/";
+const FORMATS: readonly string[] = ["json", "yaml", "stream"];
+
+/** True when an If-None-Match header value matches `etag` (lists, `*`, weak comparison as RFC 9110 requires). */
+export function ifNoneMatchMatches(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  const ours = etag.startsWith("W/") ? etag.slice(2) : etag;
+  for (const raw of header.split(",")) {
+    const tag = raw.trim();
+    if (tag === "*") return true;
+    if ((tag.startsWith("W/") ? tag.slice(2) : tag) === ours) return true;
+  }
+  return false;
+}
+
+function negotiate(query: string, accept: string | undefined): Format | { error: string } {
+  const params = new URLSearchParams(query);
+  const format = params.get("format");
+  if (format !== null) {
+    if (FORMATS.includes(format)) return format as Format;
+    return { error: `unknown format "${format.slice(0, 40)}"; use json, yaml or stream` };
+  }
+  if (
+    accept !== undefined &&
+    /\b(application|text)\/(x-)?yaml\b/i.test(accept) &&
+    !/application\/json/i.test(accept)
+  )
+    return "yaml";
+  return "json";
+}
+
+/**
+ * Serves `/nodes/{node}` when the request is for it and returns true; returns false for every other path.
+ * 400 for a name that is not DNS-1123, 404 unknown node, 405 other methods, 503 + Retry-After before the
+ * first valid revision, 304 on a matching If-None-Match. Never a 200 with an empty body.
+ */
+export function handleNodeDocument(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: NodeDocumentDeps,
+): boolean {
+  const url = req.url ?? "/";
+  if (!url.startsWith(PREFIX)) return false;
+  const q = url.indexOf("?");
+  const rawName = q < 0 ? url.slice(PREFIX.length) : url.slice(PREFIX.length, q);
+  if (rawName === "" || rawName.includes("/")) return false;
+
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    sendError(res, 405, "method-not-allowed", `${req.method ?? "?"} is not allowed here; use GET or HEAD`, {
+      Allow: "GET, HEAD",
+    });
+    return true;
+  }
+  let name: string;
+  try {
+    name = decodeURIComponent(rawName).toLowerCase();
+  } catch {
+    name = "";
+  }
+  if (!isDns1123Subdomain(name)) {
+    sendError(
+      res,
+      400,
+      "invalid-node-name",
+      "node names are DNS-1123 subdomains: lowercase letters, digits, '-' and '.'",
+    );
+    return true;
+  }
+  const format = negotiate(q < 0 ? "" : url.slice(q + 1), req.headers.accept);
+  if (typeof format !== "string") {
+    sendError(res, 400, "invalid-format", format.error);
+    return true;
+  }
+  const loaded = deps.store.current;
+  if (loaded === undefined) {
+    sendError(res, 503, "not-ready", "no valid fleet revision is loaded yet; see /status", {
+      "Retry-After": "5",
+    });
+    return true;
+  }
+  const node = loaded.fleet.nodes.get(name);
+  if (node === undefined) {
+    sendError(
+      res,
+      404,
+      "unknown-node",
+      `node "${name}" is not in revision ${loaded.fleet.revision}; see GET /nodes`,
+    );
+    return true;
+  }
+  const doc = deps.cache.get(loaded.fleet, node, format);
+  res.setHeader("ETag", doc.etag);
+  res.setHeader("X-Manifest-Revision", loaded.fleet.revision);
+  res.setHeader("Cache-Control", "no-cache");
+  res.setHeader("Vary", "Accept");
+  if (ifNoneMatchMatches(req.headers["if-none-match"], doc.etag)) {
+    res.statusCode = 304;
+    res.end();
+    return true;
+  }
+  res.statusCode = 200;
+  res.setHeader("Content-Type", CONTENT_TYPES[format] ?? "application/octet-stream");
+  res.setHeader("Content-Length", doc.body.length);
+  res.setHeader("X-Content-Type-Options", "nosniff");
+  res.end(req.method === "HEAD" ? undefined : doc.body);
+  return true;
+}
