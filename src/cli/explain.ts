@@ -1,0 +1,32 @@
+// `explain NODE`: where each of a node's pods came from, which groups matched and why, which vars were used.
+import { layerName } from "../fleet/compose.js";
+import type { CompiledNode, PodOrigin } from "../fleet/load-fleet.js";
+
+function where(o: PodOrigin): string {
+  return `${o.file} (document ${o.doc}${o.path === "" ? "" : `, ${o.path}`}) [${layerName(o.layer)}]`;
+}
+
+/** The explain report as text lines. */
+export function explainNode(node: CompiledNode, revision: string): string[] {
+  const lines = [
+    `node ${node.name} at revision ${revision}${node.declared ? "" : " (not in fleet.yaml: exists because of its nodes/ folder)"}`,
+  ];
+  const labels = Object.entries(node.labels);
+  lines.push(`labels: ${labels.length === 0 ? "(none)" : labels.map(([k, v]) => `${k}=${v}`).join(", ")}`);
+  const vars = Object.entries(node.vars);
+  lines.push(`vars: ${vars.length === 0 ? "(none)" : vars.map(([k, v]) => `${k}=${v}`).join(", ")}`);
+  lines.push("groups:");
+  if (node.groups.length === 0) lines.push("  (none select this node)");
+  for (const g of node.groups) lines.push(`  ${g.group} (priority ${g.priority}): ${g.reason}`);
+  lines.push(`pods (${node.pods.length}, served as <name>-${node.name}):`);
+  if (node.pods.length === 0)
+    lines.push("  (none: the node is served an empty PodList, which removes its URL pods)");
+  for (const p of node.pods) {
+    lines.push(`  ${p.key}`);
+    lines.push(`    from ${where(p.origin)}`);
+    for (const o of p.overrides) lines.push(`    overrides ${where(o)}`);
+    if (p.vars.length > 0) lines.push(`    uses ${p.vars.join(", ")}`);
+  }
+  lines.push(`etag ${node.etag}, ${node.json.length} bytes as JSON`);
+  return lines;
+}
