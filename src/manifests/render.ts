@@ -1,0 +1,82 @@
+// Canonical, byte-stable renderings of pods and pod lists (JSON for the kubelet, YAML for people and tools).
+import { formatNumber, sortedEntries, toYaml } from "./yaml-emit.js";
+
+export { toYaml } from "./yaml-emit.js";
+
+/** Output formats of a pod list: a v1 PodList as JSON or YAML, or a `---`-separated stream of pods. */
+export type Format = "json" | "yaml" | "stream";
+
+function pad(level: number): string {
+  return "  ".repeat(level);
+}
+
+/**
+ * Pretty canonical JSON of any JSON value: object keys sorted by UTF-16 code unit (the default
+ * `Array.prototype.sort()` order), arrays in order, 2-space indentation, `\n` line ends, NO trailing newline.
+ * `indent` is the nesting level the text starts at (nested lines are indented one level more), so fragments can be
+ * spliced into a larger document. Properties whose value is undefined are skipped; throws on non-finite numbers and
+ * on values JSON cannot hold.
+ */
+export function canonicalJson(value: unknown, indent = 0): string {
+  if (value === null || typeof value === "boolean" || typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number") return formatNumber(value);
+  if (Array.isArray(value)) {
+    if (value.length === 0) return "[]";
+    const items = value.map((v: unknown) => `${pad(indent + 1)}${canonicalJson(v, indent + 1)}`);
+    return `[\n${items.join(",\n")}\n${pad(indent)}]`;
+  }
+  if (typeof value === "object") {
+    const entries = sortedEntries(value);
+    if (entries.length === 0) return "{}";
+    const items = entries.map(([k, v]) => `${pad(indent + 1)}${JSON.stringify(k)}: ${canonicalJson(v, indent + 1)}`);
+    return `{\n${items.join(",\n")}\n${pad(indent)}}`;
+  }
+  throw new Error(`cannot render a ${typeof value} as JSON: only JSON values are supported`);
+}
+
+/**
+ * The JSON text of one pod as it appears inside a PodList's items array (indent level 2), without the leading
+ * indentation, so a node's list can be assembled from cached fragments with assemblePodListJson.
+ */
+export function podJsonFragment(pod: object): string {
+  return canonicalJson(pod, 2);
+}
+
+/**
+ * A v1 PodList `{"apiVersion":"v1","items":[...],"kind":"PodList","metadata":{}}` with a trailing newline, from
+ * fragments already sorted by namespace/name. Equals renderPodList(pods, "json"); no fragments give `"items": []`.
+ */
+export function assemblePodListJson(fragments: readonly string[]): string {
+  const items = fragments.length === 0 ? "[]" : `[\n${fragments.map((f) => `${pad(2)}${f}`).join(",\n")}\n${pad(1)}]`;
+  return `{\n${pad(1)}"apiVersion": "v1",\n${pad(1)}"items": ${items},\n${pad(1)}"kind": "PodList",\n${pad(1)}"metadata": {}\n}\n`;
+}
+
+function metadataField(pod: object, field: "namespace" | "name"): string | undefined {
+  const metadata: unknown = Reflect.get(pod, "metadata");
+  if (metadata === null || typeof metadata !== "object") return undefined;
+  const v: unknown = Reflect.get(metadata, field);
+  return typeof v === "string" ? v : undefined;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * A pod list in `format`, pods sorted by namespace (missing = "default"), then name, then content, so the output
+ * does not depend on input order. json = assemblePodListJson; yaml = toYaml of the PodList; stream = `---\n` +
+ * toYaml(pod) for each pod, no PodList wrapper, and the comment `# no pods\n` when there are none.
+ */
+export function renderPodList(pods: readonly object[], format: Format): string {
+  const sorted = pods
+    .map((pod) => ({ pod, ns: metadataField(pod, "namespace") ?? "default", name: metadataField(pod, "name") ?? "", json: podJsonFragment(pod) }))
+    .sort((a, b) => compare(a.ns, b.ns) || compare(a.name, b.name) || compare(a.json, b.json));
+  switch (format) {
+    case "json":
+      return assemblePodListJson(sorted.map((p) => p.json));
+    case "yaml":
+      return toYaml({ apiVersion: "v1", items: sorted.map((p) => p.pod), kind: "PodList", metadata: {} });
+    case "stream":
+      return sorted.length === 0 ? "# no pods\n" : sorted.map((p) => `---\n${toYaml(p.pod)}`).join("");
+  }
+}
