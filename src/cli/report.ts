@@ -12,6 +12,6 @@ export function printIssues(stream: NodeJS.WritableStream, issues: readonly Issu
   if (errors.length > 0)
     println(
       stream,
-      `${what} is invalid: ${plural(errors.length, "error")}, ${plural(warnings.length, "warning")}. Nothing was changed.`,
+      `${what} is invalid: ${plural(errors.length, "error")}, ${plural(warnings.length, "warning")}.`,
     );
 }
