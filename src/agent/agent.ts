@@ -1,0 +1,276 @@
+// The agent loop: poll, decode, keep the checkpoint, and reconcile the runtime level-triggered on every pass.
+import { setTimeout as delay } from "node:timers/promises";
+import type { Logger } from "../lib/logger.js";
+import type { DesiredPod, RuntimeDriver } from "../runtime/driver.js";
+import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { decodeResponse, ResponseRejectedError } from "./decode.js";
+import { describePlan, planReconcile } from "./diff.js";
+import { poll, PollError, type FetchLike } from "./poll.js";
+
+export interface AgentConfig {
+  url: string;
+  /** The node name as the kubelet would have it (pod names get it lowercased). */
+  node: string;
+  headers?: readonly (readonly [string, string])[];
+  userAgent: string;
+  /** Time between passes when all is well (the kubelet's httpCheckFrequency, 20 s). */
+  intervalMs: number;
+  /** Cap of the exponential backoff after failed passes. */
+  maxBackoffMs: number;
+  /** Relative jitter applied to every wait, 0.1 = ±10 %. */
+  jitter?: number;
+  /** Where the checkpoint lives; without it there is none. */
+  stateDir?: string;
+  timeoutMs?: number;
+  maxBytes?: number;
+}
+
+export interface AgentDeps {
+  driver: RuntimeDriver;
+  logger: Logger;
+  fetch?: FetchLike;
+  now?: () => Date;
+  /** Waits `ms` or until `signal` aborts; never rejects. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  random?: () => number;
+}
+
+/** What one pass did. `fresh`: the server answered with a good 200 or a 304. */
+export interface PassResult {
+  source: "changed" | "unchanged" | "error";
+  fresh: boolean;
+  /** The runtime matches the desired pods (fresh or from the checkpoint) and nothing is blocked. */
+  converged: boolean;
+  /** Desired pods known (from the server or the checkpoint). */
+  desired: number | undefined;
+  applied: number;
+  removed: number;
+  failed: number;
+  blocked: number;
+}
+
+const defaultSleep = async (ms: number, signal: AbortSignal): Promise<void> => {
+  await delay(ms, undefined, { signal }).catch(() => undefined);
+};
+
+/** A URL source for one node reconciled into one runtime. Create, then `pass()` (for --once) or `run()`. */
+export class Agent {
+  private readonly config: AgentConfig;
+  private readonly deps: Required<AgentDeps>;
+  private booted = false;
+  private desired: DesiredPod[] | undefined;
+  private lastBody: string | undefined;
+  private etag: string | undefined;
+  private failures = 0;
+  private lastError: string | undefined;
+
+  constructor(config: AgentConfig, deps: AgentDeps) {
+    this.config = config;
+    this.deps = {
+      fetch: (url, init) => fetch(url, init),
+      now: () => new Date(),
+      sleep: defaultSleep,
+      random: Math.random,
+      ...deps,
+    };
+  }
+
+  /** Loads the checkpoint once (idempotent). A corrupt one, or one for another URL, is ignored with a warning. */
+  async boot(): Promise<void> {
+    if (this.booted) return;
+    this.booted = true;
+    const { stateDir, url, node } = this.config;
+    if (stateDir === undefined) return;
+    const loaded = await loadCheckpoint(stateDir);
+    if (loaded.checkpoint === undefined) {
+      if (loaded.warning !== undefined) this.deps.logger.warn({ stateDir }, loaded.warning);
+      return;
+    }
+    const { checkpoint } = loaded;
+    if (checkpoint.url !== url) {
+      this.deps.logger.warn(
+        { checkpointUrl: checkpoint.url, url },
+        "checkpoint is for another URL; ignoring it",
+      );
+      return;
+    }
+    try {
+      const decoded = decodeResponse(checkpoint.body, { node, url });
+      this.desired = decoded.pods;
+      this.lastBody = checkpoint.body;
+      this.etag = checkpoint.etag;
+      this.deps.logger.info(
+        { pods: decoded.pods.length, etag: checkpoint.etag, savedAt: checkpoint.savedAt },
+        "loaded checkpoint",
+      );
+    } catch (cause) {
+      this.deps.logger.warn({ err: cause }, "checkpoint no longer decodes; ignoring it");
+    }
+  }
+
+  /** One pass: poll, decode, save the checkpoint, then reconcile whatever desired state is known. */
+  async pass(signal: AbortSignal = new AbortController().signal): Promise<PassResult> {
+    await this.boot();
+    const source = await this.fetchDesired(signal);
+    const result: PassResult = {
+      source,
+      fresh: source !== "error",
+      converged: false,
+      desired: this.desired?.length,
+      applied: 0,
+      removed: 0,
+      failed: 0,
+      blocked: 0,
+    };
+    if (this.desired === undefined || signal.aborted) return result;
+    await this.reconcile(this.desired, result, signal);
+    return result;
+  }
+
+  /** Runs passes until `signal` aborts: the interval when healthy, exponential backoff (capped) after failures. */
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const result = await this.pass(signal);
+      this.failures = result.fresh && result.converged ? 0 : this.failures + 1;
+      if (signal.aborted) break;
+      await this.deps.sleep(this.nextDelay(), signal);
+    }
+    this.deps.logger.info("stopped");
+  }
+
+  /** The wait before the next pass: interval × 2^(failures−1) capped at maxBackoff, ±jitter. */
+  nextDelay(failures = this.failures): number {
+    const { intervalMs, maxBackoffMs } = this.config;
+    const base =
+      failures === 0
+        ? intervalMs
+        : Math.min(intervalMs * 2 ** Math.min(failures - 1, 30), Math.max(maxBackoffMs, intervalMs));
+    const jitter = this.config.jitter ?? 0.1;
+    return Math.max(0, Math.round(base * (1 + (this.deps.random() * 2 - 1) * jitter)));
+  }
+
+  private async fetchDesired(signal: AbortSignal): Promise<PassResult["source"]> {
+    const { url, node, stateDir } = this.config;
+    const { logger } = this.deps;
+    try {
+      const request = {
+        url,
+        headers: this.config.headers ?? [],
+        userAgent: this.config.userAgent,
+        signal,
+        ...(this.etag === undefined ? {} : { etag: this.etag }),
+        ...(this.config.timeoutMs === undefined ? {} : { timeoutMs: this.config.timeoutMs }),
+        ...(this.config.maxBytes === undefined ? {} : { maxBytes: this.config.maxBytes }),
+      };
+      const polled = await poll(request, this.deps.fetch);
+      if (polled.status === "unchanged" || polled.body === this.lastBody) {
+        if (polled.status === "changed" && polled.etag !== undefined) this.etag = polled.etag;
+        this.recovered();
+        return "unchanged";
+      }
+      const decoded = decodeResponse(polled.body, { node, url });
+      for (const warning of decoded.warnings) logger.warn({ issue: warning }, warning.message);
+      this.desired = decoded.pods;
+      this.lastBody = polled.body;
+      this.etag = polled.etag;
+      this.recovered();
+      logger.info(
+        { pods: decoded.pods.length, etag: polled.etag, revision: polled.revision },
+        "received a new set of pods",
+      );
+      if (stateDir !== undefined) {
+        const checkpoint = { url, body: polled.body, savedAt: this.deps.now().toISOString() };
+        await saveCheckpoint(
+          stateDir,
+          polled.etag === undefined ? checkpoint : { ...checkpoint, etag: polled.etag },
+        ).catch((cause: unknown) => logger.warn({ err: cause, stateDir }, "cannot save the checkpoint"));
+      }
+      return "changed";
+    } catch (cause) {
+      if (signal.aborted) return "error";
+      this.reportFailure(cause);
+      return "error";
+    }
+  }
+
+  private recovered(): void {
+    if (this.lastError !== undefined) this.deps.logger.info({ url: this.config.url }, "server answers again");
+    this.lastError = undefined;
+  }
+
+  private reportFailure(cause: unknown): void {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    const repeated = message === this.lastError;
+    this.lastError = message;
+    const fields: Record<string, unknown> = {
+      code: cause instanceof PollError ? cause.code : "response-rejected",
+    };
+    if (cause instanceof ResponseRejectedError) fields.issues = cause.issues;
+    const keeping = this.desired === undefined ? "no pods known yet" : `keeping ${this.desired.length} pods`;
+    // Identical failures repeat every pass; log them at debug after the first.
+    if (repeated) this.deps.logger.debug(fields, `${message} (${keeping})`);
+    else if (cause instanceof PollError || cause instanceof ResponseRejectedError) {
+      this.deps.logger.warn(fields, `${message} (${keeping})`);
+    } else this.deps.logger.error({ ...fields, err: cause }, `${message} (${keeping})`);
+  }
+
+  private async reconcile(desired: DesiredPod[], result: PassResult, signal: AbortSignal): Promise<void> {
+    const { driver, logger } = this.deps;
+    let actual;
+    try {
+      actual = await driver.list();
+    } catch (cause) {
+      logger.error({ err: cause, runtime: driver.name }, "cannot list the runtime's pods; will retry");
+      result.failed += 1;
+      return;
+    }
+    const plan = planReconcile(desired, actual);
+    result.blocked = plan.blocked.length;
+    for (const line of describePlan(plan)) logger.debug({ runtime: driver.name }, line);
+    for (const pod of plan.blocked) {
+      logger.error(
+        { pod: pod.fullName, runtime: driver.name },
+        `a pod named ${pod.fullName} exists that manifest-agent did not create; not touching it. Remove or rename it`,
+      );
+    }
+    const steps: { what: string; pod: string; hash?: string; run: () => Promise<void>; removal: boolean }[] =
+      [
+        ...plan.remove.map((p) => ({
+          what: "removed",
+          pod: p.fullName,
+          run: () => driver.remove(p.fullName),
+          removal: true,
+        })),
+        ...plan.add.map((p) => ({
+          what: "added",
+          pod: p.fullName,
+          hash: p.hash,
+          run: () => driver.apply(p),
+          removal: false,
+        })),
+        ...plan.replace.map((r) => ({
+          what: r.reason === "changed" ? "replaced" : "restarted",
+          pod: r.desired.fullName,
+          hash: r.desired.hash,
+          run: () => driver.apply(r.desired),
+          removal: false,
+        })),
+      ];
+    for (const step of steps) {
+      if (signal.aborted) return;
+      try {
+        await step.run();
+        if (step.removal) result.removed += 1;
+        else result.applied += 1;
+        logger.info({ pod: step.pod, hash: step.hash, runtime: driver.name }, `pod ${step.what}`);
+      } catch (cause) {
+        result.failed += 1;
+        logger.error(
+          { err: cause, pod: step.pod, runtime: driver.name },
+          `pod could not be ${step.what}; will retry`,
+        );
+      }
+    }
+    result.converged = result.failed === 0 && result.blocked === 0 && !signal.aborted;
+  }
+}

@@ -1,0 +1,112 @@
+// The last good response on disk (atomic, checksummed), so a node boots its pods while the server is unreachable.
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { isRecord, stringAt } from "../runtime/json.js";
+
+const FORMAT = "manifest-agent-checkpoint/v1";
+export const CHECKPOINT_FILE = "checkpoint.json";
+
+/** A response the agent accepted: the exact body, where it came from and its ETag. */
+export interface Checkpoint {
+  url: string;
+  body: string;
+  etag?: string;
+  /** ISO time it was saved; informational. */
+  savedAt: string;
+}
+
+export type LoadResult = { checkpoint: Checkpoint } | { checkpoint?: undefined; warning?: string };
+
+function digest(url: string, etag: string, body: string): string {
+  return createHash("sha256")
+    .update(JSON.stringify([url, etag, body]))
+    .digest("hex");
+}
+
+/**
+ * Writes a file atomically: a temp file in the same directory, fsync, rename over `path`, fsync the directory.
+ * Readers see the old or the new content, never a mix. The temp name starts with a dot.
+ */
+export async function writeFileAtomic(path: string, dir: string, data: string): Promise<void> {
+  const temp = join(dir, `.${randomBytes(6).toString("hex")}.tmp`);
+  try {
+    const handle = await open(temp, "wx", 0o600);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (cause) {
+    await rm(temp, { force: true });
+    throw cause;
+  }
+  await syncDir(dir);
+}
+
+/** fsyncs a directory so a rename in it survives a crash; platforms that cannot are ignored. */
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } catch {
+    // Some file systems refuse fsync on directories; the rename is still atomic.
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Saves `checkpoint` to `<stateDir>/checkpoint.json` atomically with a sha256 checksum. Creates stateDir. */
+export async function saveCheckpoint(stateDir: string, checkpoint: Checkpoint): Promise<void> {
+  await mkdir(stateDir, { recursive: true });
+  const etag = checkpoint.etag ?? "";
+  const record = {
+    format: FORMAT,
+    url: checkpoint.url,
+    etag,
+    savedAt: checkpoint.savedAt,
+    sha256: digest(checkpoint.url, etag, checkpoint.body),
+    body: checkpoint.body,
+  };
+  await writeFileAtomic(join(stateDir, CHECKPOINT_FILE), stateDir, JSON.stringify(record) + "\n");
+}
+
+/**
+ * Reads `<stateDir>/checkpoint.json`. Returns the checkpoint, or no checkpoint with a `warning` when the file
+ * is corrupt, truncated, of another format or fails its checksum (a missing file gives no warning). Never throws.
+ */
+export async function loadCheckpoint(stateDir: string): Promise<LoadResult> {
+  const path = join(stateDir, CHECKPOINT_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (cause) {
+    if (isRecord(cause) && cause.code === "ENOENT") return {};
+    return { warning: `checkpoint ${path} cannot be read (${String(cause)}); ignoring it` };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { warning: `checkpoint ${path} is corrupt or truncated (not JSON); ignoring it` };
+  }
+  if (!isRecord(value) || value.format !== FORMAT) {
+    return { warning: `checkpoint ${path} has an unknown format; ignoring it` };
+  }
+  const url = stringAt(value, "url");
+  const etag = stringAt(value, "etag");
+  const body = stringAt(value, "body");
+  const sum = stringAt(value, "sha256");
+  const savedAt = stringAt(value, "savedAt") ?? "";
+  if (url === undefined || etag === undefined || body === undefined || sum === undefined) {
+    return { warning: `checkpoint ${path} is missing fields; ignoring it` };
+  }
+  if (digest(url, etag, body) !== sum) {
+    return { warning: `checkpoint ${path} fails its sha256 checksum (corrupt); ignoring it` };
+  }
+  const checkpoint: Checkpoint = { url, body, savedAt };
+  if (etag !== "") checkpoint.etag = etag;
+  return { checkpoint };
+}

@@ -1,0 +1,85 @@
+// The kubelet's URL-source defaults (name suffix, namespace, nodeName, UID, config annotations) applied to one pod.
+import { createHash } from "node:crypto";
+import { canonicalJson } from "../manifests/render.js";
+import { HASH_KEY, type DesiredPod } from "../runtime/driver.js";
+import { isRecord, recordAt, stringAt, type JsonObject } from "../runtime/json.js";
+
+export const CONFIG_HASH_ANNOTATION = "kubernetes.io/config.hash";
+export const CONFIG_SOURCE_ANNOTATION = "kubernetes.io/config.source";
+/** The kubelet's source name for URL pods. */
+export const HTTP_SOURCE = "http";
+
+/**
+ * The agent's deterministic content hash: the first 32 hex digits of sha256(canonical JSON of the served pod
+ * without its status + "url:" + url). Same content and URL → same hash on every node; any change → a new hash.
+ */
+export function contentHash(served: JsonObject, url: string): string {
+  return createHash("sha256")
+    .update(canonicalJson(withoutStatus(served)) + "url:" + url)
+    .digest("hex")
+    .slice(0, 32);
+}
+
+/** The kubelet's static pod name: `<name>-<lowercased node>`. */
+export function staticPodName(name: string, node: string): string {
+  return `${name}-${node.toLowerCase()}`;
+}
+
+/** A deep copy of the pod without `status` (the agent never carries a manifest's status through). */
+export function withoutStatus(pod: JsonObject): JsonObject {
+  const copy = structuredClone(pod);
+  delete copy.status;
+  return copy;
+}
+
+/**
+ * Applies the kubelet's defaults to a served pod that has a non-empty `metadata.name` (checked by the caller):
+ * UID = metadata.uid if set, else `contentHash`; name `<name>-<lowercased node>`; namespace `default` if empty;
+ * `spec.nodeName` = node (as given); annotations `kubernetes.io/config.hash` = UID and
+ * `kubernetes.io/config.source` = `http`; a negative terminationGracePeriodSeconds becomes 1; `status` is dropped
+ * (the kubelet forces phase Pending; a runtime has no use for a served status). Never mutates `served`.
+ */
+export function applyKubeletDefaults(served: JsonObject, options: { node: string; url: string }): DesiredPod {
+  const manifest = withoutStatus(served);
+  const pod = structuredClone(manifest);
+  const metadata = recordAt(pod, "metadata") ?? {};
+  pod.metadata = metadata;
+  const hash = contentHash(served, options.url);
+  const pinnedUid = stringAt(metadata, "uid");
+  const uid = pinnedUid !== undefined && pinnedUid !== "" ? pinnedUid : hash;
+  metadata.uid = uid;
+  const name = staticPodName(stringAt(metadata, "name") ?? "", options.node);
+  metadata.name = name;
+  const givenNamespace = stringAt(metadata, "namespace");
+  const namespace = givenNamespace === undefined || givenNamespace === "" ? "default" : givenNamespace;
+  metadata.namespace = namespace;
+  const annotations = recordAt(metadata, "annotations") ?? {};
+  annotations[CONFIG_HASH_ANNOTATION] = uid;
+  annotations[CONFIG_SOURCE_ANNOTATION] = HTTP_SOURCE;
+  annotations[HASH_KEY] = hash;
+  metadata.annotations = annotations;
+  const spec = recordAt(pod, "spec") ?? {};
+  pod.spec = spec;
+  spec.nodeName = options.node;
+  const grace = spec.terminationGracePeriodSeconds;
+  if (typeof grace === "number" && grace < 0) spec.terminationGracePeriodSeconds = 1;
+  const restartPolicy = stringAt(spec, "restartPolicy");
+  return {
+    fullName: `${namespace}/${name}`,
+    namespace,
+    name,
+    hash,
+    keepRunning: restartPolicy === undefined || restartPolicy === "" || restartPolicy === "Always",
+    pod,
+    manifest,
+  };
+}
+
+/** True when `value` is a pod-shaped object whose `metadata.name` is a non-empty string. */
+export function hasPodName(value: unknown): boolean {
+  if (!isRecord(value)) return false;
+  const metadata = recordAt(value, "metadata");
+  if (metadata === undefined) return false;
+  const name = stringAt(metadata, "name");
+  return name !== undefined && name !== "";
+}

@@ -1,0 +1,240 @@
+#!/usr/bin/env node
+// manifest-agent: argv → an Agent with a runtime driver → exit code. The only place the agent process exits.
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { Command, CommanderError, Option } from "commander";
+import { Agent } from "../agent/agent.js";
+import { parseDuration } from "../agent/duration.js";
+import { parseHeader } from "../agent/poll.js";
+import { UsageError } from "../lib/errors.js";
+import { createLogger } from "../lib/logger.js";
+import { VERSION } from "../lib/version.js";
+import { isDns1123Subdomain } from "../manifests/validate-names.js";
+import type { RuntimeDriver } from "../runtime/driver.js";
+import { createDryRunDriver } from "../runtime/dry-run.js";
+import { createPodmanDriver } from "../runtime/podman.js";
+import { createStaticDirDriver } from "../runtime/static-dir.js";
+
+const RUNTIMES = ["podman", "static-dir", "dry-run"] as const;
+
+const EXAMPLES = `
+Examples:
+  # next to a kubelet: write the node's pods into its staticPodPath
+  manifest-agent --url http://manifests.internal:8080/nodes/cp-1 --node cp-1 \\
+    --runtime static-dir --static-dir /etc/kubernetes/manifests
+
+  # a node without a kubelet: run the pods with podman
+  manifest-agent --url https://manifests.internal/nodes/edge-7 --runtime podman \\
+    --header 'Authorization: Bearer s3cret'
+
+  # show what would change, once
+  manifest-agent --url http://127.0.0.1:8080/nodes/cp-1 --node cp-1 --runtime dry-run --once
+
+Every flag can also be set through MANIFEST_AGENT_<FLAG> (e.g. MANIFEST_AGENT_URL, MANIFEST_AGENT_STATIC_DIR);
+MANIFEST_AGENT_HEADER takes one header per line.
+With --once the exit code is 0 when the server answered and the runtime matches it, 1 otherwise, 2 for usage errors.
+A failed poll never removes pods; at boot with the server unreachable the agent runs the pods of its checkpoint.
+`;
+
+interface Flags {
+  url: string;
+  node: string;
+  runtime: (typeof RUNTIMES)[number];
+  staticDir?: string;
+  stateDir: string;
+  interval: number;
+  maxBackoff: number;
+  header: [string, string][];
+  once: boolean;
+  logLevel: string;
+  podman: string;
+}
+
+function usage<T>(parse: (v: string) => T): (v: string) => T {
+  return (v) => {
+    try {
+      return parse(v);
+    } catch (cause) {
+      throw new UsageError(cause instanceof Error ? cause.message : String(cause));
+    }
+  };
+}
+
+/** Builds the command; exported so `--help` can be tested. */
+export function buildCommand(): Command {
+  const collectHeaders = (value: string, previous: [string, string][]): [string, string][] => [
+    ...previous,
+    ...value
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map(usage(parseHeader)),
+  ];
+  return new Command("manifest-agent")
+    .description(
+      "Poll a static-pod URL (like the kubelet's staticPodURL) and reconcile the node's pods into podman, " +
+        "a kubelet staticPodPath, or a dry run.",
+    )
+    .version(VERSION, "-V, --version")
+    .addOption(
+      new Option("--url <url>", "required: URL of this node's pods (a v1 PodList or Pod, JSON or YAML)")
+        .env("MANIFEST_AGENT_URL")
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option("--node <name>", "node name; pods are named <name>-<lowercased node>")
+        .env("MANIFEST_AGENT_NODE")
+        .default(hostname(), "this host's name"),
+    )
+    .addOption(
+      new Option("--runtime <runtime>", "required: where pods run")
+        .choices(RUNTIMES)
+        .env("MANIFEST_AGENT_RUNTIME")
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option("--static-dir <dir>", "the kubelet's staticPodPath (required for --runtime static-dir)").env(
+        "MANIFEST_AGENT_STATIC_DIR",
+      ),
+    )
+    .addOption(
+      new Option("--state-dir <dir>", "checkpoint and temp files")
+        .env("MANIFEST_AGENT_STATE_DIR")
+        .default("/var/lib/manifest-agent"),
+    )
+    .addOption(
+      new Option("--interval <duration>", "time between polls, ±10% jitter")
+        .env("MANIFEST_AGENT_INTERVAL")
+        .default(20_000, "20s")
+        .argParser(usage(parseDuration)),
+    )
+    .addOption(
+      new Option("--max-backoff <duration>", "longest wait between polls after errors")
+        .env("MANIFEST_AGENT_MAX_BACKOFF")
+        .default(300_000, "5m")
+        .argParser(usage(parseDuration)),
+    )
+    .addOption(
+      new Option("--header <'Key: Value'>", "HTTP header sent with every poll (repeatable)")
+        .env("MANIFEST_AGENT_HEADER")
+        .default([])
+        .argParser(collectHeaders),
+    )
+    .addOption(
+      new Option("--once", "one pass, then exit 0 if converged, 1 if not").env("MANIFEST_AGENT_ONCE"),
+    )
+    .addOption(
+      new Option("--log-level <level>", "JSON log level on stderr")
+        .choices(["trace", "debug", "info", "warn", "error", "fatal"])
+        .env("MANIFEST_AGENT_LOG_LEVEL")
+        .default("info"),
+    )
+    .addOption(
+      new Option("--podman <path>", "podman binary (--runtime podman)")
+        .env("MANIFEST_AGENT_PODMAN")
+        .default("podman"),
+    )
+    .addHelpText("after", EXAMPLES)
+    .showHelpAfterError("(run manifest-agent --help for usage)");
+}
+
+function checkFlags(flags: Flags): void {
+  let url: URL;
+  try {
+    url = new URL(flags.url);
+  } catch {
+    throw new UsageError(
+      `--url "${flags.url}" is not a URL`,
+      "e.g. --url http://manifests.internal:8080/nodes/cp-1",
+    );
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new UsageError(`--url must be http or https, not ${url.protocol}`);
+  }
+  if (!isDns1123Subdomain(flags.node.toLowerCase())) {
+    throw new UsageError(
+      `--node "${flags.node}" is not a valid node name (a DNS-1123 subdomain)`,
+      "set --node explicitly",
+    );
+  }
+  if (flags.runtime === "static-dir" && flags.staticDir === undefined) {
+    throw new UsageError(
+      "--runtime static-dir needs --static-dir DIR",
+      "e.g. --static-dir /etc/kubernetes/manifests",
+    );
+  }
+}
+
+function createDriver(flags: Flags): RuntimeDriver {
+  if (flags.runtime === "podman") return createPodmanDriver({ podman: flags.podman });
+  if (flags.runtime === "static-dir") {
+    return createStaticDirDriver({ dir: flags.staticDir ?? "", tempDir: join(flags.stateDir, "tmp") });
+  }
+  return createDryRunDriver((line) => process.stdout.write(line + "\n"));
+}
+
+async function main(argv: string[]): Promise<number> {
+  const command = buildCommand().exitOverride();
+  try {
+    command.parse(argv);
+  } catch (cause) {
+    if (cause instanceof CommanderError) return cause.exitCode === 0 ? 0 : 2;
+    if (cause instanceof UsageError) {
+      console.error(`manifest-agent: ${cause.message}`);
+      return 2;
+    }
+    throw cause;
+  }
+  const flags = command.opts<Flags>();
+  try {
+    checkFlags(flags);
+  } catch (cause) {
+    if (!(cause instanceof UsageError)) throw cause;
+    console.error(`manifest-agent: ${cause.message}${cause.hint === undefined ? "" : ` (${cause.hint})`}`);
+    return 2;
+  }
+  const logger = createLogger(flags.logLevel);
+  const agent = new Agent(
+    {
+      url: flags.url,
+      node: flags.node,
+      headers: flags.header,
+      userAgent: `manifest-agent/${VERSION}`,
+      intervalMs: flags.interval,
+      maxBackoffMs: flags.maxBackoff,
+      stateDir: flags.stateDir,
+    },
+    { driver: createDriver(flags), logger },
+  );
+  const controller = new AbortController();
+  const stop = (signal: string): void => {
+    if (controller.signal.aborted) {
+      logger.warn({ signal }, "second signal: exiting without finishing the current step");
+      process.exit(130);
+    }
+    logger.info({ signal }, "stopping after the current step");
+    controller.abort();
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+  logger.info(
+    { url: flags.url, node: flags.node, runtime: flags.runtime, headers: flags.header.map(([k]) => k) },
+    "starting",
+  );
+  if (flags.once) {
+    const result = await agent.pass(controller.signal);
+    logger.info(result, result.fresh && result.converged ? "converged" : "not converged");
+    return result.fresh && result.converged ? 0 : 1;
+  }
+  await agent.run(controller.signal);
+  return 0;
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (cause: unknown) => {
+    console.error(`manifest-agent: ${cause instanceof Error ? cause.message : String(cause)}`);
+    process.exitCode = 1;
+  },
+);

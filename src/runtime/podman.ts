@@ -1,0 +1,154 @@
+// The podman runtime: real pods through `podman kube play`, owned pods labelled, removed by label, never others.
+import { ManifestServerError } from "../lib/errors.js";
+import { execCommand, type Exec } from "../lib/exec.js";
+import {
+  GRACE_LABEL,
+  HASH_KEY,
+  NAMESPACE_LABEL,
+  OWNED_LABEL,
+  type ActualPod,
+  type DesiredPod,
+  type RuntimeDriver,
+} from "./driver.js";
+import { isRecord, recordAt, stringAt, stringMapAt } from "./json.js";
+
+/** The kubelet's default terminationGracePeriodSeconds. */
+const DEFAULT_GRACE_SECONDS = 30;
+/** Pod states that are not drift: running, partly running (containers restarting), or paused on purpose. */
+const ALIVE = new Set(["running", "degraded", "paused"]);
+
+/** A podman pod with the name the agent wants exists and is not the agent's pod of that full name. */
+export class PodConflictError extends ManifestServerError {
+  constructor(name: string, why = "was not created by manifest-agent") {
+    super("pod-conflict", `podman pod ${name} exists and ${why}; leaving it alone`, {
+      hint: `Remove it (podman pod rm -f ${name}) or rename the pod in the fleet`,
+    });
+  }
+}
+
+interface PodmanPod {
+  id: string;
+  name: string;
+  status: string;
+  labels: Record<string, string>;
+}
+
+function parsePodList(stdout: Buffer): PodmanPod[] {
+  const text = stdout.toString("utf8").trim();
+  const value: unknown = text === "" ? [] : JSON.parse(text);
+  if (!Array.isArray(value)) throw new Error("podman pod ls returned something other than a JSON list");
+  const pods: PodmanPod[] = [];
+  for (const item of value) {
+    if (!isRecord(item)) continue;
+    const id = stringAt(item, "Id");
+    const name = stringAt(item, "Name");
+    if (id === undefined || name === undefined) continue;
+    pods.push({ id, name, status: stringAt(item, "Status") ?? "", labels: stringMapAt(item, "Labels") });
+  }
+  return pods;
+}
+
+function fullNameOf(pod: PodmanPod): string {
+  return `${pod.labels[NAMESPACE_LABEL] ?? "default"}/${pod.name}`;
+}
+
+function graceOf(pod: PodmanPod): string {
+  const grace = pod.labels[GRACE_LABEL];
+  return grace !== undefined && /^\d+$/.test(grace) ? grace : String(DEFAULT_GRACE_SECONDS);
+}
+
+/** The pod given to `podman kube play`: the defaulted pod plus the ownership, hash, namespace and grace labels. */
+export function podmanPodSpec(pod: DesiredPod): string {
+  const spec = structuredClone(pod.pod);
+  const metadata = recordAt(spec, "metadata") ?? {};
+  spec.metadata = metadata;
+  const grace = recordAt(spec, "spec")?.terminationGracePeriodSeconds;
+  metadata.labels = {
+    ...(recordAt(metadata, "labels") ?? {}),
+    [OWNED_LABEL]: "true",
+    [HASH_KEY]: pod.hash,
+    [NAMESPACE_LABEL]: pod.namespace,
+    [GRACE_LABEL]: String(
+      typeof grace === "number" && grace >= 0 ? Math.floor(grace) : DEFAULT_GRACE_SECONDS,
+    ),
+  };
+  return JSON.stringify(spec);
+}
+
+export interface PodmanOptions {
+  exec?: Exec;
+  /** The podman binary. */
+  podman?: string;
+  /** Environment for podman (e.g. CONTAINERS_CONF); the agent's own by default. */
+  env?: NodeJS.ProcessEnv;
+  /** Limit for one `kube play` (it may pull images). */
+  playTimeoutMs?: number;
+}
+
+/**
+ * A runtime backed by podman. `list` reads pods labelled `manifest-agent.io/owned=true`; `apply` removes the
+ * owned pod of that name (if any) and runs `podman kube play -` with the pod on stdin; `remove` deletes by label
+ * with the pod's grace period. A pod of the same name without the label is never touched (PodConflictError).
+ * Podman failures throw ExecError with podman's stderr.
+ */
+export function createPodmanDriver(options: PodmanOptions = {}): RuntimeDriver {
+  const exec = options.exec ?? execCommand;
+  const podman = options.podman ?? "podman";
+  const env = options.env;
+  const run = (args: string[], extra: { input?: string; timeoutMs?: number } = {}) =>
+    exec(podman, args, { ...(env === undefined ? {} : { env }), ...extra });
+
+  const owned = async (): Promise<PodmanPod[]> =>
+    parsePodList(
+      (await run(["pod", "ls", "--filter", `label=${OWNED_LABEL}=true`, "--format", "json"])).stdout,
+    );
+
+  const named = async (name: string): Promise<PodmanPod[]> =>
+    parsePodList((await run(["pod", "ls", "--filter", `name=^${name}$`, "--format", "json"])).stdout).filter(
+      (p) => p.name === name,
+    );
+
+  const removePod = async (pod: PodmanPod): Promise<void> => {
+    const grace = Number(graceOf(pod));
+    await run(["pod", "rm", "--force", "--time", String(grace), pod.id], { timeoutMs: (grace + 60) * 1000 });
+  };
+
+  return {
+    name: "podman",
+    async list(): Promise<ActualPod[]> {
+      return (await owned()).map((pod) => ({
+        fullName: fullNameOf(pod),
+        hash: pod.labels[HASH_KEY] ?? "",
+        owned: true,
+        stopped: !ALIVE.has(pod.status.toLowerCase()),
+      }));
+    },
+    async apply(pod: DesiredPod): Promise<void> {
+      for (const existing of await named(pod.name)) {
+        if (existing.labels[OWNED_LABEL] !== "true") throw new PodConflictError(pod.name);
+        if (fullNameOf(existing) !== pod.fullName) {
+          throw new PodConflictError(
+            pod.name,
+            `runs ${fullNameOf(existing)}; podman pod names have no namespace`,
+          );
+        }
+        await removePod(existing);
+      }
+      try {
+        await run(["kube", "play", "-"], {
+          input: podmanPodSpec(pod),
+          timeoutMs: options.playTimeoutMs ?? 300_000,
+        });
+      } catch (cause) {
+        // kube play can leave a half-created pod behind; remove it so the next pass retries from scratch.
+        for (const leftover of await named(pod.name).catch(() => [])) {
+          if (leftover.labels[OWNED_LABEL] === "true") await removePod(leftover).catch(() => undefined);
+        }
+        throw cause;
+      }
+    },
+    async remove(fullName: string): Promise<void> {
+      for (const pod of await owned()) if (fullNameOf(pod) === fullName) await removePod(pod);
+    },
+  };
+}

@@ -1,0 +1,151 @@
+// The manifest-agent command as a real process: help, usage errors, --once exit codes, env vars, SIGTERM.
+import assert from "node:assert/strict";
+import { execFile, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { startUrlServer, type UrlServer } from "./url-server.js";
+
+const CLI = join(import.meta.dirname, "..", "..", "src", "cli", "manifest-agent.ts");
+const body = JSON.stringify({
+  apiVersion: "v1",
+  kind: "PodList",
+  items: [{ metadata: { name: "web" }, spec: { containers: [{ name: "c", image: "nginx:1.27" }] } }],
+});
+
+let server: UrlServer;
+let stateDir: string;
+before(async () => {
+  server = await startUrlServer("/nodes/n1");
+  stateDir = await mkdtemp(join(tmpdir(), "agent-cli-"));
+});
+after(async () => {
+  await server.close();
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+function agent(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", CLI, ...args],
+      { env: { ...process.env, ...env } },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+test("--help lists every flag with its default, the env vars and examples", async () => {
+  const { code, stdout: raw } = await agent(["--help"]);
+  assert.equal(code, 0);
+  const stdout = raw.replace(/\s+/g, " ");
+  for (const text of [
+    "--url <url>",
+    "--runtime <runtime>",
+    "--static-dir <dir>",
+    "(default: 20s",
+    "(default: 5m",
+    "required:",
+    "MANIFEST_AGENT_URL",
+    "Examples:",
+    "podman",
+    "static-dir",
+    "dry-run",
+    "--once",
+  ]) {
+    assert.ok(stdout.includes(text), `help mentions ${text}`);
+  }
+});
+
+test("usage errors exit 2 and say how to fix them", async () => {
+  const missing = await agent(["--runtime", "dry-run"]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /--url/);
+  const noDir = await agent(["--url", server.url, "--node", "n1", "--runtime", "static-dir"]);
+  assert.equal(noDir.code, 2);
+  assert.match(noDir.stderr, /--runtime static-dir needs --static-dir DIR/);
+  const badHeader = await agent(["--url", server.url, "--runtime", "dry-run", "--header", "no colon"]);
+  assert.equal(badHeader.code, 2);
+  assert.match(badHeader.stderr, /'Key: Value'/);
+  const badInterval = await agent(["--url", server.url, "--runtime", "dry-run", "--interval", "soon"]);
+  assert.equal(badInterval.code, 2);
+  assert.match(badInterval.stderr, /not a duration/);
+});
+
+test("--once with flags from the environment: exit 0 when converged, the plan on stdout, JSON logs on stderr", async () => {
+  server.answer({ status: 200, body });
+  const { code, stdout, stderr } = await agent(["--once"], {
+    MANIFEST_AGENT_URL: server.url,
+    MANIFEST_AGENT_NODE: "n1",
+    MANIFEST_AGENT_RUNTIME: "dry-run",
+    MANIFEST_AGENT_STATE_DIR: stateDir,
+    MANIFEST_AGENT_HEADER: "X-Token: abc\nX-Other: def",
+  });
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /^\+ add default\/web-n1 \(hash [0-9a-f]{32}\)\n$/);
+  const last = server.requests.at(-1);
+  assert.equal(last?.headers["x-token"], "abc");
+  assert.equal(last?.headers["x-other"], "def");
+  assert.match(String(last?.headers["user-agent"]), /^manifest-agent\/\d+\.\d+\.\d+/);
+  for (const line of stderr.trim().split("\n")) assert.doesNotThrow(() => JSON.parse(line), line);
+});
+
+test("--once exits 1 when the server fails, even when the checkpoint keeps the pods", async () => {
+  server.answer({ status: 503, body: "" });
+  const { code, stdout } = await agent([
+    "--once",
+    "--url",
+    server.url,
+    "--node",
+    "n1",
+    "--runtime",
+    "dry-run",
+    "--state-dir",
+    stateDir,
+  ]);
+  assert.equal(code, 1);
+  assert.match(stdout, /\+ add default\/web-n1/, "runs from the checkpoint");
+});
+
+test("SIGTERM stops the loop cleanly with exit code 0", async () => {
+  server.answer({ status: 200, body });
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      CLI,
+      "--url",
+      server.url,
+      "--node",
+      "n1",
+      "--runtime",
+      "dry-run",
+      "--state-dir",
+      stateDir,
+    ],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8");
+  });
+  await new Promise<void>((resolve) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      if (chunk.toString("utf8").includes("+ add")) resolve();
+    });
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  child.kill("SIGTERM");
+  assert.equal(await exited, 0);
+  assert.match(stderr, /"msg":"stopped"/);
+});
