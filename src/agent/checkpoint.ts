@@ -1,6 +1,7 @@
 // The last good response on disk (atomic, checksummed), so a node boots its pods while the server is unreachable.
-import { createHash, randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, readFile } from "node:fs/promises";
+import { writeFileAtomic } from "../lib/atomic-file.js";
 import { join } from "node:path";
 import { isRecord, stringAt } from "../runtime/json.js";
 
@@ -22,40 +23,6 @@ function digest(url: string, etag: string, body: string): string {
   return createHash("sha256")
     .update(JSON.stringify([url, etag, body]))
     .digest("hex");
-}
-
-/**
- * Writes a file atomically: a temp file in the same directory, fsync, rename over `path`, fsync the directory.
- * Readers see the old or the new content, never a mix. The temp name starts with a dot.
- */
-export async function writeFileAtomic(path: string, dir: string, data: string): Promise<void> {
-  const temp = join(dir, `.${randomBytes(6).toString("hex")}.tmp`);
-  try {
-    const handle = await open(temp, "wx", 0o600);
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (cause) {
-    await rm(temp, { force: true });
-    throw cause;
-  }
-  await syncDir(dir);
-}
-
-/** fsyncs a directory so a rename in it survives a crash; platforms that cannot are ignored. */
-export async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } catch {
-    // Some file systems refuse fsync on directories; the rename is still atomic.
-  } finally {
-    await handle.close();
-  }
 }
 
 /** Saves `checkpoint` to `<stateDir>/checkpoint.json` atomically with a sha256 checksum. Creates stateDir. */

@@ -1,7 +1,7 @@
 // The static-dir runtime: one file per pod in a kubelet staticPodPath, written atomically, only its own files touched.
-import { randomBytes } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { syncDir, writeTempFile } from "../lib/atomic-file.js";
 import { yamlToJson } from "../manifests/yaml.js";
 import { toYaml } from "../manifests/render.js";
 import { HASH_KEY, splitFullName, type ActualPod, type DesiredPod, type RuntimeDriver } from "./driver.js";
@@ -52,38 +52,15 @@ export interface StaticDirOptions {
 export function createStaticDirDriver(options: StaticDirOptions): RuntimeDriver {
   const { dir, tempDir } = options;
 
-  async function writeTemp(where: string, data: string): Promise<string> {
-    const temp = join(where, `${TEMP_PREFIX}${randomBytes(6).toString("hex")}.tmp`);
-    const handle = await open(temp, "wx", 0o644);
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    return temp;
-  }
-
-  async function syncDir(): Promise<void> {
-    const handle = await open(dir, "r");
-    try {
-      await handle.sync();
-    } catch {
-      // Some file systems refuse fsync on directories; the rename is still atomic.
-    } finally {
-      await handle.close();
-    }
-  }
-
   async function place(file: string, data: string): Promise<void> {
     await mkdir(tempDir, { recursive: true });
-    let temp = await writeTemp(tempDir, data);
+    let temp = await writeTempFile(tempDir, TEMP_PREFIX, data, 0o644);
     try {
       await rename(temp, join(dir, file));
     } catch (cause) {
       await rm(temp, { force: true });
       if (!(isRecord(cause) && cause.code === "EXDEV")) throw cause;
-      temp = await writeTemp(dir, data);
+      temp = await writeTempFile(dir, TEMP_PREFIX, data, 0o644);
       try {
         await rename(temp, join(dir, file));
       } catch (again) {
@@ -91,7 +68,7 @@ export function createStaticDirDriver(options: StaticDirOptions): RuntimeDriver 
         throw again;
       }
     }
-    await syncDir();
+    await syncDir(dir);
   }
 
   return {
@@ -123,7 +100,7 @@ export function createStaticDirDriver(options: StaticDirOptions): RuntimeDriver 
     },
     async remove(fullName: string): Promise<void> {
       await rm(join(dir, staticFileName(fullName)), { force: true });
-      await syncDir();
+      await syncDir(dir);
     },
   };
 }

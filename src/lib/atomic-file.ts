@@ -1,0 +1,52 @@
+// Crash-safe file writes: a synced temp file renamed into place, then the folder synced.
+import { randomBytes } from "node:crypto";
+import { open, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+
+/** Writes `data` to a new file `<dir>/<prefix><random>.tmp`, fsynced; returns its path. */
+export async function writeTempFile(
+  dir: string,
+  prefix: string,
+  data: string,
+  mode = 0o600,
+): Promise<string> {
+  const temp = join(dir, `${prefix}${randomBytes(6).toString("hex")}.tmp`);
+  const handle = await open(temp, "wx", mode);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (cause) {
+    await handle.close();
+    await rm(temp, { force: true });
+    throw cause;
+  }
+  await handle.close();
+  return temp;
+}
+
+/** fsyncs a directory so a rename in it survives a crash; file systems that refuse are ignored. */
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } catch {
+    // Some file systems refuse fsync on directories; the rename is still atomic.
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Writes a file atomically: a temp file (a dot-file) in `dir`, fsync, rename over `path`, fsync the directory.
+ * Readers see the old or the new content, never a mix.
+ */
+export async function writeFileAtomic(path: string, dir: string, data: string): Promise<void> {
+  const temp = await writeTempFile(dir, ".", data);
+  try {
+    await rename(temp, path);
+  } catch (cause) {
+    await rm(temp, { force: true });
+    throw cause;
+  }
+  await syncDir(dir);
+}
