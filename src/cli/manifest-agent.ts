@@ -4,7 +4,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { Agent } from "../agent/agent.js";
-import { parseDuration } from "../agent/duration.js";
+import { parseDuration } from "../lib/duration.js";
 import { parseHeader } from "../agent/poll.js";
 import { UsageError } from "../lib/errors.js";
 import { createLogger } from "../lib/logger.js";

@@ -1,6 +1,8 @@
 // The manifest-server command line: argv → command → exit code (0 ok, 1 invalid/changed, 2 usage or error).
 import { Command, CommanderError, Option } from "commander";
+import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { parseDuration } from "../lib/duration.js";
 import { ManifestServerError, UsageError } from "../lib/errors.js";
 import { createLogger } from "../lib/logger.js";
 import { VERSION } from "../lib/version.js";
@@ -8,8 +10,18 @@ import type { Format } from "../manifests/render.js";
 import { renderPodList } from "../manifests/render.js";
 import { startServer } from "../server/start.js";
 import { createDirSource } from "../source/dir-source.js";
+import { defaultCacheDir } from "../source/git-cache.js";
+import { createGitSource } from "../source/git-source.js";
+import { gitEnv } from "../source/git.js";
+import { diffFleets, formatFleetDiff } from "./diff.js";
 import { explainNode } from "./explain.js";
-import { loadFleetInput, type FleetInputOptions } from "./fleet-input.js";
+import {
+  fleetSnapshotReader,
+  gitSnapshotReader,
+  loadFleetInput,
+  type FleetInputOptions,
+  type SnapshotReader,
+} from "./fleet-input.js";
 import { println, type CliIo } from "./io.js";
 import { printIssues } from "./report.js";
 
@@ -28,17 +40,50 @@ function sourceOptions(cmd: Command, withPathDefault: boolean): Command {
       new Option("--subdir <dir>", "folder of the fleet inside the repository (with --repo)")
         .default("manifests")
         .env(`${ENV}SUBDIR`),
+    )
+    .addOption(
+      new Option(
+        "--cache-dir <dir>",
+        "where repositories are cloned (default: ~/.cache/manifest-server)",
+      ).env(`${ENV}CACHE_DIR`),
     );
 }
 
+function revOption(cmd: Command): Command {
+  return cmd.addOption(
+    new Option("--rev <rev>", "branch, tag or commit to read (implies git; default: --ref)").env(`${ENV}REV`),
+  );
+}
+
 function checkSource(opts: FleetInputOptions): void {
-  if (opts.dir !== undefined && opts.repo !== undefined)
-    throw new UsageError("--dir and --repo are exclusive", "pass one fleet source");
-  if (opts.repo !== undefined)
-    throw new UsageError(
-      "--repo is not supported by this build yet",
-      "use --dir with a checkout of the repository",
+  if (opts.dir !== undefined && (opts.repo !== undefined || opts.rev !== undefined))
+    throw new UsageError("--dir and --repo/--rev are exclusive", "pass one fleet source");
+}
+
+/** Git reads keep the hook's quarantine variables, so `validate --rev` works inside pre-receive. */
+function readerFor(io: CliIo): SnapshotReader {
+  const env = { ...process.env, ...io.env };
+  return fleetSnapshotReader(gitEnv(env, false), defaultCacheDir(env));
+}
+
+async function readSecret(file: string | undefined, cwd: string): Promise<string | undefined> {
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = await readFile(resolve(cwd, file), "utf8");
+  } catch (e) {
+    throw new ManifestServerError(
+      "secret-unreadable",
+      `cannot read --webhook-secret-file ${file}: ${String(e)}`,
+      {
+        hint: "write the shared webhook secret into that file (one line)",
+      },
     );
+  }
+  const secret = text.replace(/\r?\n$/, "");
+  if (secret === "")
+    throw new UsageError(`--webhook-secret-file ${file} is empty`, "write the shared webhook secret into it");
+  return secret;
 }
 
 /** Runs the CLI. Resolves with the exit code; only `serve` keeps running until SIGTERM/SIGINT. */
@@ -57,12 +102,14 @@ export async function runServerCli(argv: readonly string[], io: CliIo): Promise<
       `
 Examples:
   manifest-server serve --dir manifests --listen 8080
+  manifest-server serve --repo git@git.example.com:ops/fleet.git --webhook-secret-file /etc/ms/secret
+  manifest-server diff --from origin/main --to HEAD
   manifest-server validate manifests
   manifest-server render cp-1 --format yaml
   manifest-server explain edge-1
 
 Every flag also reads an environment variable: --dir is ${ENV}DIR, --listen is ${ENV}LISTEN, and so on.
-Exit codes: 0 success, 1 the fleet is invalid, 2 usage error or unreadable input.`,
+Exit codes: 0 success, 1 the fleet is invalid (diff: some node changes), 2 usage error or unreadable input.`,
     );
 
   sourceOptions(
@@ -71,6 +118,17 @@ Exit codes: 0 success, 1 the fleet is invalid, 2 usage error or unreadable input
       .description("serve the fleet over HTTP: GET /nodes/{node} is the kubelet's staticPodURL")
       .addOption(
         new Option("--listen <[host:]port>", "address to listen on").default("8080").env(`${ENV}LISTEN`),
+      )
+      .addOption(
+        new Option("--poll <duration>", "how often to fetch the repository (with --repo; 0 disables)")
+          .default("30s")
+          .env(`${ENV}POLL`),
+      )
+      .addOption(
+        new Option(
+          "--webhook-secret-file <file>",
+          "enables POST /hooks/git with the secret in this file",
+        ).env(`${ENV}WEBHOOK_SECRET_FILE`),
       )
       .addOption(
         new Option("--log-level <level>", "log level")
@@ -84,43 +142,115 @@ Exit codes: 0 success, 1 the fleet is invalid, 2 usage error or unreadable input
 The server loads and validates the whole fleet before serving it. A change that fails validation is
 rejected whole: the previous revision keeps being served byte for byte and GET /status says why.
 Until a first valid revision exists, node documents answer 503 with Retry-After (never an empty 200).
-Send SIGHUP to re-read the source at once. Logs are JSON lines on stderr.
+Send SIGHUP to re-read the source at once (with --repo: fetch at once). Logs are JSON lines on stderr.
+
+With --repo, the branch is fetched every --poll interval into --cache-dir and read from the commit's
+tree; X-Manifest-Revision is the commit SHA. POST /hooks/git (GitHub, Gitea, GitLab or X-Signature
+HMAC, secret from --webhook-secret-file) fetches at once. git never prompts: use an SSH key or a
+credential helper for private repositories.
 
 Example kubelet configuration (KubeletConfiguration):
   staticPodURL: http://manifests.example:8080/nodes/<node-name>`,
       ),
     true,
-  ).action(async (opts: FleetInputOptions & { listen: string; logLevel: string }) => {
-    checkSource(opts);
-    const logger = createLogger(opts.logLevel, io.stderr);
-    const dir = resolve(io.cwd, opts.dir ?? "manifests");
-    const running = await startServer({ source: createDirSource(dir), listen: opts.listen, logger });
-    if (running.firstLoad.kind !== "published")
-      logger.warn("no valid revision yet: node documents answer 503 until the fleet validates (see /status)");
-    await new Promise<void>((done) => {
-      const stop = (signal: string): void => {
-        logger.info({ signal }, "shutting down: finishing in-flight requests");
-        process.off("SIGHUP", reload);
-        void running.close().then(done);
-      };
-      const reload = (): void => void running.follower.refresh();
-      process.once("SIGTERM", () => stop("SIGTERM"));
-      process.once("SIGINT", () => stop("SIGINT"));
-      process.on("SIGHUP", reload);
-    });
-  });
+  ).action(
+    async (
+      opts: FleetInputOptions & {
+        listen: string;
+        logLevel: string;
+        poll: string;
+        webhookSecretFile?: string;
+      },
+    ) => {
+      checkSource(opts);
+      const logger = createLogger(opts.logLevel, io.stderr);
+      let running;
+      if (opts.repo !== undefined) {
+        let pollMs: number;
+        try {
+          pollMs = parseDuration(opts.poll);
+        } catch (e) {
+          throw new UsageError(`--poll: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        const env = { ...process.env, ...io.env };
+        const webhookSecret = await readSecret(opts.webhookSecretFile, io.cwd);
+        const source = createGitSource({
+          repo: opts.repo,
+          ref: opts.ref ?? "main",
+          subdir: opts.subdir ?? "manifests",
+          pollMs,
+          cacheDir: resolve(io.cwd, opts.cacheDir ?? defaultCacheDir(env)),
+          cwd: io.cwd,
+          env: gitEnv(env, true),
+        });
+        running = await startServer({
+          git: { source, ...(webhookSecret === undefined ? {} : { webhookSecret }) },
+          listen: opts.listen,
+          logger,
+        });
+      } else {
+        if (opts.webhookSecretFile !== undefined)
+          throw new UsageError("--webhook-secret-file needs --repo", "webhooks trigger git fetches");
+        const dir = resolve(io.cwd, opts.dir ?? "manifests");
+        running = await startServer({ source: createDirSource(dir), listen: opts.listen, logger });
+      }
+      const server = running;
+      if (server.firstLoad.kind !== "published")
+        logger.warn(
+          "no valid revision yet: node documents answer 503 until the fleet validates (see /status)",
+        );
+      await new Promise<void>((done) => {
+        const stop = (signal: string): void => {
+          logger.info({ signal }, "shutting down: finishing in-flight requests");
+          process.off("SIGHUP", reload);
+          void server.close().then(done);
+        };
+        const reload = (): void => void (server.sync?.() ?? server.follower.refresh());
+        process.once("SIGTERM", () => stop("SIGTERM"));
+        process.once("SIGINT", () => stop("SIGINT"));
+        process.on("SIGHUP", reload);
+      });
+    },
+  );
 
   program
     .command("validate")
-    .description("validate a fleet folder the way the kubelet will judge every node's pods")
+    .description(
+      "validate a fleet folder, or a commit of a repository, the way the kubelet will judge every node's pods",
+    )
     .argument("[path]", "fleet folder", "manifests")
     .addOption(new Option("--json", "print issues as JSON"))
+    .addOption(
+      new Option(
+        "--repo <url|path>",
+        "read the fleet from this git repository (default with --rev: the current one)",
+      ),
+    )
+    .addOption(new Option("--rev <rev>", "branch, tag or commit to validate (default: main)"))
+    .addOption(new Option("--subdir <dir>", "folder of the fleet inside the repository").default("manifests"))
+    .addOption(
+      new Option("--cache-dir <dir>", "where repositories given by URL are fetched").env(`${ENV}CACHE_DIR`),
+    )
     .addHelpText(
       "after",
-      "\nExit codes: 0 valid (warnings allowed), 1 invalid (every issue is listed), 2 unreadable or usage error.",
+      `
+Examples:
+  manifest-server validate manifests
+  manifest-server validate --rev HEAD            (a commit of the repository around the current folder)
+  manifest-server validate --repo /srv/git/fleet.git --rev "$newrev"   (in a pre-receive hook)
+
+Exit codes: 0 valid (warnings allowed), 1 invalid (every issue is listed), 2 unreadable or usage error.`,
     )
-    .action(async (path: string, opts: { json?: boolean }) => {
-      const { snapshot, result } = await loadFleetInput({ dir: path }, io.cwd);
+    .action(async (pathArg: string, opts: FleetInputOptions & { json?: boolean }) => {
+      const fromGit = opts.repo !== undefined || opts.rev !== undefined;
+      const { snapshot, result } = await loadFleetInput(
+        fromGit ? { ...opts, rev: opts.rev ?? "main" } : { dir: pathArg },
+        io.cwd,
+        readerFor(io),
+      );
+      const path = fromGit
+        ? `${opts.repo ?? "."}@${opts.rev ?? "main"}:${opts.subdir ?? "manifests"}`
+        : pathArg;
       const issues = result.ok ? result.fleet.warnings : result.issues;
       if (opts.json === true)
         println(
@@ -141,8 +271,7 @@ Example kubelet configuration (KubeletConfiguration):
     });
 
   sourceOptions(
-    program
-      .command("render")
+    revOption(program.command("render"))
       .description("print exactly what GET /nodes/NODE serves")
       .argument("<node>", "node name")
       .addOption(
@@ -170,8 +299,7 @@ Example kubelet configuration (KubeletConfiguration):
   });
 
   sourceOptions(
-    program
-      .command("explain")
+    revOption(program.command("explain"))
       .description(
         "show where each of a node's pods comes from, which groups select it and which vars it uses",
       )
@@ -186,6 +314,61 @@ Example kubelet configuration (KubeletConfiguration):
     }
     for (const line of explainNode(compiled.node, compiled.revision)) println(io.stdout, line);
   });
+
+  program
+    .command("diff")
+    .description("show, for every node, whether its served document changes between two revisions, and how")
+    .requiredOption("--from <rev>", "the old revision (branch, tag or commit)")
+    .requiredOption("--to <rev>", "the new revision")
+    .addOption(new Option("--repo <url|path>", "git repository (default: the one around the current folder)"))
+    .addOption(new Option("--subdir <dir>", "folder of the fleet inside the repository").default("manifests"))
+    .addOption(
+      new Option("--cache-dir <dir>", "where repositories given by URL are fetched").env(`${ENV}CACHE_DIR`),
+    )
+    .addHelpText(
+      "after",
+      `
+Example, as a check on a pull request:
+  manifest-server diff --from origin/main --to HEAD
+
+Exit codes: 0 no node's served document changes, 1 some change, 2 error (a revision is unknown or invalid).`,
+    )
+    .action(async (opts: { from: string; to: string; repo?: string; subdir: string; cacheDir?: string }) => {
+      const env = { ...process.env, ...io.env };
+      const read = gitSnapshotReader(gitEnv(env, false), defaultCacheDir(env));
+      const load = async (which: "--from" | "--to", rev: string) => {
+        let loaded;
+        try {
+          loaded = await loadFleetInput({ ...opts, rev }, io.cwd, read);
+        } catch (e) {
+          if (e instanceof ManifestServerError)
+            throw new ManifestServerError(
+              e.code,
+              `${which} ${rev}: ${e.message}`,
+              e.hint === undefined ? {} : { hint: e.hint },
+            );
+          throw e;
+        }
+        if (!loaded.result.ok) {
+          printIssues(
+            io.stderr,
+            loaded.result.issues,
+            `${which} ${rev} (${loaded.snapshot.revision.slice(0, 12)})`,
+          );
+          return undefined;
+        }
+        return loaded.result.fleet;
+      };
+      const from = await load("--from", opts.from);
+      const to = await load("--to", opts.to);
+      if (from === undefined || to === undefined) {
+        exitCode = 2;
+        return;
+      }
+      const diff = diffFleets(from, to);
+      for (const line of formatFleetDiff(diff)) println(io.stdout, line);
+      exitCode = diff.changed === 0 ? 0 : 1;
+    });
 
   try {
     await program.parseAsync([...argv], { from: "user" });
@@ -203,7 +386,7 @@ Example kubelet configuration (KubeletConfiguration):
 }
 
 async function loadNode(name: string, opts: FleetInputOptions, io: CliIo) {
-  const { snapshot, result } = await loadFleetInput(opts, io.cwd);
+  const { snapshot, result } = await loadFleetInput(opts, io.cwd, readerFor(io));
   if (!result.ok) {
     printIssues(io.stderr, result.issues, opts.dir ?? "manifests");
     return 1;

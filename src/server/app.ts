@@ -7,7 +7,8 @@ import type { Logger } from "../lib/logger.js";
 import { DocumentCache } from "./document-cache.js";
 import { sendError } from "./http-error.js";
 import { handleNodeDocument } from "./node-document.js";
-import type { RevisionStore } from "./revision-store.js";
+import type { FetchHealth, RevisionStore } from "./revision-store.js";
+import { gitWebhookRouter, type WebhookDeps } from "./webhook.js";
 
 export interface AppDeps {
   store: RevisionStore;
@@ -15,6 +16,10 @@ export interface AppDeps {
   /** Shown in /status, e.g. `dir:/srv/fleet`. */
   sourceDescription: string;
   version: string;
+  /** Mounts POST /hooks/git (git sources only). */
+  webhook?: WebhookDeps;
+  /** For staleness in /status. */
+  now?: () => Date;
 }
 
 const nodeListCache = new WeakMap<CompiledFleet, Buffer>();
@@ -34,6 +39,23 @@ function nodeList(fleet: CompiledFleet): Buffer {
     nodeListCache.set(fleet, body);
   }
   return body;
+}
+
+function fetchStatus(health: FetchHealth | undefined, now: Date): Record<string, unknown> | null {
+  if (health === undefined) return null;
+  const since = health.lastSuccessAt;
+  return {
+    lastAttemptAt: health.lastAttemptAt.toISOString(),
+    lastSuccessAt: since?.toISOString() ?? null,
+    fetchedRevision: health.fetchedRevision ?? null,
+    lastError:
+      health.lastError === undefined
+        ? null
+        : { at: health.lastError.at.toISOString(), message: health.lastError.message },
+    stale: health.lastError !== undefined || since === undefined,
+    staleSeconds:
+      since === undefined ? null : Math.max(0, Math.round((now.getTime() - since.getTime()) / 1000)),
+  };
 }
 
 function sendJson(res: Response, value: unknown, status = 200): void {
@@ -103,6 +125,8 @@ export function createApp(deps: AppDeps): express.Express {
               ...(err.meta ?? {}),
               issues: (err.issues ?? []).map((i) => ({ ...i, text: formatIssue(i) })),
             },
+      fetch: fetchStatus(store.fetchHealth, (deps.now ?? (() => new Date()))()),
+      counters: store.counters,
     });
   });
   app.get("/", (_req, res) => {
@@ -124,6 +148,8 @@ export function createApp(deps: AppDeps): express.Express {
         `<!doctype html><meta charset="utf-8"><title>manifest-server</title><h1>manifest-server</h1>${rows}`,
       );
   });
+
+  if (deps.webhook !== undefined) app.use(gitWebhookRouter(deps.webhook));
 
   app.use((req, res) => {
     sendError(

@@ -19,9 +19,38 @@ export interface LastError {
   issues?: Issue[];
 }
 
+/** How fetching from a remote source (git) is going; absent for sources that are not fetched. */
+export interface FetchHealth {
+  lastAttemptAt: Date;
+  lastSuccessAt: Date | undefined;
+  /** The commit the last successful fetch found. */
+  fetchedRevision: string | undefined;
+  /** The last failure, cleared by the next success. */
+  lastError: { at: Date; message: string } | undefined;
+}
+
+/** Event counts since start, for logs and /status until a metrics endpoint exists. */
+export interface StoreCounters {
+  published: number;
+  rejected: number;
+  sourceErrors: number;
+  fetches: number;
+  fetchFailures: number;
+}
+
+export type FetchEvent = { at: Date; ok: true; revision: string } | { at: Date; ok: false; message: string };
+
 export class RevisionStore {
   private loaded: LoadedRevision | undefined;
   private error: LastError | undefined;
+  private fetchState: FetchHealth | undefined;
+  private readonly count: StoreCounters = {
+    published: 0,
+    rejected: 0,
+    sourceErrors: 0,
+    fetches: 0,
+    fetchFailures: 0,
+  };
   private readonly listeners: Array<(next: LoadedRevision, previous: LoadedRevision | undefined) => void> =
     [];
 
@@ -34,17 +63,51 @@ export class RevisionStore {
     return this.error;
   }
 
+  get fetchHealth(): FetchHealth | undefined {
+    return this.fetchState;
+  }
+
+  /** A copy of the counters. */
+  get counters(): StoreCounters {
+    return { ...this.count };
+  }
+
+  /** Records one fetch from a remote source. */
+  recordFetch(event: FetchEvent): void {
+    const prev = this.fetchState;
+    this.count.fetches++;
+    if (event.ok)
+      this.fetchState = {
+        lastAttemptAt: event.at,
+        lastSuccessAt: event.at,
+        fetchedRevision: event.revision,
+        lastError: undefined,
+      };
+    else {
+      this.count.fetchFailures++;
+      this.fetchState = {
+        lastAttemptAt: event.at,
+        lastSuccessAt: prev?.lastSuccessAt,
+        fetchedRevision: prev?.fetchedRevision,
+        lastError: { at: event.at, message: event.message },
+      };
+    }
+  }
+
   /** Switches to `next` in one assignment: a request sees the old or the new revision, never a mix. */
   publish(next: LoadedRevision): void {
     const previous = this.loaded;
     this.loaded = next;
     this.error = undefined;
+    this.count.published++;
     for (const l of this.listeners) l(next, previous);
   }
 
   /** Records a failure; the current revision keeps being served untouched. */
   fail(error: LastError): void {
     this.error = error;
+    if (error.kind === "rejected") this.count.rejected++;
+    else this.count.sourceErrors++;
   }
 
   /** The source is readable again and holds exactly the served revision: nothing is wrong any more. */

@@ -4,7 +4,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { gzipSync } from "node:zlib";
-import { parseDuration } from "../../src/agent/duration.js";
+import { parseDuration } from "../../src/lib/duration.js";
 import { parseHeader, poll, PollError } from "../../src/agent/poll.js";
 
 test("parseHeader accepts 'Key: Value' and the kubelet's key:value, and refuses the rest", () => {

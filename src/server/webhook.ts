@@ -1,0 +1,185 @@
+// POST /hooks/git: a signed push notification triggers a fetch and a load; the answer says what is served now.
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import type { IncomingHttpHeaders } from "node:http";
+import express, { type NextFunction, type Request, type Response } from "express";
+import { errorsIn, formatIssue } from "../lib/issues.js";
+import type { Logger } from "../lib/logger.js";
+import type { GitFleetSource } from "../source/git-source.js";
+import type { FleetFollower } from "./follower.js";
+import { sendError } from "./http-error.js";
+import type { RevisionStore } from "./revision-store.js";
+
+/** Webhook bodies larger than this are refused with 413 (push payloads are far smaller). */
+export const WEBHOOK_MAX_BODY = 1024 * 1024;
+
+export type Verification =
+  { ok: true; scheme: "github" | "gitea" | "gitlab" | "generic" } | { ok: false; reason: string };
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function hmacMatches(secret: string, body: Buffer, given: string): boolean {
+  const hex = given.trim().toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(hex)) return false;
+  const expected = createHmac("sha256", secret).update(body).digest();
+  return timingSafeEqual(expected, Buffer.from(hex, "hex"));
+}
+
+function tokenMatches(secret: string, given: string): boolean {
+  // Hashing both sides gives equal-length buffers, so the comparison time says nothing about the secret.
+  const a = createHash("sha256").update(secret).digest();
+  const b = createHash("sha256").update(given).digest();
+  return timingSafeEqual(a, b);
+}
+
+/**
+ * Checks a webhook against `secret`: GitHub/Gitea `X-Hub-Signature-256: sha256=<hex>` (HMAC-SHA256 of the raw
+ * body), Gitea's bare-hex `X-Gitea-Signature`, GitLab's `X-Gitlab-Token` (the secret itself) or a generic
+ * `X-Signature: sha256=<hex>`. The first of these headers present decides; none present fails.
+ */
+export function verifyWebhook(headers: IncomingHttpHeaders, body: Buffer, secret: string): Verification {
+  const hub = header(headers, "x-hub-signature-256");
+  if (hub !== undefined)
+    return hub.startsWith("sha256=") && hmacMatches(secret, body, hub.slice(7))
+      ? { ok: true, scheme: "github" }
+      : { ok: false, reason: "X-Hub-Signature-256 does not match the body" };
+  const gitea = header(headers, "x-gitea-signature");
+  if (gitea !== undefined)
+    return hmacMatches(secret, body, gitea)
+      ? { ok: true, scheme: "gitea" }
+      : { ok: false, reason: "X-Gitea-Signature does not match the body" };
+  const gitlab = header(headers, "x-gitlab-token");
+  if (gitlab !== undefined)
+    return tokenMatches(secret, gitlab)
+      ? { ok: true, scheme: "gitlab" }
+      : { ok: false, reason: "X-Gitlab-Token is wrong" };
+  const generic = header(headers, "x-signature");
+  if (generic !== undefined)
+    return generic.startsWith("sha256=") && hmacMatches(secret, body, generic.slice(7))
+      ? { ok: true, scheme: "generic" }
+      : { ok: false, reason: "X-Signature does not match the body" };
+  return {
+    ok: false,
+    reason:
+      "no signature: send X-Hub-Signature-256, X-Gitlab-Token or X-Signature: sha256=<hmac of the body>",
+  };
+}
+
+/** What a sync (fetch, then load) ended with, as the webhook answers it. */
+export type SyncOutcome =
+  | { outcome: "published" | "unchanged"; revision: string; subject?: string; author?: string }
+  | {
+      outcome: "rejected";
+      revision: string;
+      served: string | null;
+      subject?: string;
+      author?: string;
+      message: string;
+      errors: string[];
+    }
+  | { outcome: "fetch-failed"; served: string | null; message: string };
+
+/** Fetches the branch and loads the fetched commit; concurrent calls share the source's and follower's runs. */
+export function createGitSync(deps: {
+  source: GitFleetSource;
+  follower: FleetFollower;
+  store: RevisionStore;
+}): () => Promise<SyncOutcome> {
+  const { source, follower, store } = deps;
+  return async () => {
+    const fetched = await source.fetch();
+    const served = (): string | null => store.current?.fleet.revision ?? null;
+    if (!fetched.ok) return { outcome: "fetch-failed", served: served(), message: fetched.message };
+    const before = served();
+    await follower.refresh();
+    const loaded = store.current;
+    const err = store.lastError;
+    if (err?.kind === "rejected" && err.revision === fetched.commit)
+      return {
+        outcome: "rejected",
+        revision: fetched.commit,
+        served: served(),
+        ...(err.meta?.subject === undefined ? {} : { subject: err.meta.subject }),
+        ...(err.meta?.author === undefined ? {} : { author: err.meta.author }),
+        message: err.message,
+        errors: errorsIn(err.issues ?? []).map(formatIssue),
+      };
+    if (loaded === undefined)
+      return {
+        outcome: "fetch-failed",
+        served: null,
+        message: err?.message ?? "the fetched commit could not be read",
+      };
+    // A newer commit may have been loaded meanwhile (another hook or the poll): report what is served.
+    return {
+      outcome: loaded.fleet.revision !== before ? "published" : "unchanged",
+      revision: loaded.fleet.revision,
+      ...(loaded.meta.subject === undefined ? {} : { subject: loaded.meta.subject }),
+      ...(loaded.meta.author === undefined ? {} : { author: loaded.meta.author }),
+    };
+  };
+}
+
+export interface WebhookDeps {
+  /** Undefined disables the endpoint (403 saying how to enable it). */
+  secret: string | undefined;
+  sync: () => Promise<SyncOutcome>;
+  logger: Logger;
+  maxBodyBytes?: number;
+}
+
+/** The router for `POST /hooks/git`: 403 when disabled, 413 over the size limit, 401 on a bad signature. */
+export function gitWebhookRouter(deps: WebhookDeps): express.Router {
+  const router = express.Router();
+  const limit = deps.maxBodyBytes ?? WEBHOOK_MAX_BODY;
+  router.post(
+    "/hooks/git",
+    (_req: Request, res: Response, next: NextFunction) => {
+      if (deps.secret !== undefined) return next();
+      sendError(
+        res,
+        403,
+        "webhook-disabled",
+        "the git webhook is disabled: start the server with --webhook-secret-file FILE (or MANIFEST_SERVER_WEBHOOK_SECRET_FILE) and configure the same secret in the repository's webhook",
+      );
+    },
+    express.raw({ type: () => true, limit }),
+    (req: Request, res: Response, next: NextFunction) => {
+      const secret = deps.secret ?? "";
+      const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const check = verifyWebhook(req.headers, body, secret);
+      if (!check.ok) {
+        deps.logger.warn({ remote: req.socket.remoteAddress, reason: check.reason }, "webhook refused");
+        sendError(res, 401, "bad-signature", check.reason);
+        return;
+      }
+      const event =
+        header(req.headers, "x-github-event") ??
+        header(req.headers, "x-gitea-event") ??
+        header(req.headers, "x-gitlab-event");
+      deps.sync().then((result) => {
+        deps.logger.info({ scheme: check.scheme, event, ...result }, "webhook handled");
+        res
+          .status(result.outcome === "fetch-failed" ? 502 : 200)
+          .type("application/json")
+          .set("Cache-Control", "no-store")
+          .send(JSON.stringify(result, null, 2) + "\n");
+      }, next);
+    },
+    (err: unknown, _req: Request, res: Response, next: NextFunction) => {
+      const status = typeof err === "object" && err !== null && "status" in err ? err.status : undefined;
+      if (status === 413) {
+        sendError(res, 413, "payload-too-large", `webhook bodies are limited to ${limit} bytes`);
+        return;
+      }
+      if (typeof status === "number" && status >= 400 && status < 500) {
+        sendError(res, 400, "bad-request", "the webhook body could not be read");
+        return;
+      }
+      next(err);
+    },
+  );
+  return router;
+}

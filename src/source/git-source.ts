@@ -1,0 +1,223 @@
+// A fleet followed from a git branch: fetched into a local bare cache, read from the commit's tree, never a working copy.
+import { isAbsolute, resolve } from "node:path";
+import { ManifestServerError } from "../lib/errors.js";
+import type { Exec } from "../lib/exec.js";
+import { GitCache } from "./git-cache.js";
+import { isRemoteUrl, normalizeSubdir, type CommitInfo } from "./git.js";
+import type { FleetSource, Snapshot } from "./source.js";
+
+export interface GitSourceOptions {
+  /** A URL (https, ssh, scp-like, file) or a path to a repository on this host. */
+  repo: string;
+  /** Branch to follow. Default "main". A full `refs/...` name is used as is. */
+  ref?: string;
+  /** Folder of the fleet inside the repository; "" or "." is the root. Default "manifests". */
+  subdir?: string;
+  /** Fetch interval in ms; 0 disables polling. Default 30 000. */
+  pollMs?: number;
+  /** Folder for cached clones, one subfolder per repository URL. */
+  cacheDir: string;
+  /** Resolves a relative path given as `repo`. */
+  cwd: string;
+  /** Environment for git (already made prompt-free, see gitEnv). */
+  env: NodeJS.ProcessEnv;
+  exec?: Exec;
+  now?: () => Date;
+}
+
+/** What one fetch did. `changed` is relative to the commit the last snapshot returned. */
+export type FetchResult =
+  | { ok: true; at: Date; commit: string; changed: boolean; durationMs: number }
+  | { ok: false; at: Date; message: string; durationMs: number };
+
+/** A git-backed FleetSource with explicit fetching (for webhooks) and fetch notifications (for /status). */
+export interface GitFleetSource extends FleetSource {
+  readonly repo: string;
+  readonly ref: string;
+  readonly subdir: string;
+  /** Fetches the branch now. Calls made while one runs share one follow-up fetch. Never throws. */
+  fetch(): Promise<FetchResult>;
+  /** Subscribes to every fetch result. */
+  onFetch(listener: (result: FetchResult) => void): void;
+  /** Remembers `commit` as the last one served, so a restart with the remote gone serves it again. */
+  markGood(commit: string): Promise<void>;
+}
+
+function refNames(ref: string): { remote: string; fetched: string; good: string } {
+  const short = ref.startsWith("refs/") ? ref.replace(/^refs\/(heads\/)?/, "") : ref;
+  return {
+    remote: ref.startsWith("refs/") ? ref : `refs/heads/${ref}`,
+    fetched: `refs/manifest-server/fetched/${short}`,
+    good: `refs/manifest-server/good/${short}`,
+  };
+}
+
+function checkRef(ref: string): void {
+  if (ref === "" || ref.startsWith("-") || /[\s~^:?*[\\]|\.\.|@\{|\/\/|\.lock$|\/$/.test(ref))
+    throw new ManifestServerError("usage", `--ref ${JSON.stringify(ref)} is not a valid branch name`, {
+      hint: "pass a branch name such as main",
+    });
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Creates the source; nothing touches git or the disk until the first snapshot or fetch. */
+export function createGitSource(options: GitSourceOptions): GitFleetSource {
+  const ref = options.ref ?? "main";
+  checkRef(ref);
+  if (options.repo.startsWith("-"))
+    throw new ManifestServerError("usage", `--repo ${JSON.stringify(options.repo)} is not a repository`);
+  const subdir = normalizeSubdir(options.subdir ?? "manifests");
+  const url =
+    isRemoteUrl(options.repo) || isAbsolute(options.repo) ? options.repo : resolve(options.cwd, options.repo);
+  const refs = refNames(ref);
+  const now = options.now ?? (() => new Date());
+  const cache = new GitCache({
+    url,
+    cacheDir: options.cacheDir,
+    env: options.env,
+    ...(options.exec === undefined ? {} : { exec: options.exec }),
+  });
+  const listeners: Array<(r: FetchResult) => void> = [];
+
+  let initialised = false;
+  let current: string | undefined;
+  let lastFetchError: string | undefined;
+  let snapshotted: Snapshot | undefined;
+  let running: Promise<FetchResult> | undefined;
+  let queued: Promise<FetchResult> | undefined;
+
+  const fetchOnce = async (): Promise<FetchResult> => {
+    const at = now();
+    const started = Date.now();
+    let result: FetchResult;
+    try {
+      const commit = await cache.fetch(refs.remote, refs.fetched);
+      current = commit;
+      lastFetchError = undefined;
+      result = {
+        ok: true,
+        at,
+        commit,
+        changed: commit !== snapshotted?.revision,
+        durationMs: Date.now() - started,
+      };
+    } catch (e) {
+      lastFetchError = `cannot fetch ${refs.remote} from ${url}: ${message(e)}`;
+      result = { ok: false, at, message: lastFetchError, durationMs: Date.now() - started };
+    }
+    for (const l of listeners) l(result);
+    return result;
+  };
+
+  const fetch = (): Promise<FetchResult> => {
+    if (running === undefined) {
+      running = fetchOnce().finally(() => {
+        running = undefined;
+      });
+      return running;
+    }
+    queued ??= running.then(() => {
+      queued = undefined;
+      return fetch();
+    });
+    return queued;
+  };
+
+  const initialise = async (): Promise<void> => {
+    initialised = true;
+    const first = await fetch();
+    if (first.ok || !(await cache.isHealthy())) return;
+    // The remote is unreachable at start: serve what the cache kept, preferring the last commit served.
+    current = (await cache.repo.resolveCommit(refs.good)) ?? (await cache.repo.resolveCommit(refs.fetched));
+  };
+
+  const read = async (commit: string): Promise<Snapshot> => {
+    let info: CommitInfo;
+    let files;
+    try {
+      [info, files] = await Promise.all([
+        cache.repo.commitInfo(commit),
+        cache.repo.readFleetFiles(commit, subdir),
+      ]);
+    } catch (e) {
+      // The cache lost objects: start it afresh on the next fetch instead of failing forever.
+      await cache.discard().catch(() => undefined);
+      current = undefined;
+      snapshotted = undefined; // the next successful fetch then counts as a change and is read again
+      throw new ManifestServerError(
+        "git-cache-corrupt",
+        `cannot read commit ${commit} from the git cache ${cache.folder}: ${message(e)}`,
+        {
+          hint: "the cache was discarded and is fetched again on the next poll or webhook",
+          cause: e,
+        },
+      );
+    }
+    return {
+      revision: commit,
+      files,
+      meta: {
+        source: "git",
+        repo: url,
+        ref,
+        subdir: subdir === "" ? "." : subdir,
+        commit,
+        subject: info.subject,
+        author: info.author,
+        committedAt: info.committedAt,
+      },
+    };
+  };
+
+  return {
+    description: `git:${url}#${ref}${subdir === "" ? "" : `:${subdir}`}`,
+    repo: url,
+    ref,
+    subdir,
+    fetch,
+    onFetch(listener) {
+      listeners.push(listener);
+    },
+    async markGood(commit) {
+      await cache.setRef(refs.good, commit);
+    },
+    async snapshot() {
+      if (!initialised) await initialise();
+      const commit = current;
+      if (commit === undefined)
+        throw new ManifestServerError(
+          "git-unavailable",
+          lastFetchError ?? `nothing fetched yet from ${url}`,
+          {
+            hint: "git must reach the repository without prompting: use an SSH key or a credential helper; fetching is retried on every poll",
+          },
+        );
+      if (snapshotted?.revision !== commit) snapshotted = await read(commit);
+      return snapshotted;
+    },
+    watch(onChange) {
+      const pollMs = options.pollMs ?? 30_000;
+      let timer: NodeJS.Timeout | undefined;
+      let stopped = false;
+      const tick = async (): Promise<void> => {
+        const r = await fetch();
+        if (stopped) return;
+        if (r.ok && r.commit !== snapshotted?.revision) onChange();
+        schedule();
+      };
+      const schedule = (): void => {
+        if (stopped || pollMs <= 0) return;
+        timer = setTimeout(() => void tick(), pollMs);
+        timer.unref();
+      };
+      schedule();
+      return () => {
+        stopped = true;
+        if (timer !== undefined) clearTimeout(timer);
+      };
+    },
+  };
+}
