@@ -1,7 +1,14 @@
 // Loads a whole fleet revision: classify files, parse, compose and validate every node, render its PodList.
 import etag from "etag";
 import { joinPath, type Issue } from "../lib/issues.js";
-import { assemblePodListJson, podJsonFragment, renderPodList } from "../manifests/render.js";
+import {
+  assemblePodListJson,
+  fillFragmentPlan,
+  planPodFragment,
+  podJsonFragment,
+  renderPodList,
+  type FragmentPlan,
+} from "../manifests/render.js";
 import { validatePod } from "../manifests/validate.js";
 import { yamlToJson } from "../manifests/yaml.js";
 import {
@@ -13,10 +20,16 @@ import {
   type ResolvedPod,
 } from "./compose.js";
 import { FLEET_FILE, parseFleetConfig, type NodeDecl } from "./fleet-config.js";
-import { classifyFleetFiles, KUBELET_MAX_BODY, type FleetFile, type Layer } from "./fleet-files.js";
+import {
+  classifyFleetFiles,
+  KUBELET_MAX_BODY,
+  type FleetFile,
+  type Layer,
+  type ManifestFile,
+} from "./fleet-files.js";
 import { IssueSet } from "./issue-set.js";
 import { decodeUtf8, readPodSources, type SourcePod } from "./pod-sources.js";
-import { expandTemplates, type TemplateContext } from "./template.js";
+import { expandTemplateString, expandTemplates, isTemplated, type TemplateContext } from "./template.js";
 
 /** Where a served pod was defined. */
 export interface PodOrigin {
@@ -57,6 +70,33 @@ export interface CompiledFleet {
   /** Warnings only: a compiled fleet has no errors. */
   warnings: Issue[];
   stats: { files: number; documents: number; pods: number; nodes: number };
+  /** What the next load may reuse (pass this fleet as `previous`); opaque outside the loader. */
+  memo?: LoadMemo;
+}
+
+/** The per-file and per-node work of a revision, reusable by the next load for unchanged inputs. */
+export interface LoadMemo {
+  fleetYaml: { content: Buffer; value: unknown; issues: Issue[] } | undefined;
+  files: Map<string, FileMemo>;
+  nodes: Map<string, NodeMemo>;
+  nextFileId: number;
+}
+
+/** One manifest file parsed, with its untemplated pods validated and rendered. */
+interface FileMemo {
+  id: number;
+  content: Buffer;
+  pods: SourcePod[];
+  issues: Issue[];
+  documents: number;
+  prepared: Map<SourcePod, { prepared: Prepared | undefined; issues: Issue[] }>;
+}
+
+/** One compiled node and the issues its compilation reported, valid while its inputs' signature holds. */
+interface NodeMemo {
+  signature: string;
+  compiled: CompiledNode;
+  issues: Issue[];
 }
 
 export type LoadResult = { ok: true; fleet: CompiledFleet } | { ok: false; issues: Issue[] };
@@ -75,6 +115,24 @@ function withoutStatus(pod: Record<string, unknown>): Record<string, unknown> {
   return rest;
 }
 
+/** fleet.yaml read as YAML 1.1; null and an error issue when it is not UTF-8 or not YAML. */
+function parseFleetYaml(content: Buffer): { value: unknown; issues: Issue[] } {
+  const text = decodeUtf8(content);
+  if (text === undefined)
+    return {
+      value: null,
+      issues: [
+        { severity: "error", code: "encoding", file: FLEET_FILE, message: "file is not valid UTF-8 text" },
+      ],
+    };
+  try {
+    return { value: yamlToJson(text), issues: [] };
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    return { value: null, issues: [{ severity: "error", code: "yaml-syntax", file: FLEET_FILE, message }] };
+  }
+}
+
 /** Per-source work that does not depend on the node: done once for untemplated pods. */
 interface Prepared {
   source: SourcePod;
@@ -84,37 +142,41 @@ interface Prepared {
   served: Record<string, unknown>;
 }
 
+export interface LoadOptions {
+  revision: string;
+  /**
+   * The revision served so far: files whose bytes did not change are not parsed, validated or rendered again, and
+   * nodes whose declaration, groups and files did not change keep their documents. The result is the same as without.
+   */
+  previous?: CompiledFleet | undefined;
+}
+
 /**
  * Builds a revision from the files of a fleet. Everything is validated for every node before anything is
  * returned: `ok: false` carries every error (and warning) found, each naming file, document and field path.
  */
-export function loadFleet(files: readonly FleetFile[], options: { revision: string }): LoadResult {
+export function loadFleet(files: readonly FleetFile[], options: LoadOptions): LoadResult {
   const issues = new IssueSet();
   const classified = classifyFleetFiles(files);
   issues.addAll(classified.issues);
+  const before = options.previous?.memo;
+  const memo: LoadMemo = {
+    fleetYaml: undefined,
+    files: new Map(),
+    nodes: new Map(),
+    nextFileId: before?.nextFileId ?? 1,
+  };
 
-  let fleetValue: unknown = null;
-  if (classified.fleetYaml !== undefined) {
-    const text = decodeUtf8(classified.fleetYaml);
-    if (text === undefined)
-      issues.add({
-        severity: "error",
-        code: "encoding",
-        file: FLEET_FILE,
-        message: "file is not valid UTF-8 text",
-      });
-    else
-      try {
-        fleetValue = yamlToJson(text);
-      } catch (e) {
-        issues.add({
-          severity: "error",
-          code: "yaml-syntax",
-          file: FLEET_FILE,
-          message: e instanceof Error ? e.message : String(e),
-        });
-      }
-  }
+  const fleetYaml = classified.fleetYaml;
+  if (
+    fleetYaml !== undefined &&
+    before?.fleetYaml !== undefined &&
+    before.fleetYaml.content.equals(fleetYaml)
+  )
+    memo.fleetYaml = before.fleetYaml;
+  else if (fleetYaml !== undefined) memo.fleetYaml = { content: fleetYaml, ...parseFleetYaml(fleetYaml) };
+  const fleetValue = memo.fleetYaml?.value ?? null;
+  issues.addAll(memo.fleetYaml?.issues ?? []);
   const nodeFolderIssues: Issue[] = [];
   const folderNodes = classified.nodeFolders.filter((n) => {
     const ok = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(n) && n.length <= 253;
@@ -148,27 +210,15 @@ export function loadFleet(files: readonly FleetFile[], options: { revision: stri
           : "the fleet declares no nodes: add them under nodes: in fleet.yaml or create nodes/<node>/ folders",
     });
 
-  // Parse every manifest once.
-  const common: SourcePod[] = [];
-  const byGroup = new Map<string, SourcePod[]>();
-  const byNode = new Map<string, SourcePod[]>();
-  let documents = 0;
-  for (const file of classified.manifests) {
-    const { pods, issues: fileIssues } = readPodSources(file);
-    issues.addAll(fileIssues);
-    documents += new Set(pods.map((p) => p.doc)).size;
-    const layer = file.layer;
-    const list =
-      layer.kind === "common"
-        ? common
-        : layer.kind === "group"
-          ? (byGroup.get(layer.group) ?? byGroup.set(layer.group, []).get(layer.group)!)
-          : (byNode.get(layer.node) ?? byNode.set(layer.node, []).get(layer.node)!);
-    list.push(...pods);
-  }
-
-  // Node-independent work for untemplated pods, done once and shared by every node.
-  const prepared = new Map<SourcePod, Prepared | undefined>();
+  // Parse every manifest once; validate and render its untemplated pods once, shared by every node.
+  const templateMemo = new WeakMap<object, boolean>();
+  // A templated pod is rendered once with holes; each node only renders its expanded strings into them.
+  const plans = new Map<SourcePod, FragmentPlan>();
+  const planOf = (s: SourcePod): FragmentPlan => {
+    let plan = plans.get(s);
+    if (plan === undefined) plans.set(s, (plan = planPodFragment(withoutStatus(s.value), isTemplated)));
+    return plan;
+  };
   const validateAt = (s: SourcePod, value: Record<string, unknown>, node?: string): Issue[] =>
     validatePod(value, { basePath: s.path, ...(node === undefined ? {} : { nodeName: node }) }).map((i) => ({
       ...i,
@@ -176,34 +226,96 @@ export function loadFleet(files: readonly FleetFile[], options: { revision: stri
       doc: s.doc,
       ...(node === undefined ? {} : { nodes: [node] }),
     }));
-  const prepare = (s: SourcePod, value: Record<string, unknown>, found: Issue[]): Prepared | undefined => {
+  const prepare = (
+    s: SourcePod,
+    value: Record<string, unknown>,
+    found: Issue[],
+    ctx?: TemplateContext,
+  ): Prepared | undefined => {
     if (found.some((i) => i.severity === "error")) return undefined;
     const key = podKey(value);
     const meta = value["metadata"];
     const name = isRecord(meta) && typeof meta["name"] === "string" ? meta["name"] : "";
     const served = withoutStatus(value);
-    return { source: s, key, name, served, fragment: podJsonFragment(served) };
+    const fragment =
+      ctx === undefined
+        ? podJsonFragment(served)
+        : fillFragmentPlan(
+            planOf(s),
+            planOf(s).holes.map((h) => expandTemplateString(h, ctx)),
+          );
+    return { source: s, key, name, served, fragment };
   };
-  for (const s of [...common, ...[...byGroup.values()].flat(), ...[...byNode.values()].flat()]) {
-    if (s.templated) continue;
-    const found = validateAt(s, s.value);
-    issues.addAll(found);
-    prepared.set(s, prepare(s, s.value, found));
+  const readFile = (file: ManifestFile): FileMemo => {
+    const old = before?.files.get(file.path);
+    if (old !== undefined && old.content.equals(file.content)) return old;
+    const { pods, issues: fileIssues } = readPodSources(file);
+    const prepared: FileMemo["prepared"] = new Map();
+    for (const s of pods) {
+      if (s.templated) continue;
+      const found = validateAt(s, s.value);
+      prepared.set(s, { prepared: prepare(s, s.value, found), issues: found });
+    }
+    const documents = new Set(pods.map((p) => p.doc)).size;
+    return { id: memo.nextFileId++, content: file.content, pods, issues: fileIssues, documents, prepared };
+  };
+  const common: FileMemo[] = [];
+  const byGroup = new Map<string, FileMemo[]>();
+  const byNode = new Map<string, FileMemo[]>();
+  const prepared = new Map<SourcePod, Prepared | undefined>();
+  let documents = 0;
+  for (const file of classified.manifests) {
+    const read = readFile(file);
+    memo.files.set(file.path, read);
+    issues.addAll(read.issues);
+    documents += read.documents;
+    const layer = file.layer;
+    const list =
+      layer.kind === "common"
+        ? common
+        : layer.kind === "group"
+          ? (byGroup.get(layer.group) ?? byGroup.set(layer.group, []).get(layer.group)!)
+          : (byNode.get(layer.node) ?? byNode.set(layer.node, []).get(layer.node)!);
+    list.push(read);
   }
+  for (const list of [common, ...byGroup.values(), ...byNode.values()])
+    for (const read of list)
+      for (const [s, p] of read.prepared) {
+        issues.addAll(p.issues);
+        prepared.set(s, p.prepared);
+      }
+  const podsOf = (list: readonly FileMemo[] | undefined): SourcePod[] => (list ?? []).flatMap((f) => f.pods);
+  const idsOf = (list: readonly FileMemo[] | undefined): string => (list ?? []).map((f) => f.id).join(",");
+  const commonPods = podsOf(common);
+  const groupPods = new Map([...byGroup].map(([g, list]) => [g, podsOf(list)]));
+  const sharedKey = JSON.stringify(config.vars) + "|" + idsOf(common);
 
   const ctxVars = config.vars;
   const nodes = new Map<string, CompiledNode>();
   let podCount = 0;
   const sortedNodes = [...config.nodes.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   for (const node of sortedNodes) {
-    const compiled = compileNode(node);
+    const groups = groupsForNode(config, node);
+    // Everything compileNode reads: a node with the same signature as before compiles to the same document.
+    const signature = [
+      sharedKey,
+      JSON.stringify([node.name, node.declared, node.labels, node.vars, groups]),
+      ...groups.map((m) => `${m.group}:${idsOf(byGroup.get(m.group))}`),
+      idsOf(byNode.get(node.name)),
+    ].join("\n");
+    const old = before?.nodes.get(node.name);
+    const reuse = old?.signature === signature;
+    const nodeIssues: Issue[] = reuse ? old.issues : [];
+    const compiled = reuse ? old.compiled : compileNode(node, groups, nodeIssues);
+    issues.addAll(nodeIssues);
     if (compiled !== undefined) {
       nodes.set(node.name, compiled);
+      memo.nodes.set(node.name, { signature, compiled, issues: nodeIssues });
       podCount += compiled.pods.length;
     }
   }
 
-  function compileNode(node: NodeDecl): CompiledNode | undefined {
+  function compileNode(node: NodeDecl, groups: GroupMatch[], issues: Issue[]): CompiledNode | undefined {
     const ctx: TemplateContext = { node, vars: ctxVars };
     const used = new Map<SourcePod, string[]>();
     const local = new Map<SourcePod, Prepared>();
@@ -214,7 +326,7 @@ export function loadFleet(files: readonly FleetFile[], options: { revision: stri
         let p: Prepared | undefined;
         if (!s.templated) p = prepared.get(s);
         else {
-          const expanded = expandTemplates(s.value, ctx, s.path);
+          const expanded = expandTemplates(s.value, ctx, s.path, templateMemo);
           used.set(s, [...expanded.used].sort());
           const found: Issue[] = expanded.issues.map((i) => ({
             ...i,
@@ -224,8 +336,8 @@ export function loadFleet(files: readonly FleetFile[], options: { revision: stri
           }));
           if (found.length === 0 && isRecord(expanded.value))
             found.push(...validateAt(s, expanded.value, node.name));
-          issues.addAll(found);
-          p = isRecord(expanded.value) ? prepare(s, expanded.value, found) : undefined;
+          issues.push(...found);
+          p = isRecord(expanded.value) ? prepare(s, expanded.value, found, ctx) : undefined;
         }
         if (p === undefined || p.key === undefined) {
           failed = true;
@@ -236,17 +348,16 @@ export function loadFleet(files: readonly FleetFile[], options: { revision: stri
       }
       return out;
     };
-    const groups = groupsForNode(config, node);
     const { entries, issues: composeIssues } = composeLayers(
       node.name,
-      resolve(common),
+      resolve(commonPods),
       groups.flatMap((m) => {
         const g = config.groups.get(m.group);
-        return g === undefined ? [] : [{ group: g, pods: resolve(byGroup.get(m.group) ?? []) }];
+        return g === undefined ? [] : [{ group: g, pods: resolve(groupPods.get(m.group) ?? []) }];
       }),
-      resolve(byNode.get(node.name) ?? []),
+      resolve(podsOf(byNode.get(node.name))),
     );
-    issues.addAll(composeIssues);
+    issues.push(...composeIssues);
     if (failed || composeIssues.length > 0) return undefined;
 
     const keys = [...entries.keys()].sort(comparePodKeys);
@@ -257,7 +368,7 @@ export function loadFleet(files: readonly FleetFile[], options: { revision: stri
       const p = local.get(entry.winner.source)!;
       const finalName = `${p.name}-${node.name}`;
       if (!p.source.templated && finalName.length > 253) {
-        issues.add({
+        issues.push({
           severity: "error",
           code: "name",
           file: p.source.file,
@@ -290,7 +401,7 @@ export function loadFleet(files: readonly FleetFile[], options: { revision: stri
           )
         : 0;
     if (json.length >= KUBELET_MAX_BODY || yamlBytes >= KUBELET_MAX_BODY) {
-      issues.add({
+      issues.push({
         severity: "error",
         code: "node-too-large",
         message: `node ${node.name} would receive ${Math.max(json.length, yamlBytes)} bytes; the kubelet rejects responses of 10 MiB (10485760 bytes) or more, so split its pods or shrink them`,
@@ -319,6 +430,7 @@ export function loadFleet(files: readonly FleetFile[], options: { revision: stri
       nodes,
       warnings: all,
       stats: { files: classified.manifests.length, documents, pods: podCount, nodes: nodes.size },
+      memo,
     },
   };
 }

@@ -88,23 +88,48 @@ function expandString(
   return out + s.slice(i);
 }
 
+/** One string expanded for one node, as expandTemplates expands it (issues and variables are not reported). */
+export function expandTemplateString(s: string, ctx: TemplateContext): string {
+  return s.includes(OPEN) ? expandString(s, ctx, "", [], new Set()) : s;
+}
+
+/** True when a string value holds a template expression. */
+export function isTemplated(s: string): boolean {
+  return s.includes(OPEN);
+}
+
 /**
- * Returns a copy of `value` with every string value expanded for one node. Keys are never templated.
+ * Returns `value` with every string value expanded for one node. Keys are never templated. Subtrees without
+ * templates are returned as they are (shared, not copied): treat both input and output as immutable.
  * Issues carry `path` relative to `basePath`; `used` collects the variables referenced (for explain).
+ * `memo` remembers which objects hold templates; pass one map to many calls over the same immutable value.
  */
 export function expandTemplates(
   value: unknown,
   ctx: TemplateContext,
   basePath = "",
+  memo: WeakMap<object, boolean> = new WeakMap(),
 ): { value: unknown; issues: Issue[]; used: Set<string> } {
   const issues: Issue[] = [];
   const used = new Set<string>();
+  const templated = (v: unknown): boolean => {
+    if (typeof v === "string") return v.includes(OPEN);
+    if (typeof v !== "object" || v === null) return false;
+    let known = memo.get(v);
+    if (known === undefined) {
+      known = Array.isArray(v) ? v.some(templated) : Object.values(v).some(templated);
+      memo.set(v, known);
+    }
+    return known;
+  };
   const walk = (v: unknown, path: string): unknown => {
-    if (typeof v === "string") return v.includes(OPEN) ? expandString(v, ctx, path, issues, used) : v;
+    if (!templated(v)) return v;
+    if (typeof v === "string") return expandString(v, ctx, path, issues, used);
     if (Array.isArray(v)) return v.map((item, i) => walk(item, joinPath(path, i)));
     if (typeof v === "object" && v !== null) {
       const out: Record<string, unknown> = {};
-      for (const [k, item] of Object.entries(v)) out[k] = walk(item, joinPath(path, k));
+      for (const [k, item] of Object.entries(v))
+        out[k] = templated(item) ? walk(item, joinPath(path, k)) : item;
       return out;
     }
     return v;

@@ -42,6 +42,62 @@ export function podJsonFragment(pod: object): string {
   return canonicalJson(pod, 2);
 }
 
+/** A pod's fragment text split around its variable strings: chunks[0] hole[0] chunks[1] … hole[n-1] chunks[n]. */
+export interface FragmentPlan {
+  chunks: string[];
+  /** The variable strings, in the order they appear in the text. */
+  holes: string[];
+}
+
+/**
+ * Plans podJsonFragment(pod) for pods that differ from `pod` only in the strings `isHole` accepts (same keys, same
+ * structure): fillFragmentPlan(plan, values) equals podJsonFragment of the pod whose hole strings are `values`.
+ */
+export function planPodFragment(pod: object, isHole: (s: string) => boolean): FragmentPlan {
+  const chunks: string[] = [];
+  const holes: string[] = [];
+  let text = "";
+  const walk = (value: unknown, indent: number): void => {
+    if (typeof value === "string" && isHole(value)) {
+      chunks.push(text);
+      holes.push(value);
+      text = "";
+    } else if (value === null || typeof value !== "object") text += canonicalJson(value, indent);
+    else if (Array.isArray(value)) {
+      if (value.length === 0) text += "[]";
+      else {
+        text += "[\n";
+        value.forEach((v: unknown, i) => {
+          text += pad(indent + 1);
+          walk(v, indent + 1);
+          text += i === value.length - 1 ? `\n${pad(indent)}]` : ",\n";
+        });
+      }
+    } else {
+      const entries = sortedEntries(value);
+      if (entries.length === 0) text += "{}";
+      else {
+        text += "{\n";
+        entries.forEach(([k, v], i) => {
+          text += `${pad(indent + 1)}${JSON.stringify(k)}: `;
+          walk(v, indent + 1);
+          text += i === entries.length - 1 ? `\n${pad(indent)}}` : ",\n";
+        });
+      }
+    }
+  };
+  walk(pod, 2);
+  chunks.push(text);
+  return { chunks, holes };
+}
+
+/** The fragment text of a planned pod whose hole strings are `values` (one per plan hole, in order). */
+export function fillFragmentPlan(plan: FragmentPlan, values: readonly string[]): string {
+  let out = plan.chunks[0] ?? "";
+  for (let i = 0; i < values.length; i++) out += JSON.stringify(values[i]) + (plan.chunks[i + 1] ?? "");
+  return out;
+}
+
 /**
  * A v1 PodList `{"apiVersion":"v1","items":[...],"kind":"PodList","metadata":{}}` with a trailing newline, from
  * fragments already sorted by namespace/name. Equals renderPodList(pods, "json"); no fragments give `"items": []`.

@@ -1,4 +1,4 @@
-// Rendered node documents keyed by revision, node and format; JSON is primed at publish, YAML forms on first use.
+// Rendered node documents of the served revision with their response headers; JSON is primed at publish, YAML forms on first use.
 import etag from "etag";
 import NodeCache from "node-cache";
 import type { CompiledFleet, CompiledNode } from "../fleet/load-fleet.js";
@@ -7,6 +7,10 @@ import { renderPodList, type Format } from "../manifests/render.js";
 export interface RenderedDocument {
   body: Buffer;
   etag: string;
+  /** Flat `[name, value, …]` header list of a 200 answer (ETag, revision, caching, type, length). */
+  head200: string[];
+  /** Flat header list of a 304 answer (no body headers). */
+  head304: string[];
 }
 
 export const CONTENT_TYPES: Readonly<Record<Format, string>> = {
@@ -15,46 +19,72 @@ export const CONTENT_TYPES: Readonly<Record<Format, string>> = {
   stream: "application/yaml; charset=utf-8",
 };
 
-/** Caches documents per revision; a published revision's JSON is inserted up front, the previous revision dropped. */
+function documentOf(revision: string, body: Buffer, tag: string, format: Format): RenderedDocument {
+  const head304 = [
+    "ETag",
+    tag,
+    "X-Manifest-Revision",
+    revision,
+    "Cache-Control",
+    "no-cache",
+    "Vary",
+    "Accept",
+  ];
+  return {
+    body,
+    etag: tag,
+    head304,
+    head200: [
+      ...head304,
+      "Content-Type",
+      CONTENT_TYPES[format],
+      "Content-Length",
+      String(body.length),
+      "X-Content-Type-Options",
+      "nosniff",
+    ],
+  };
+}
+
+/** Caches documents of one revision; priming a new revision drops every entry of the previous one. */
 export class DocumentCache {
-  private readonly cache = new NodeCache({ stdTTL: 0, checkperiod: 0, useClones: false });
+  private readonly rendered = new NodeCache({ stdTTL: 0, checkperiod: 0, useClones: false });
+  private readonly json = new Map<string, RenderedDocument>();
   private revision: string | undefined;
 
   private static key(revision: string, node: string, format: Format): string {
     return `${revision}\u0000${node}\u0000${format}`;
   }
 
-  /** Makes `fleet` the cached revision: every node's JSON is inserted, all other revisions' entries are removed. */
+  /** Makes `fleet` the cached revision: every node's JSON document is built, all other revisions' entries are removed. */
   prime(fleet: CompiledFleet): void {
     if (this.revision === fleet.revision) return;
-    this.cache.flushAll();
+    this.rendered.flushAll();
+    this.json.clear();
     this.revision = fleet.revision;
-    const entries = [];
     for (const node of fleet.nodes.values())
-      entries.push({
-        key: DocumentCache.key(fleet.revision, node.name, "json"),
-        val: { body: node.json, etag: node.etag } satisfies RenderedDocument,
-      });
-    this.cache.mset(entries);
+      this.json.set(node.name, documentOf(fleet.revision, node.json, node.etag, "json"));
   }
 
   /** The document for `node` of `fleet` in `format`; rendered once per revision, never per request. */
   get(fleet: CompiledFleet, node: CompiledNode, format: Format): RenderedDocument {
+    const current = this.revision === fleet.revision;
+    if (format === "json") {
+      const hit = current ? this.json.get(node.name) : undefined;
+      return hit?.body === node.json ? hit : documentOf(fleet.revision, node.json, node.etag, "json");
+    }
     const key = DocumentCache.key(fleet.revision, node.name, format);
-    const hit = this.cache.get<RenderedDocument>(key);
+    const hit = this.rendered.get<RenderedDocument>(key);
     if (hit !== undefined) return hit;
-    const body =
-      format === "json"
-        ? node.json
-        : Buffer.from(
-            renderPodList(
-              node.pods.map((p) => p.pod),
-              format,
-            ),
-            "utf8",
-          );
-    const doc = { body, etag: format === "json" ? node.etag : etag(body) };
-    if (this.revision === fleet.revision) this.cache.set(key, doc);
+    const body = Buffer.from(
+      renderPodList(
+        node.pods.map((p) => p.pod),
+        format,
+      ),
+      "utf8",
+    );
+    const doc = documentOf(fleet.revision, body, etag(body), format);
+    if (current) this.rendered.set(key, doc);
     return doc;
   }
 }
