@@ -1,0 +1,101 @@
+// The tokens file on disk: loaded at start (a bad file stops the start), reloaded on change or SIGHUP (a bad file is ignored).
+import { watch, type FSWatcher } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { basename, dirname } from "node:path";
+import { FleetInvalidError, ManifestServerError } from "../lib/errors.js";
+import { formatIssue } from "../lib/issues.js";
+import type { Logger } from "../lib/logger.js";
+import { yamlToJson } from "../manifests/yaml.js";
+import { parseTokenTable, type TokenTable } from "./tokens.js";
+
+async function readTable(path: string): Promise<TokenTable> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    throw new ManifestServerError(
+      "tokens-unreadable",
+      `cannot read tokens file ${path}: ${(e as Error).message}`,
+      {
+        hint: "pass --tokens-file with a readable YAML file (see the README, Security)",
+      },
+    );
+  }
+  let value: unknown;
+  try {
+    value = yamlToJson(text);
+  } catch (e) {
+    throw new ManifestServerError(
+      "tokens-invalid",
+      `tokens file ${path} is not valid YAML: ${(e as Error).message}`,
+    );
+  }
+  const { table, issues } = parseTokenTable(value, path);
+  if (table === undefined) throw new FleetInvalidError(issues, `tokens file ${path}`);
+  return table;
+}
+
+/** Holds the current token table; `table` is swapped in one assignment, so requests never see a half-read file. */
+export class TokenFile {
+  private current: TokenTable | undefined;
+  private watcher: FSWatcher | undefined;
+
+  constructor(
+    readonly path: string,
+    private readonly logger: Logger,
+  ) {}
+
+  get table(): TokenTable {
+    if (this.current === undefined) throw new Error("TokenFile.load() was not awaited");
+    return this.current;
+  }
+
+  /** First load: throws a ManifestServerError naming every problem (the server must not start open by mistake). */
+  async load(): Promise<void> {
+    this.current = await readTable(this.path);
+    this.logger.info(
+      { file: this.path, nodes: this.current.nodes.length, admin: this.current.admin.length },
+      "tokens loaded",
+    );
+  }
+
+  /** Re-reads the file; on any problem keeps the previous table and logs why. Resolves true when the new table is in use. */
+  async reload(): Promise<boolean> {
+    try {
+      this.current = await readTable(this.path);
+      this.logger.info(
+        { file: this.path, nodes: this.current.nodes.length, admin: this.current.admin.length },
+        "tokens reloaded",
+      );
+      return true;
+    } catch (e) {
+      const issues = e instanceof FleetInvalidError ? e.issues.map(formatIssue) : undefined;
+      this.logger.error(
+        { file: this.path, err: (e as Error).message, issues },
+        "tokens file rejected; the previous tokens stay in force",
+      );
+      return false;
+    }
+  }
+
+  /** Reloads when the file (or its folder, for editors and Kubernetes secrets that replace it) changes. */
+  watch(): void {
+    let timer: NodeJS.Timeout | undefined;
+    const name = basename(this.path);
+    try {
+      this.watcher = watch(dirname(this.path), (_event, file) => {
+        if (file !== null && file !== name && !file.startsWith("..")) return;
+        if (timer !== undefined) clearTimeout(timer);
+        timer = setTimeout(() => void this.reload(), 100);
+        timer.unref();
+      });
+      this.watcher.on("error", () => undefined);
+    } catch {
+      this.logger.warn({ file: this.path }, "cannot watch the tokens file; send SIGHUP after editing it");
+    }
+  }
+
+  close(): void {
+    this.watcher?.close();
+  }
+}

@@ -1,0 +1,95 @@
+// Test helpers: the real manifest-server and manifest-agent binaries as child processes, killed and restarted by tests.
+import { spawn, type ChildProcessByStdio } from "node:child_process";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { REPO_ROOT } from "../helpers/fleet.js";
+
+const TSX = import.meta.resolve("tsx");
+
+export interface Child {
+  child: ChildProcessByStdio<null, null, Readable>;
+  /** Everything written to stderr so far (JSON log lines). */
+  stderr(): string;
+  /** Resolves with the exit code (or the signal name) once the process ends. */
+  exited: Promise<number | string>;
+  /** Resolves when stderr matches `pattern` (with the match), rejects when the process ends first. */
+  waitFor(pattern: RegExp): Promise<RegExpExecArray>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/** Spawns `src/cli/<entry>.ts` with `args`. */
+export function spawnCli(
+  entry: "manifest-server" | "manifest-agent",
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd = REPO_ROOT,
+): Child {
+  const child = spawn(
+    process.execPath,
+    ["--import", TSX, join(REPO_ROOT, "src/cli", `${entry}.ts`), ...args],
+    {
+      cwd,
+      env,
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
+  let text = "";
+  const waiters: { pattern: RegExp; resolve: (m: RegExpExecArray) => void; reject: (e: Error) => void }[] =
+    [];
+  const check = () => {
+    for (const w of [...waiters]) {
+      const m = w.pattern.exec(text);
+      if (m !== null) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
+    }
+  };
+  child.stderr.on("data", (c: Buffer) => {
+    text += c.toString("utf8");
+    check();
+  });
+  const exited = new Promise<number | string>((resolve) =>
+    child.once("exit", (code, signal) => {
+      for (const w of waiters.splice(0))
+        w.reject(new Error(`${entry} exited (${code ?? signal}) before ${w.pattern}: ${text}`));
+      resolve(code ?? signal ?? -1);
+    }),
+  );
+  return {
+    child,
+    stderr: () => text,
+    exited,
+    waitFor: (pattern) =>
+      new Promise((resolve, reject) => {
+        waiters.push({ pattern, resolve, reject });
+        check();
+        if (child.exitCode !== null || child.signalCode !== null)
+          reject(new Error(`${entry} already exited: ${text}`));
+      }),
+    kill: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+  };
+}
+
+/** Starts `manifest-server serve ARGS --listen 127.0.0.1:0` and resolves with its URL once it listens. */
+export async function spawnServer(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd?: string,
+): Promise<Child & { url: string }> {
+  const c = spawnCli(
+    "manifest-server",
+    ["serve", "--listen", "127.0.0.1:0", "--log-level", "debug", ...args],
+    env,
+    cwd,
+  );
+  try {
+    const m = await c.waitFor(/"url":"([^"]+)"/);
+    return { ...c, url: m[1] ?? "" };
+  } catch (e) {
+    c.kill("SIGKILL");
+    throw e;
+  }
+}
