@@ -1,0 +1,249 @@
+// Agent reports: what each node's manifest-agent applied after its last pass, validated and kept (latest per node).
+import express, { type NextFunction, type Request, type Response } from "express";
+import { isDns1123Subdomain } from "../manifests/validate.js";
+import { clientAddress } from "./fetch-ledger.js";
+import { sendError } from "./http-error.js";
+import type { RevisionStore } from "./revision-store.js";
+
+/** Largest accepted report body. */
+export const MAX_REPORT_BYTES = 256 * 1024;
+const MAX_PODS = 1000;
+const MAX_ERRORS = 50;
+const MAX_TEXT = 2000;
+
+export type PodState = "running" | "failed" | "pending";
+export const POD_STATES: readonly PodState[] = ["running", "failed", "pending"];
+
+/** One pod as the agent sees it: `running` (the runtime has it as served), `pending` (not applied yet), `failed`. */
+export interface PodReport {
+  /** `namespace/name` as the agent runs it, e.g. `kube-system/etcd-cp-1`. */
+  name: string;
+  state: PodState;
+  reason?: string;
+}
+
+/** The body of `POST /nodes/{node}/report`. */
+export interface AgentReport {
+  /** X-Manifest-Revision of the document the agent applied; null before it got one. */
+  revision: string | null;
+  /** ETag of the document the agent applied; null before it got one. */
+  etag: string | null;
+  /** True when the runtime matched the document and nothing failed. */
+  converged: boolean;
+  pods: PodReport[];
+  /** The agent's own errors during the pass (failed polls, runtime errors). */
+  errors: string[];
+}
+
+/** A report as kept by the server. */
+export interface StoredReport extends AgentReport {
+  /** Milliseconds since the epoch, server clock. */
+  receivedAt: number;
+  address: string;
+  userAgent: string;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function text(v: unknown, path: string, problems: string[], max = MAX_TEXT): string | undefined {
+  if (typeof v !== "string") {
+    problems.push(`${path}: must be a string`);
+    return undefined;
+  }
+  if (v.length > max) problems.push(`${path}: must be at most ${max} characters`);
+  return v;
+}
+
+function nullableText(v: unknown, path: string, problems: string[]): string | null {
+  if (v === null || v === undefined) return null;
+  return text(v, path, problems, 200) ?? null;
+}
+
+/**
+ * Validates a report body. Returns the report, or every problem as `path: message` (unknown fields are ignored,
+ * so newer agents can report more).
+ */
+export function parseReport(
+  body: unknown,
+): { ok: true; report: AgentReport } | { ok: false; problems: string[] } {
+  const problems: string[] = [];
+  if (!isRecord(body)) return { ok: false, problems: ["(body): must be a JSON object"] };
+  const revision = nullableText(body["revision"], "revision", problems);
+  const etag = nullableText(body["etag"], "etag", problems);
+  const converged = body["converged"];
+  if (typeof converged !== "boolean") problems.push("converged: must be true or false");
+  const pods: PodReport[] = [];
+  const rawPods = body["pods"] ?? [];
+  if (!Array.isArray(rawPods)) problems.push("pods: must be a list");
+  else if (rawPods.length > MAX_PODS) problems.push(`pods: at most ${MAX_PODS} pods`);
+  else
+    rawPods.forEach((p: unknown, i) => {
+      const at = `pods[${i}]`;
+      if (!isRecord(p)) {
+        problems.push(`${at}: must be an object with name and state`);
+        return;
+      }
+      const name = text(p["name"], `${at}.name`, problems, 320);
+      const state = p["state"];
+      const known = POD_STATES.find((s) => s === state);
+      if (known === undefined) problems.push(`${at}.state: must be one of ${POD_STATES.join(", ")}`);
+      const reason = p["reason"] === undefined ? undefined : text(p["reason"], `${at}.reason`, problems);
+      if (name !== undefined && known !== undefined)
+        pods.push({ name, state: known, ...(reason === undefined ? {} : { reason }) });
+    });
+  const errors: string[] = [];
+  const rawErrors = body["errors"] ?? [];
+  if (!Array.isArray(rawErrors)) problems.push("errors: must be a list of strings");
+  else if (rawErrors.length > MAX_ERRORS) problems.push(`errors: at most ${MAX_ERRORS} entries`);
+  else
+    rawErrors.forEach((e: unknown, i) => {
+      const s = text(e, `errors[${i}]`, problems);
+      if (s !== undefined) errors.push(s);
+    });
+  if (problems.length > 0 || typeof converged !== "boolean") return { ok: false, problems };
+  return { ok: true, report: { revision, etag, converged, pods, errors } };
+}
+
+/** True when the agent says something is wrong: an error of its own or a failed pod. */
+export function reportHasErrors(report: AgentReport): boolean {
+  return report.errors.length > 0 || report.pods.some((p) => p.state === "failed");
+}
+
+/** The latest report per node, bounded: beyond `maxNodes`, a new node forgets the node that reported first. */
+export class AgentReports {
+  private readonly byNode = new Map<string, StoredReport>();
+
+  constructor(private readonly maxNodes = 200_000) {}
+
+  set(node: string, report: StoredReport): void {
+    if (this.byNode.size >= this.maxNodes && !this.byNode.has(node)) {
+      const oldest = this.byNode.keys().next();
+      if (oldest.done !== true) this.byNode.delete(oldest.value);
+    }
+    this.byNode.delete(node);
+    this.byNode.set(node, report);
+  }
+
+  get(node: string): StoredReport | undefined {
+    return this.byNode.get(node);
+  }
+
+  entries(): IterableIterator<[string, StoredReport]> {
+    return this.byNode.entries();
+  }
+
+  get size(): number {
+    return this.byNode.size;
+  }
+}
+
+export interface ReportRouteDeps {
+  store: RevisionStore;
+  reports: AgentReports;
+  trustProxy?: boolean;
+  now?: () => number;
+  /** Called after a report is stored (metrics). */
+  onReport?: (node: string, report: StoredReport) => void;
+}
+
+function nodeName(req: Request, res: Response, store: RevisionStore): string | undefined {
+  const raw = req.params["node"];
+  const name = typeof raw === "string" ? raw.toLowerCase() : "";
+  if (!isDns1123Subdomain(name)) {
+    sendError(
+      res,
+      400,
+      "invalid-node-name",
+      "node names are DNS-1123 subdomains: lowercase letters, digits, '-' and '.'",
+    );
+    return undefined;
+  }
+  const loaded = store.current;
+  if (loaded === undefined) {
+    sendError(res, 503, "not-ready", "no valid fleet revision is loaded yet; see /status", {
+      "Retry-After": "5",
+    });
+    return undefined;
+  }
+  if (!loaded.fleet.nodes.has(name)) {
+    sendError(
+      res,
+      404,
+      "unknown-node",
+      `node "${name}" is not in revision ${loaded.fleet.revision}; see GET /nodes`,
+    );
+    return undefined;
+  }
+  return name;
+}
+
+/**
+ * `POST /nodes/{node}/report` (JSON, at most 256 KiB): 204 when stored; 400 with every problem, 404 unknown node,
+ * 413 too large, 415 not JSON, 503 before the first revision. `GET /nodes/{node}/report`: the stored report or 404.
+ */
+export function reportRouter(deps: ReportRouteDeps): express.Router {
+  const router = express.Router();
+  const now = deps.now ?? Date.now;
+  const json = express.json({ limit: MAX_REPORT_BYTES, type: () => true });
+  router.post("/nodes/:node/report", (req, res, next) => {
+    if (!(req.headers["content-type"] ?? "").toLowerCase().startsWith("application/json")) {
+      sendError(res, 415, "unsupported-media-type", "send the report as application/json");
+      return;
+    }
+    json(req, res, next);
+  });
+  router.post("/nodes/:node/report", (req, res) => {
+    const node = nodeName(req, res, deps.store);
+    if (node === undefined) return;
+    const parsed = parseReport(req.body);
+    if (!parsed.ok) {
+      res
+        .status(400)
+        .type("application/json")
+        .set("Cache-Control", "no-store")
+        .send(
+          JSON.stringify({
+            error: { code: "invalid-report", message: parsed.problems.join("; "), problems: parsed.problems },
+          }) + "\n",
+        );
+      return;
+    }
+    const stored: StoredReport = {
+      ...parsed.report,
+      receivedAt: now(),
+      address: clientAddress(req, deps.trustProxy ?? false),
+      userAgent: (req.headers["user-agent"] ?? "").slice(0, 200),
+    };
+    deps.reports.set(node, stored);
+    deps.onReport?.(node, stored);
+    res.status(204).end();
+  });
+  router.get("/nodes/:node/report", (req, res) => {
+    const node = nodeName(req, res, deps.store);
+    if (node === undefined) return;
+    const report = deps.reports.get(node);
+    if (report === undefined) {
+      sendError(res, 404, "no-report", `node "${node}" has not reported yet`);
+      return;
+    }
+    res
+      .status(200)
+      .type("application/json")
+      .set("Cache-Control", "no-cache")
+      .send(
+        JSON.stringify({ node, ...report, receivedAt: new Date(report.receivedAt).toISOString() }, null, 2) +
+          "\n",
+      );
+  });
+  router.use("/nodes/:node/report", (err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    const type = isRecord(err) ? err["type"] : undefined;
+    if (type === "entity.too.large")
+      sendError(res, 413, "too-large", `a report is at most ${MAX_REPORT_BYTES} bytes`);
+    else if (type === "entity.parse.failed")
+      sendError(res, 400, "invalid-json", "the report is not valid JSON");
+    else next(err);
+  });
+  return router;
+}

@@ -1,0 +1,129 @@
+// Dashboard routes: GET / (fleet), GET /ui/nodes/{node} (one node), GET /api/rollout (the same data as JSON).
+import express, { type Response } from "express";
+import type { AgentReports } from "../agent-reports.js";
+import type { FetchLedger } from "../fetch-ledger.js";
+import { sendError } from "../http-error.js";
+import type { RevisionStore } from "../revision-store.js";
+import { fleetRollout, nodeRollout, type FleetRollout, type NodeRollout } from "../rollout.js";
+import { fleetPage, matchesFilters, parseFilters } from "./fleet-page.js";
+import type { SafeHtml } from "./html.js";
+import { nodePage } from "./node-page.js";
+
+export interface DashboardDeps {
+  store: RevisionStore;
+  ledger: FetchLedger;
+  reports: AgentReports;
+  version: string;
+  sourceDescription: string;
+  now?: () => number;
+}
+
+function sendHtml(res: Response, body: SafeHtml, status = 200): void {
+  res
+    .status(status)
+    .type("html")
+    .set("Cache-Control", "no-cache")
+    .set("X-Content-Type-Options", "nosniff")
+    .set(
+      "Content-Security-Policy",
+      "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' data:",
+    )
+    .send(body.text);
+}
+
+function nodeJson(n: NodeRollout): Record<string, unknown> {
+  return {
+    name: n.node.name,
+    state: n.state,
+    reason: n.reason,
+    etag: n.node.etag,
+    groups: n.node.groups.map((g) => g.group),
+    labels: n.node.labels,
+    lastFetch: n.fetch === undefined ? null : { ...n.fetch, at: new Date(n.fetch.at).toISOString() },
+    report:
+      n.report === undefined
+        ? null
+        : { ...n.report, receivedAt: new Date(n.report.receivedAt).toISOString() },
+  };
+}
+
+/** The dashboard's routes, plain Express routes so access control can guard them like any other. */
+export function dashboardRouter(deps: DashboardDeps): express.Router {
+  const router = express.Router();
+  const now = deps.now ?? Date.now;
+  const meta = `${deps.version} · ${deps.sourceDescription}`;
+  const rollout = (): FleetRollout | undefined => {
+    const current = deps.store.current;
+    return current === undefined
+      ? undefined
+      : fleetRollout(
+          current.fleet,
+          (n) => deps.ledger.get(n),
+          (n) => deps.reports.get(n),
+        );
+  };
+
+  router.get("/", (req, res) => {
+    sendHtml(
+      res,
+      fleetPage({
+        now: now(),
+        meta,
+        current: deps.store.current,
+        lastError: deps.store.lastError,
+        history: deps.store.history,
+        rollout: rollout(),
+        filters: parseFilters(req.query),
+      }),
+    );
+  });
+
+  router.get("/ui/nodes/:node", (req, res) => {
+    const current = deps.store.current;
+    const name = String(req.params["node"]).toLowerCase();
+    const node = current?.fleet.nodes.get(name);
+    if (current === undefined || node === undefined) {
+      sendError(
+        res,
+        404,
+        "unknown-node",
+        current === undefined
+          ? "no valid fleet revision is loaded yet"
+          : `node "${name.slice(0, 253)}" is not in revision ${current.fleet.revision}`,
+      );
+      return;
+    }
+    sendHtml(
+      res,
+      nodePage({
+        now: now(),
+        meta,
+        revision: current.fleet.revision,
+        rollout: nodeRollout(current.fleet, node, deps.ledger.get(node.name), deps.reports.get(node.name)),
+      }),
+    );
+  });
+
+  router.get("/api/rollout", (req, res) => {
+    const r = rollout();
+    if (r === undefined) {
+      sendError(res, 503, "not-ready", "no valid fleet revision is loaded yet; see /status", {
+        "Retry-After": "5",
+      });
+      return;
+    }
+    const filters = parseFilters(req.query);
+    res
+      .status(200)
+      .type("application/json")
+      .set("Cache-Control", "no-cache")
+      .send(
+        JSON.stringify({
+          revision: r.revision,
+          counts: r.counts,
+          nodes: r.nodes.filter((n) => matchesFilters(n, filters)).map(nodeJson),
+        }) + "\n",
+      );
+  });
+  return router;
+}

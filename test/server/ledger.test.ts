@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import request from "supertest";
+import { loadFleet } from "../../src/fleet/load-fleet.js";
+import { silentLogger } from "../../src/lib/logger.js";
+import { createHandler, createRolloutState, type RolloutState } from "../../src/server/app.js";
+import { clientKind, FetchLedger, type FetchRecord } from "../../src/server/fetch-ledger.js";
+import { RevisionStore } from "../../src/server/revision-store.js";
+import { startServer, type RunningServer } from "../../src/server/start.js";
+import { readFleetDir } from "../../src/source/dir-source.js";
+import { EXAMPLE_FLEET } from "../helpers/fleet.js";
+
+function record(at: number): FetchRecord {
+  return {
+    at,
+    status: 200,
+    etag: '"e"',
+    revision: "r",
+    format: "json",
+    client: "other",
+    address: "",
+    userAgent: "",
+  };
+}
+
+describe("clientKind", () => {
+  const cases: Array<[string | undefined, string]> = [
+    ["Go-http-client/1.1", "kubelet"],
+    ["Go-http-client/2.0", "kubelet"],
+    ["kubelet/v1.31.2 (linux/amd64)", "kubelet"],
+    ["manifest-agent/0.1.0", "manifest-agent"],
+    ["curl/8.5.0", "other"],
+    ["", "other"],
+    [undefined, "other"],
+  ];
+  for (const [ua, kind] of cases) it(`${String(ua)} → ${kind}`, () => assert.equal(clientKind(ua), kind));
+});
+
+describe("FetchLedger bounds", () => {
+  it("keeps the last fetch per node and forgets the first node recorded beyond maxNodes", () => {
+    const ledger = new FetchLedger(3);
+    ledger.record("a", record(1));
+    ledger.record("b", record(2));
+    ledger.record("c", record(3));
+    ledger.record("a", record(4));
+    assert.equal(ledger.size, 3);
+    assert.equal(ledger.get("a")?.at, 4);
+    ledger.record("d", record(5));
+    assert.equal(ledger.size, 3);
+    assert.equal(ledger.get("a"), undefined, "the node recorded first is forgotten");
+    assert.equal(ledger.get("d")?.at, 5);
+  });
+});
+
+async function exampleStore(): Promise<RevisionStore> {
+  const r = loadFleet(await readFleetDir(EXAMPLE_FLEET), { revision: "rev-1" });
+  assert.ok(r.ok);
+  const store = new RevisionStore();
+  store.publish({ fleet: r.fleet, loadedAt: new Date(0), meta: {} });
+  return store;
+}
+
+describe("fetch ledger over HTTP", () => {
+  let store: RevisionStore;
+  let rollout: RolloutState;
+  let handler: ReturnType<typeof createHandler>;
+  before(async () => {
+    store = await exampleStore();
+    rollout = createRolloutState(store);
+    handler = createHandler({ store, logger: silentLogger(), sourceDescription: "t", version: "0", rollout });
+  });
+
+  it("records 200 and 304 with ETag, revision, format, client kind and address", async () => {
+    const first = await request(handler)
+      .get("/nodes/cp-1")
+      .set("User-Agent", "Go-http-client/1.1")
+      .expect(200);
+    const rec = rollout.ledger.get("cp-1");
+    assert.ok(rec);
+    assert.equal(rec.status, 200);
+    assert.equal(rec.etag, first.headers["etag"]);
+    assert.equal(rec.revision, "rev-1");
+    assert.equal(rec.format, "json");
+    assert.equal(rec.client, "kubelet");
+    assert.match(rec.address, /127\.0\.0\.1/);
+    await request(handler)
+      .get("/nodes/cp-1?format=yaml")
+      .set("User-Agent", "manifest-agent/0.1.0")
+      .set("If-None-Match", "*")
+      .expect(304);
+    const again = rollout.ledger.get("cp-1");
+    assert.equal(again?.status, 304);
+    assert.equal(again?.format, "yaml");
+    assert.equal(again?.client, "manifest-agent");
+  });
+
+  it("never records unknown nodes, invalid names or errors", async () => {
+    const before = rollout.ledger.size;
+    await request(handler).get("/nodes/no-such-node").expect(404);
+    await request(handler).get("/nodes/Bad_Name!").expect(400);
+    await request(handler).post("/nodes/cp-2").expect(405);
+    assert.equal(rollout.ledger.size, before);
+    assert.equal(rollout.ledger.get("no-such-node"), undefined);
+    assert.equal(rollout.ledger.get("cp-2"), undefined);
+  });
+
+  it("ignores X-Forwarded-For unless the proxy is trusted", async () => {
+    await request(handler).get("/nodes/cp-3").set("X-Forwarded-For", "203.0.113.9").expect(200);
+    assert.doesNotMatch(rollout.ledger.get("cp-3")?.address ?? "", /203\.0\.113\.9/);
+    const trusted = createRolloutState(store, { trustProxy: true });
+    const h = createHandler({
+      store,
+      logger: silentLogger(),
+      sourceDescription: "t",
+      version: "0",
+      rollout: trusted,
+    });
+    await request(h).get("/nodes/cp-3").set("X-Forwarded-For", "203.0.113.9, 10.0.0.1").expect(200);
+    assert.equal(trusted.ledger.get("cp-3")?.address, "203.0.113.9");
+  });
+});
+
+describe("fetch ledger on a real listener", () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer({ dir: EXAMPLE_FLEET, listen: "127.0.0.1:0" });
+  });
+  after(() => server.close());
+
+  it("records the socket's address and the client", async () => {
+    const res = await fetch(`${server.url}/nodes/edge-1`, { headers: { "User-Agent": "manifest-agent/9" } });
+    assert.equal(res.status, 200);
+    await res.arrayBuffer();
+    const rec = server.rollout.ledger.get("edge-1");
+    assert.equal(rec?.client, "manifest-agent");
+    assert.equal(rec?.address.replace(/^::ffff:/, ""), "127.0.0.1");
+    assert.equal(rec?.revision, res.headers.get("x-manifest-revision"));
+  });
+});
