@@ -6,6 +6,7 @@ import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { decodeResponse, ResponseRejectedError } from "./decode.js";
 import { describePlan, planReconcile } from "./diff.js";
 import { poll, PollError, type FetchLike } from "./poll.js";
+import type { AgentReportBody, ReportedPod } from "./report.js";
 
 export interface AgentConfig {
   url: string;
@@ -33,6 +34,8 @@ export interface AgentDeps {
   /** Waits `ms` or until `signal` aborts; never rejects. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   random?: () => number;
+  /** Sends the report of each pass (see report.ts); a failure is logged at debug and changes nothing else. */
+  report?: (report: AgentReportBody, signal: AbortSignal) => Promise<void>;
 }
 
 /** What one pass did. `fresh`: the server answered with a good 200 or a 304. */
@@ -47,6 +50,14 @@ export interface PassResult {
   removed: number;
   failed: number;
   blocked: number;
+  /** Each desired pod's state after the pass. */
+  pods: ReportedPod[];
+  /** What went wrong during the pass (poll, runtime, pods). */
+  errors: string[];
+}
+
+function errorText(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
 }
 
 const defaultSleep = async (ms: number, signal: AbortSignal): Promise<void> => {
@@ -56,7 +67,7 @@ const defaultSleep = async (ms: number, signal: AbortSignal): Promise<void> => {
 /** A URL source for one node reconciled into one runtime. Create, then `pass()` (for --once) or `run()`. */
 export class Agent {
   private readonly config: AgentConfig;
-  private readonly deps: Required<AgentDeps>;
+  private readonly deps: Required<Omit<AgentDeps, "report">>;
   private booted = false;
   private desired: DesiredPod[] | undefined;
   private lastBody: string | undefined;
@@ -64,14 +75,20 @@ export class Agent {
   private failures = 0;
   private lastError: string | undefined;
 
+  private revision: string | undefined;
+  private passErrors: string[] = [];
+  private readonly report: AgentDeps["report"];
+
   constructor(config: AgentConfig, deps: AgentDeps) {
     this.config = config;
+    const { report, ...rest } = deps;
+    this.report = report;
     this.deps = {
       fetch: (url, init) => fetch(url, init),
       now: () => new Date(),
       sleep: defaultSleep,
       random: Math.random,
-      ...deps,
+      ...rest,
     };
   }
 
@@ -111,6 +128,7 @@ export class Agent {
   /** One pass: poll, decode, save the checkpoint, then reconcile whatever desired state is known. */
   async pass(signal: AbortSignal = new AbortController().signal): Promise<PassResult> {
     await this.boot();
+    this.passErrors = [];
     const source = await this.fetchDesired(signal);
     const result: PassResult = {
       source,
@@ -121,10 +139,33 @@ export class Agent {
       removed: 0,
       failed: 0,
       blocked: 0,
+      pods: (this.desired ?? []).map((p) => ({ name: p.fullName, state: "pending" })),
+      errors: this.passErrors,
     };
-    if (this.desired === undefined || signal.aborted) return result;
-    await this.reconcile(this.desired, result, signal);
+    if (this.desired !== undefined && !signal.aborted) await this.reconcile(this.desired, result, signal);
+    if (!signal.aborted) await this.sendReport(result, signal);
     return result;
+  }
+
+  private async sendReport(result: PassResult, signal: AbortSignal): Promise<void> {
+    if (this.report === undefined) return;
+    try {
+      await this.report(
+        {
+          revision: this.revision ?? null,
+          etag: this.etag ?? null,
+          converged: result.fresh && result.converged,
+          pods: result.pods,
+          errors: result.errors,
+        },
+        signal,
+      );
+    } catch (cause) {
+      this.deps.logger.debug(
+        { err: cause instanceof Error ? cause.message : String(cause) },
+        "report not sent",
+      );
+    }
   }
 
   /** Runs passes until `signal` aborts: the interval when healthy, exponential backoff (capped) after failures. */
@@ -173,6 +214,7 @@ export class Agent {
       this.desired = decoded.pods;
       this.lastBody = polled.body;
       this.etag = polled.etag;
+      this.revision = polled.revision;
       this.recovered();
       logger.info(
         { pods: decoded.pods.length, etag: polled.etag, revision: polled.revision },
@@ -200,6 +242,7 @@ export class Agent {
 
   private reportFailure(cause: unknown): void {
     const message = cause instanceof Error ? cause.message : String(cause);
+    this.passErrors.push(message);
     const repeated = message === this.lastError;
     this.lastError = message;
     const fields: Record<string, unknown> = {
@@ -221,13 +264,23 @@ export class Agent {
       actual = await driver.list();
     } catch (cause) {
       logger.error({ err: cause, runtime: driver.name }, "cannot list the runtime's pods; will retry");
+      result.errors.push(`cannot list the ${driver.name} runtime's pods: ${errorText(cause)}`);
       result.failed += 1;
       return;
     }
+    const states = new Map<string, ReportedPod>(
+      desired.map((p) => [p.fullName, { name: p.fullName, state: "running" }]),
+    );
+    const mark = (name: string, state: ReportedPod["state"], reason?: string): void => {
+      if (states.has(name)) states.set(name, { name, state, ...(reason === undefined ? {} : { reason }) });
+    };
     const plan = planReconcile(desired, actual);
     result.blocked = plan.blocked.length;
     for (const line of describePlan(plan)) logger.debug({ runtime: driver.name }, line);
     for (const pod of plan.blocked) {
+      const reason = `a pod named ${pod.fullName} exists that manifest-agent did not create`;
+      mark(pod.fullName, "failed", reason);
+      result.errors.push(reason);
       logger.error(
         { pod: pod.fullName, runtime: driver.name },
         `a pod named ${pod.fullName} exists that manifest-agent did not create; not touching it. Remove or rename it`,
@@ -256,21 +309,29 @@ export class Agent {
           removal: false,
         })),
       ];
+    for (const step of steps) if (!step.removal) mark(step.pod, "pending");
+    result.pods = [...states.values()];
     for (const step of steps) {
       if (signal.aborted) return;
       try {
         await step.run();
         if (step.removal) result.removed += 1;
-        else result.applied += 1;
+        else {
+          result.applied += 1;
+          mark(step.pod, "running");
+        }
         logger.info({ pod: step.pod, hash: step.hash, runtime: driver.name }, `pod ${step.what}`);
       } catch (cause) {
         result.failed += 1;
+        mark(step.pod, "failed", `could not be ${step.what}: ${errorText(cause)}`);
+        result.errors.push(`pod ${step.pod} could not be ${step.what}: ${errorText(cause)}`);
         logger.error(
           { err: cause, pod: step.pod, runtime: driver.name },
           `pod could not be ${step.what}; will retry`,
         );
       }
     }
+    result.pods = [...states.values()];
     result.converged = result.failed === 0 && result.blocked === 0 && !signal.aborted;
   }
 }

@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from "commander";
 import { Agent } from "../agent/agent.js";
 import { parseDuration } from "../lib/duration.js";
 import { parseHeader } from "../agent/poll.js";
+import { postReport, reportUrlFor } from "../agent/report.js";
 import { UsageError } from "../lib/errors.js";
 import { createLogger } from "../lib/logger.js";
 import { VERSION } from "../lib/version.js";
@@ -48,6 +49,7 @@ interface Flags {
   once: boolean;
   logLevel: string;
   podman: string;
+  reportUrl?: string;
 }
 
 function usage<T>(parse: (v: string) => T): (v: string) => T {
@@ -123,6 +125,12 @@ export function buildCommand(): Command {
       new Option("--once", "one pass, then exit 0 if converged, 1 if not").env("MANIFEST_AGENT_ONCE"),
     )
     .addOption(
+      new Option(
+        "--report-url <url|off>",
+        "where each pass is reported (POST, same headers as the polls); default: --url + /report; off: never",
+      ).env("MANIFEST_AGENT_REPORT_URL"),
+    )
+    .addOption(
       new Option("--log-level <level>", "JSON log level on stderr")
         .choices(["trace", "debug", "info", "warn", "error", "fatal"])
         .env("MANIFEST_AGENT_LOG_LEVEL")
@@ -155,6 +163,19 @@ function checkFlags(flags: Flags): void {
       `--node "${flags.node}" is not a valid node name (a DNS-1123 subdomain)`,
       "set --node explicitly",
     );
+  }
+  if (flags.reportUrl !== undefined && flags.reportUrl !== "off") {
+    let report: URL | undefined;
+    try {
+      report = new URL(flags.reportUrl);
+    } catch {
+      report = undefined;
+    }
+    if (report === undefined || (report.protocol !== "http:" && report.protocol !== "https:"))
+      throw new UsageError(
+        `--report-url "${flags.reportUrl}" is not an http(s) URL`,
+        "or pass --report-url off",
+      );
   }
   if (flags.runtime === "static-dir" && flags.staticDir === undefined) {
     throw new UsageError(
@@ -193,17 +214,28 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const logger = createLogger(flags.logLevel);
+  const userAgent = `manifest-agent/${VERSION}`;
+  const reportUrl = flags.reportUrl === "off" ? undefined : (flags.reportUrl ?? reportUrlFor(flags.url));
   const agent = new Agent(
     {
       url: flags.url,
       node: flags.node,
       headers: flags.header,
-      userAgent: `manifest-agent/${VERSION}`,
+      userAgent,
       intervalMs: flags.interval,
       maxBackoffMs: flags.maxBackoff,
       stateDir: flags.stateDir,
     },
-    { driver: createDriver(flags), logger },
+    {
+      driver: createDriver(flags),
+      logger,
+      ...(reportUrl === undefined
+        ? {}
+        : {
+            report: (body, signal) =>
+              postReport({ url: reportUrl, headers: flags.header, userAgent, signal }, body),
+          }),
+    },
   );
   const controller = new AbortController();
   const stop = (signal: string): void => {

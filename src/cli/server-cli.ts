@@ -23,6 +23,7 @@ import {
   type SnapshotReader,
 } from "./fleet-input.js";
 import { println, type CliIo } from "./io.js";
+import { createProgress } from "./progress.js";
 import { printIssues } from "./report.js";
 
 const ENV = "MANIFEST_SERVER_";
@@ -131,6 +132,45 @@ Exit codes: 0 success, 1 the fleet is invalid (diff: some node changes), 2 usage
         ).env(`${ENV}WEBHOOK_SECRET_FILE`),
       )
       .addOption(
+        new Option(
+          "--tokens-file <file>",
+          "YAML file of per-node and admin token digests; without it everything is open",
+        ).env(`${ENV}TOKENS_FILE`),
+      )
+      .addOption(
+        new Option(
+          "--metrics-auth <mode>",
+          "whether /metrics needs an admin token (default: the tokens file's metrics key)",
+        )
+          .choices(["open", "admin"])
+          .env(`${ENV}METRICS_AUTH`),
+      )
+      .addOption(
+        new Option("--tls-cert <file>", "serve HTTPS with this PEM certificate chain").env(`${ENV}TLS_CERT`),
+      )
+      .addOption(new Option("--tls-key <file>", "the PEM private key of --tls-cert").env(`${ENV}TLS_KEY`))
+      .addOption(
+        new Option(
+          "--client-ca <file>",
+          "PEM CA: agents may present a client certificate for their node (CN or DNS name); never required",
+        ).env(`${ENV}CLIENT_CA`),
+      )
+      .addOption(
+        new Option(
+          "--trust-proxy",
+          "take client addresses (fetch ledger, dashboard) from X-Forwarded-For; only behind your own proxy",
+        ).env(`${ENV}TRUST_PROXY`),
+      )
+      .addOption(
+        new Option(
+          "--per-node-metrics <mode>",
+          "per-node series on /metrics: on, off, or auto (on up to 10,000 nodes)",
+        )
+          .choices(["auto", "on", "off"])
+          .default("auto")
+          .env(`${ENV}PER_NODE_METRICS`),
+      )
+      .addOption(
         new Option("--log-level <level>", "log level")
           .choices(["debug", "info", "warn", "error"])
           .default("info")
@@ -142,7 +182,12 @@ Exit codes: 0 success, 1 the fleet is invalid (diff: some node changes), 2 usage
 The server loads and validates the whole fleet before serving it. A change that fails validation is
 rejected whole: the previous revision keeps being served byte for byte and GET /status says why.
 Until a first valid revision exists, node documents answer 503 with Retry-After (never an empty 200).
-Send SIGHUP to re-read the source at once (with --repo: fetch at once). Logs are JSON lines on stderr.
+Send SIGHUP to re-read the source at once (with --repo: fetch at once), the tokens file and the TLS files.
+Logs are JSON lines on stderr.
+
+With --tokens-file, GET /nodes/NODE needs that node's token or an admin token (Authorization: Bearer),
+/, /nodes and /status need an admin token; /healthz and /readyz stay open. SIGTERM stops accepting,
+lets in-flight requests finish (up to 10 s) and exits 0.
 
 With --repo, the branch is fetched every --poll interval into --cache-dir and read from the commit's
 tree; X-Manifest-Revision is the commit SHA. POST /hooks/git (GitHub, Gitea, GitLab or X-Signature
@@ -160,10 +205,35 @@ Example kubelet configuration (KubeletConfiguration):
         logLevel: string;
         poll: string;
         webhookSecretFile?: string;
+        tokensFile?: string;
+        metricsAuth?: "open" | "admin";
+        tlsCert?: string;
+        tlsKey?: string;
+        clientCa?: string;
+        trustProxy?: boolean;
+        perNodeMetrics: "auto" | "on" | "off";
       },
     ) => {
       checkSource(opts);
       const logger = createLogger(opts.logLevel, io.stderr);
+      if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined))
+        throw new UsageError("--tls-cert and --tls-key go together", "pass both, or neither for plain HTTP");
+      if (opts.clientCa !== undefined && opts.tlsCert === undefined)
+        throw new UsageError("--client-ca needs --tls-cert and --tls-key");
+      const security = {
+        ...(opts.tokensFile === undefined ? {} : { tokensFile: resolve(io.cwd, opts.tokensFile) }),
+        ...(opts.metricsAuth === undefined ? {} : { metricsAuth: opts.metricsAuth }),
+        ...(opts.tlsCert === undefined || opts.tlsKey === undefined
+          ? {}
+          : {
+              tls: {
+                cert: resolve(io.cwd, opts.tlsCert),
+                key: resolve(io.cwd, opts.tlsKey),
+                ...(opts.clientCa === undefined ? {} : { clientCa: resolve(io.cwd, opts.clientCa) }),
+              },
+            }),
+      };
+      const rolloutOptions = { trustProxy: opts.trustProxy === true, perNodeMetrics: opts.perNodeMetrics };
       let running;
       if (opts.repo !== undefined) {
         let pollMs: number;
@@ -187,12 +257,20 @@ Example kubelet configuration (KubeletConfiguration):
           git: { source, ...(webhookSecret === undefined ? {} : { webhookSecret }) },
           listen: opts.listen,
           logger,
+          ...security,
+          ...rolloutOptions,
         });
       } else {
         if (opts.webhookSecretFile !== undefined)
           throw new UsageError("--webhook-secret-file needs --repo", "webhooks trigger git fetches");
         const dir = resolve(io.cwd, opts.dir ?? "manifests");
-        running = await startServer({ source: createDirSource(dir), listen: opts.listen, logger });
+        running = await startServer({
+          source: createDirSource(dir),
+          listen: opts.listen,
+          logger,
+          ...security,
+          ...rolloutOptions,
+        });
       }
       const server = running;
       if (server.firstLoad.kind !== "published")
@@ -205,7 +283,10 @@ Example kubelet configuration (KubeletConfiguration):
           process.off("SIGHUP", reload);
           void server.close().then(done);
         };
-        const reload = (): void => void (server.sync?.() ?? server.follower.refresh());
+        const reload = (): void => {
+          void server.reloadSecrets();
+          void (server.sync?.() ?? server.follower.refresh());
+        };
         process.once("SIGTERM", () => stop("SIGTERM"));
         process.once("SIGINT", () => stop("SIGINT"));
         process.on("SIGHUP", reload);
@@ -243,11 +324,13 @@ Exit codes: 0 valid (warnings allowed), 1 invalid (every issue is listed), 2 unr
     )
     .action(async (pathArg: string, opts: FleetInputOptions & { json?: boolean }) => {
       const fromGit = opts.repo !== undefined || opts.rev !== undefined;
+      const progress = createProgress(io.stderr);
+      progress.phase("reading and validating the fleet");
       const { snapshot, result } = await loadFleetInput(
         fromGit ? { ...opts, rev: opts.rev ?? "main" } : { dir: pathArg },
         io.cwd,
         readerFor(io),
-      );
+      ).finally(() => progress.done());
       const path = fromGit
         ? `${opts.repo ?? "."}@${opts.rev ?? "main"}:${opts.subdir ?? "manifests"}`
         : pathArg;
@@ -336,10 +419,12 @@ Exit codes: 0 no node's served document changes, 1 some change, 2 error (a revis
     .action(async (opts: { from: string; to: string; repo?: string; subdir: string; cacheDir?: string }) => {
       const env = { ...process.env, ...io.env };
       const read = gitSnapshotReader(gitEnv(env, false), defaultCacheDir(env));
+      const progress = createProgress(io.stderr);
       const load = async (which: "--from" | "--to", rev: string) => {
         let loaded;
         try {
-          loaded = await loadFleetInput({ ...opts, rev }, io.cwd, read);
+          progress.phase(`reading and validating ${which} ${rev}`);
+          loaded = await loadFleetInput({ ...opts, rev }, io.cwd, read).finally(() => progress.done());
         } catch (e) {
           if (e instanceof ManifestServerError)
             throw new ManifestServerError(
@@ -365,7 +450,9 @@ Exit codes: 0 no node's served document changes, 1 some change, 2 error (a revis
         exitCode = 2;
         return;
       }
+      progress.phase(`comparing ${Math.max(from.nodes.size, to.nodes.size)} nodes`);
       const diff = diffFleets(from, to);
+      progress.done();
       for (const line of formatFleetDiff(diff)) println(io.stdout, line);
       exitCode = diff.changed === 0 ? 0 : 1;
     });
@@ -386,7 +473,11 @@ Exit codes: 0 no node's served document changes, 1 some change, 2 error (a revis
 }
 
 async function loadNode(name: string, opts: FleetInputOptions, io: CliIo) {
-  const { snapshot, result } = await loadFleetInput(opts, io.cwd, readerFor(io));
+  const progress = createProgress(io.stderr);
+  progress.phase("reading and validating the fleet");
+  const { snapshot, result } = await loadFleetInput(opts, io.cwd, readerFor(io)).finally(() =>
+    progress.done(),
+  );
   if (!result.ok) {
     printIssues(io.stderr, result.issues, opts.dir ?? "manifests");
     return 1;

@@ -4,9 +4,15 @@ import express, { type NextFunction, type Request, type Response } from "express
 import type { CompiledFleet } from "../fleet/load-fleet.js";
 import { formatIssue } from "../lib/issues.js";
 import type { Logger } from "../lib/logger.js";
+import { AgentReports, reportRouter } from "./agent-reports.js";
+import type { Authenticator } from "./auth.js";
+import { dashboardRouter } from "./dashboard/routes.js";
 import { DocumentCache } from "./document-cache.js";
 import { sendError } from "./http-error.js";
-import { handleNodeDocument } from "./node-document.js";
+import { rejectOversized } from "./limits.js";
+import { FetchLedger } from "./fetch-ledger.js";
+import { ServerMetrics, routeOf, type PerNodeMetrics } from "./metrics.js";
+import { handleNodeDocument, type ServedDocument } from "./node-document.js";
 import type { FetchHealth, RevisionStore } from "./revision-store.js";
 import { gitWebhookRouter, type WebhookDeps } from "./webhook.js";
 
@@ -20,6 +26,31 @@ export interface AppDeps {
   webhook?: WebhookDeps;
   /** For staleness in /status. */
   now?: () => Date;
+  /** Access control (a tokens file); without it every route is open. */
+  auth?: Authenticator;
+  /** Rollout tracking (fetch ledger, agent reports, metrics); created when absent. */
+  rollout?: RolloutState;
+}
+
+/** What the server knows about the fleet's rollout, shared by the hot path, the dashboard and /metrics. */
+export interface RolloutState {
+  ledger: FetchLedger;
+  reports: AgentReports;
+  metrics: ServerMetrics;
+  /** Take the client address from X-Forwarded-For (behind a trusted reverse proxy). */
+  trustProxy: boolean;
+}
+
+/** A RolloutState over `store`; `perNode` decides per-node metric series (see ServerMetrics). */
+export function createRolloutState(
+  store: RevisionStore,
+  options: { trustProxy?: boolean; perNode?: PerNodeMetrics } = {},
+): RolloutState {
+  const trustProxy = options.trustProxy ?? false;
+  const ledger = new FetchLedger(200_000, trustProxy);
+  const reports = new AgentReports();
+  const metrics = new ServerMetrics({ store, ledger, reports, perNode: options.perNode ?? "auto" });
+  return { ledger, reports, metrics, trustProxy };
 }
 
 const nodeListCache = new WeakMap<CompiledFleet, Buffer>();
@@ -69,9 +100,23 @@ function sendJson(res: Response, value: unknown, status = 200): void {
 /** The Express app (never listens): /nodes, /status, /healthz, /readyz, / and JSON errors for everything else. */
 export function createApp(deps: AppDeps): express.Express {
   const { store } = deps;
+  const rollout = deps.rollout ?? createRolloutState(store);
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
+  app.use((req, res, next) => {
+    const started = performance.now();
+    res.once("finish", () =>
+      rollout.metrics.observeRequest(
+        routeOf(req.path),
+        req.method,
+        res.statusCode,
+        (performance.now() - started) / 1000,
+      ),
+    );
+    next();
+  });
+  if (deps.auth !== undefined) app.use(deps.auth.guard());
 
   app.get("/healthz", (_req, res) => sendJson(res, { status: "ok" }));
   app.get("/readyz", (_req, res) => {
@@ -129,25 +174,33 @@ export function createApp(deps: AppDeps): express.Express {
       counters: store.counters,
     });
   });
-  app.get("/", (_req, res) => {
-    const loaded = store.current;
-    const rows =
-      loaded === undefined
-        ? '<p>No valid revision loaded yet. See <a href="/status">/status</a>.</p>'
-        : `<p>Revision <code>${loaded.fleet.revision}</code></p><ul>` +
-          [...loaded.fleet.nodes.values()]
-            .map(
-              (n) => `<li><a href="/nodes/${n.name}?format=yaml">${n.name}</a> (${n.pods.length} pods)</li>`,
-            )
-            .join("") +
-          "</ul>";
-    res
-      .status(200)
-      .type("html")
-      .send(
-        `<!doctype html><meta charset="utf-8"><title>manifest-server</title><h1>manifest-server</h1>${rows}`,
+  app.get("/metrics", (_req, res, next) => {
+    rollout.metrics
+      .render()
+      .then(
+        (text) =>
+          res.status(200).type(rollout.metrics.contentType).set("Cache-Control", "no-store").send(text),
+        next,
       );
   });
+  app.use(
+    reportRouter({
+      store,
+      reports: rollout.reports,
+      trustProxy: rollout.trustProxy,
+      onReport: () => rollout.metrics.observeReport(),
+    }),
+  );
+  app.use(
+    dashboardRouter({
+      store,
+      ledger: rollout.ledger,
+      reports: rollout.reports,
+      version: deps.version,
+      sourceDescription: deps.sourceDescription,
+      ...(deps.now === undefined ? {} : { now: () => (deps.now ?? (() => new Date()))().getTime() }),
+    }),
+  );
 
   if (deps.webhook !== undefined) app.use(gitWebhookRouter(deps.webhook));
 
@@ -181,8 +234,20 @@ export function createHandler(deps: AppDeps): (req: IncomingMessage, res: Server
   const current = deps.store.current;
   if (current !== undefined) cache.prime(current.fleet);
   deps.store.onPublish((next) => cache.prime(next.fleet));
-  const app = createApp(deps);
+  const rollout = deps.rollout ?? createRolloutState(deps.store);
+  const app = createApp({ ...deps, rollout });
+  const { ledger, metrics } = rollout;
+  const documents = {
+    store: deps.store,
+    cache,
+    ...(deps.auth === undefined ? {} : { authorize: deps.auth.nodeHook }),
+    onServed: (served: ServedDocument, req: IncomingMessage) =>
+      metrics.observeNodeFetch(ledger.recordServed(served, req).client, served.status),
+  };
   return (req, res) => {
-    if (!handleNodeDocument(req, res, { store: deps.store, cache })) app(req, res);
+    if (rejectOversized(req, res)) return;
+    const started = performance.now();
+    if (!handleNodeDocument(req, res, documents)) app(req, res);
+    else metrics.observeRequest("node", req.method, res.statusCode, (performance.now() - started) / 1000);
   };
 }

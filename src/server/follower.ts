@@ -85,7 +85,8 @@ export class FleetFollower {
         errors: errorsIn(store.lastError?.issues ?? []).length,
       };
 
-    const result = loadFleet(snapshot.files, { revision: snapshot.revision });
+    // Reusing the served revision re-renders only what the change touches; the result is the same as a full load.
+    const result = loadFleet(snapshot.files, { revision: snapshot.revision, previous: current?.fleet });
     if (!result.ok) {
       const errors = errorsIn(result.issues);
       this.rejectedRevision = snapshot.revision;

@@ -2,13 +2,36 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Format } from "../manifests/render.js";
 import { isDns1123Subdomain } from "../manifests/validate.js";
-import { CONTENT_TYPES, type DocumentCache } from "./document-cache.js";
+import type { DocumentCache } from "./document-cache.js";
 import { sendError } from "./http-error.js";
 import type { RevisionStore } from "./revision-store.js";
+
+/** What the hot path reports about each node document it answers with 200 or 304 (for the fetch ledger and metrics). */
+export interface ServedDocument {
+  node: string;
+  status: 200 | 304;
+  etag: string;
+  revision: string;
+  format: Format;
+}
+
+export interface DeniedRequest {
+  status: number;
+  code: string;
+  message: string;
+  headers?: Record<string, string>;
+}
 
 export interface NodeDocumentDeps {
   store: RevisionStore;
   cache: DocumentCache;
+  /**
+   * Access control for one node's documents, checked before anything about the node is revealed (so a
+   * caller cannot probe which nodes exist). Returns undefined to allow, or the error to answer with.
+   */
+  authorize?: (req: IncomingMessage, node: string) => DeniedRequest | undefined;
+  /** Called once per 200/304 node document, after the response is written; must be cheap and never throw. */
+  onServed?: (served: ServedDocument, req: IncomingMessage) => void;
 }
 
 const PREFIX = "/nodes/";
@@ -17,6 +40,7 @@ const FORMATS: readonly string[] = ["json", "yaml", "stream"];
 /** True when an If-None-Match header value matches `etag` (lists, `*`, weak comparison as RFC 9110 requires). */
 export function ifNoneMatchMatches(header: string | undefined, etag: string): boolean {
   if (header === undefined) return false;
+  if (header === etag) return true;
   const ours = etag.startsWith("W/") ? etag.slice(2) : etag;
   for (const raw of header.split(",")) {
     const tag = raw.trim();
@@ -64,13 +88,18 @@ export function handleNodeDocument(
     });
     return true;
   }
-  let name: string;
-  try {
-    name = decodeURIComponent(rawName).toLowerCase();
-  } catch {
-    name = "";
+  const loaded = deps.store.current;
+  // The common request names a served node exactly; every served name is a valid lowercase DNS-1123 subdomain.
+  let node = loaded?.fleet.nodes.get(rawName);
+  let name = rawName;
+  if (node === undefined) {
+    try {
+      name = decodeURIComponent(rawName).toLowerCase();
+    } catch {
+      name = "";
+    }
   }
-  if (!isDns1123Subdomain(name)) {
+  if (node === undefined && !isDns1123Subdomain(name)) {
     sendError(
       res,
       400,
@@ -79,19 +108,26 @@ export function handleNodeDocument(
     );
     return true;
   }
-  const format = negotiate(q < 0 ? "" : url.slice(q + 1), req.headers.accept);
+  if (deps.authorize !== undefined) {
+    const denied = deps.authorize(req, name);
+    if (denied !== undefined) {
+      sendError(res, denied.status, denied.code, denied.message, denied.headers);
+      return true;
+    }
+  }
+  const accept = req.headers.accept;
+  const format = q < 0 && accept === undefined ? "json" : negotiate(q < 0 ? "" : url.slice(q + 1), accept);
   if (typeof format !== "string") {
     sendError(res, 400, "invalid-format", format.error);
     return true;
   }
-  const loaded = deps.store.current;
   if (loaded === undefined) {
     sendError(res, 503, "not-ready", "no valid fleet revision is loaded yet; see /status", {
       "Retry-After": "5",
     });
     return true;
   }
-  const node = loaded.fleet.nodes.get(name);
+  node ??= loaded.fleet.nodes.get(name);
   if (node === undefined) {
     sendError(
       res,
@@ -102,19 +138,20 @@ export function handleNodeDocument(
     return true;
   }
   const doc = deps.cache.get(loaded.fleet, node, format);
-  res.setHeader("ETag", doc.etag);
-  res.setHeader("X-Manifest-Revision", loaded.fleet.revision);
-  res.setHeader("Cache-Control", "no-cache");
-  res.setHeader("Vary", "Accept");
   if (ifNoneMatchMatches(req.headers["if-none-match"], doc.etag)) {
-    res.statusCode = 304;
+    res.writeHead(304, doc.head304);
     res.end();
+    deps.onServed?.(
+      { node: node.name, status: 304, etag: doc.etag, revision: loaded.fleet.revision, format },
+      req,
+    );
     return true;
   }
-  res.statusCode = 200;
-  res.setHeader("Content-Type", CONTENT_TYPES[format] ?? "application/octet-stream");
-  res.setHeader("Content-Length", doc.body.length);
-  res.setHeader("X-Content-Type-Options", "nosniff");
+  res.writeHead(200, doc.head200);
   res.end(req.method === "HEAD" ? undefined : doc.body);
+  deps.onServed?.(
+    { node: node.name, status: 200, etag: doc.etag, revision: loaded.fleet.revision, format },
+    req,
+  );
   return true;
 }

@@ -1,6 +1,6 @@
 // The served state: the current good revision, switched atomically, and the last rejection or source error.
 import type { CompiledFleet } from "../fleet/load-fleet.js";
-import type { Issue } from "../lib/issues.js";
+import { errorsIn, formatIssue, type Issue } from "../lib/issues.js";
 
 export interface LoadedRevision {
   fleet: CompiledFleet;
@@ -38,6 +38,22 @@ export interface StoreCounters {
   fetchFailures: number;
 }
 
+/** One entry of the revision history: a revision published, or one rejected and why. */
+export interface RevisionEvent {
+  at: Date;
+  kind: "published" | "rejected";
+  revision: string;
+  /** Source details (git: subject, author, committedAt). */
+  meta: Record<string, string>;
+  /** Why a revision was rejected. */
+  message?: string;
+  /** The first errors of a rejected revision, formatted (`file (document N) path: message`). */
+  errors?: string[];
+  errorCount?: number;
+}
+
+const SHOWN_ERRORS = 20;
+
 export type FetchEvent = { at: Date; ok: true; revision: string } | { at: Date; ok: false; message: string };
 
 export class RevisionStore {
@@ -53,6 +69,20 @@ export class RevisionStore {
   };
   private readonly listeners: Array<(next: LoadedRevision, previous: LoadedRevision | undefined) => void> =
     [];
+  private readonly events: RevisionEvent[] = [];
+
+  /** `historySize`: how many published and rejected revisions `history` keeps. */
+  constructor(private readonly historySize = 50) {}
+
+  /** Published and rejected revisions, newest first, at most `historySize`. */
+  get history(): readonly RevisionEvent[] {
+    return this.events;
+  }
+
+  private remember(event: RevisionEvent): void {
+    this.events.unshift(event);
+    if (this.events.length > this.historySize) this.events.length = this.historySize;
+  }
 
   /** The revision being served, or undefined before the first good one. */
   get current(): LoadedRevision | undefined {
@@ -100,14 +130,26 @@ export class RevisionStore {
     this.loaded = next;
     this.error = undefined;
     this.count.published++;
+    this.remember({ at: next.loadedAt, kind: "published", revision: next.fleet.revision, meta: next.meta });
     for (const l of this.listeners) l(next, previous);
   }
 
   /** Records a failure; the current revision keeps being served untouched. */
   fail(error: LastError): void {
     this.error = error;
-    if (error.kind === "rejected") this.count.rejected++;
-    else this.count.sourceErrors++;
+    if (error.kind === "rejected") {
+      this.count.rejected++;
+      const errors = errorsIn(error.issues ?? []);
+      this.remember({
+        at: error.at,
+        kind: "rejected",
+        revision: error.revision ?? "",
+        meta: error.meta ?? {},
+        message: error.message,
+        errors: errors.slice(0, SHOWN_ERRORS).map(formatIssue),
+        errorCount: errors.length,
+      });
+    } else this.count.sourceErrors++;
   }
 
   /** The source is readable again and holds exactly the served revision: nothing is wrong any more. */

@@ -1,15 +1,21 @@
 // Starts a listening server on a fleet source: the two-line serve() around createHandler.
 import { createServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { silentLogger, type Logger } from "../lib/logger.js";
 import { VERSION } from "../lib/version.js";
 import { createDirSource } from "../source/dir-source.js";
 import type { GitFleetSource } from "../source/git-source.js";
 import type { FleetSource } from "../source/source.js";
-import { createHandler } from "./app.js";
+import { createHandler, createRolloutState, type RolloutState } from "./app.js";
+import { Authenticator, warnOpen } from "./auth.js";
 import { FleetFollower, type RefreshOutcome } from "./follower.js";
+import { serverLimitOptions } from "./limits.js";
 import { parseListen } from "./listen.js";
+import type { PerNodeMetrics } from "./metrics.js";
 import { RevisionStore } from "./revision-store.js";
+import { httpsOptions, loadTls, TlsReloader, type TlsFiles } from "./tls.js";
+import { TokenFile } from "./token-file.js";
 import { createGitSync, type SyncOutcome, type WebhookDeps } from "./webhook.js";
 
 export interface StartOptions {
@@ -25,6 +31,16 @@ export interface StartOptions {
   /** `[HOST:]PORT`; port 0 picks a free port. */
   listen: string;
   logger?: Logger;
+  /** Per-node bearer tokens (see tokens.ts); without it every route is open and a warning says so. */
+  tokensFile?: string;
+  /** Overrides the tokens file's `metrics:` key. */
+  metricsAuth?: "open" | "admin";
+  /** Serve HTTPS with these files, reloaded when they change. */
+  tls?: TlsFiles;
+  /** Take client addresses from X-Forwarded-For (only behind a reverse proxy you trust). */
+  trustProxy?: boolean;
+  /** Per-node metric series: on, off, or auto (on up to 10,000 nodes). */
+  perNodeMetrics?: PerNodeMetrics;
 }
 
 export interface RunningServer {
@@ -35,8 +51,12 @@ export interface RunningServer {
   follower: FleetFollower;
   /** The outcome of the first load (the server listens even when it failed, answering 503). */
   firstLoad: RefreshOutcome;
+  /** The fetch ledger, agent reports and metrics. */
+  rollout: RolloutState;
   /** For git sources: fetch now and load the result (what SIGHUP and the webhook do). */
   sync?: () => Promise<SyncOutcome>;
+  /** Re-reads the tokens file and the TLS files (what SIGHUP does besides re-reading the source). */
+  reloadSecrets(): Promise<void>;
   /** Stops watching, stops accepting, lets in-flight requests finish (at most `graceMs`), then resolves. */
   close(graceMs?: number): Promise<void>;
 }
@@ -48,11 +68,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const source = git?.source ?? options.source ?? createDirSource(options.dir ?? "manifests");
   const store = new RevisionStore();
   const follower = new FleetFollower({ source, store, logger });
+  const rollout = createRolloutState(store, {
+    trustProxy: options.trustProxy ?? false,
+    perNode: options.perNodeMetrics ?? "auto",
+  });
   let webhook: WebhookDeps | undefined;
   let sync: (() => Promise<SyncOutcome>) | undefined;
   if (git !== undefined) {
     const gitSource = git.source;
     gitSource.onFetch((r) => {
+      rollout.metrics.observeGitFetch(r);
       store.recordFetch(
         r.ok ? { at: r.at, ok: true, revision: r.commit } : { at: r.at, ok: false, message: r.message },
       );
@@ -74,15 +99,41 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     sync = createGitSync({ source: gitSource, follower, store });
     webhook = { secret: git.webhookSecret, sync, logger };
   }
+  let tokens: TokenFile | undefined;
+  if (options.tokensFile !== undefined) {
+    tokens = new TokenFile(options.tokensFile, logger);
+    await tokens.load();
+  } else warnOpen(logger);
+  const tlsMaterial = options.tls === undefined ? undefined : await loadTls(options.tls);
+  const auth =
+    tokens === undefined
+      ? undefined
+      : new Authenticator({
+          table: () => tokens.table,
+          logger,
+          clientCerts: tlsMaterial?.ca !== undefined,
+          ...(options.metricsAuth === undefined ? {} : { metrics: options.metricsAuth }),
+        });
   const firstLoad = await follower.start();
   const handler = createHandler({
     store,
     logger,
     sourceDescription: source.description,
     version: VERSION,
+    rollout,
     ...(webhook === undefined ? {} : { webhook }),
+    ...(auth === undefined ? {} : { auth }),
   });
-  const server = createServer({ keepAliveTimeout: 65_000 }, handler);
+  const serverOptions = { keepAliveTimeout: 65_000, ...serverLimitOptions() };
+  let tlsReloader: TlsReloader | undefined;
+  let server: Server;
+  if (tlsMaterial !== undefined && options.tls !== undefined) {
+    const https = createHttpsServer({ ...serverOptions, ...httpsOptions(tlsMaterial) }, handler);
+    tlsReloader = new TlsReloader(https, options.tls, logger);
+    tlsReloader.watch();
+    server = https;
+  } else server = createServer(serverOptions, handler);
+  tokens?.watch();
   const { host, port } = parseListen(options.listen);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -93,7 +144,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   });
   const address = server.address() as AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  const url = `http://${shownHost === "[::]" ? "localhost" : shownHost}:${address.port}`;
+  const url = `${tlsReloader === undefined ? "http" : "https"}://${shownHost === "[::]" ? "localhost" : shownHost}:${address.port}`;
   logger.info({ url, source: source.description }, "listening");
   return {
     url,
@@ -101,14 +152,25 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     store,
     follower,
     firstLoad,
+    rollout,
     ...(sync === undefined ? {} : { sync }),
+    async reloadSecrets() {
+      await tokens?.reload();
+      await tlsReloader?.reload();
+    },
     close(graceMs = 10_000) {
       follower.stop();
+      tokens?.close();
+      tlsReloader?.close();
       return new Promise<void>((resolve) => {
         const timer = setTimeout(() => server.closeAllConnections(), graceMs);
         timer.unref();
+        // Keep-alive connections turn idle once their in-flight request is answered: close them then, not at the deadline.
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
+        sweep.unref();
         server.close(() => {
           clearTimeout(timer);
+          clearInterval(sweep);
           resolve();
         });
         server.closeIdleConnections();
