@@ -1,8 +1,9 @@
 // Agent reports: what each node's manifest-agent applied after its last pass, validated and kept (latest per node).
 import express, { type NextFunction, type Request, type Response } from "express";
-import { isDns1123Subdomain } from "../manifests/validate.js";
+import { BoundedMap } from "../lib/bounded-map.js";
 import { clientAddress } from "./fetch-ledger.js";
 import { sendError } from "./http-error.js";
+import { INVALID_NODE_NAME, lookupNode, normalizeNodeName } from "./node-lookup.js";
 import type { RevisionStore } from "./revision-store.js";
 
 /** Largest accepted report body. */
@@ -112,30 +113,9 @@ export function reportHasErrors(report: AgentReport): boolean {
 }
 
 /** The latest report per node, bounded: beyond `maxNodes`, a new node forgets the node that reported first. */
-export class AgentReports {
-  private readonly byNode = new Map<string, StoredReport>();
-
-  constructor(private readonly maxNodes = 200_000) {}
-
-  set(node: string, report: StoredReport): void {
-    if (this.byNode.size >= this.maxNodes && !this.byNode.has(node)) {
-      const oldest = this.byNode.keys().next();
-      if (oldest.done !== true) this.byNode.delete(oldest.value);
-    }
-    this.byNode.delete(node);
-    this.byNode.set(node, report);
-  }
-
-  get(node: string): StoredReport | undefined {
-    return this.byNode.get(node);
-  }
-
-  entries(): IterableIterator<[string, StoredReport]> {
-    return this.byNode.entries();
-  }
-
-  get size(): number {
-    return this.byNode.size;
+export class AgentReports extends BoundedMap<string, StoredReport> {
+  constructor(maxNodes = 200_000) {
+    super(maxNodes);
   }
 }
 
@@ -150,33 +130,11 @@ export interface ReportRouteDeps {
 
 function nodeName(req: Request, res: Response, store: RevisionStore): string | undefined {
   const raw = req.params["node"];
-  const name = typeof raw === "string" ? raw.toLowerCase() : "";
-  if (!isDns1123Subdomain(name)) {
-    sendError(
-      res,
-      400,
-      "invalid-node-name",
-      "node names are DNS-1123 subdomains: lowercase letters, digits, '-' and '.'",
-    );
-    return undefined;
-  }
-  const loaded = store.current;
-  if (loaded === undefined) {
-    sendError(res, 503, "not-ready", "no valid fleet revision is loaded yet; see /status", {
-      "Retry-After": "5",
-    });
-    return undefined;
-  }
-  if (!loaded.fleet.nodes.has(name)) {
-    sendError(
-      res,
-      404,
-      "unknown-node",
-      `node "${name}" is not in revision ${loaded.fleet.revision}; see GET /nodes`,
-    );
-    return undefined;
-  }
-  return name;
+  const name = typeof raw === "string" ? normalizeNodeName(raw, true) : undefined;
+  const found = name === undefined ? INVALID_NODE_NAME : lookupNode(store, name);
+  if ("node" in found) return found.node.name;
+  sendError(res, found.status, found.code, found.message, found.headers);
+  return undefined;
 }
 
 /**

@@ -1,4 +1,5 @@
 // The fetch ledger: for every node, its last fetch (time, status, ETag and revision served, client kind, address).
+import { BoundedMap } from "../lib/bounded-map.js";
 import type { IncomingMessage } from "node:http";
 import type { ServedDocument } from "./node-document.js";
 
@@ -42,21 +43,19 @@ export function clientAddress(req: IncomingMessage, trustProxy: boolean): string
 
 /** Last fetch per node, bounded in size; recording is one Map write, cheap enough for the hot path. */
 export class FetchLedger {
-  private readonly byNode = new Map<string, FetchRecord>();
+  private readonly byNode: BoundedMap<string, FetchRecord>;
 
-  /** `maxNodes`: beyond it, recording a new node forgets the node recorded first. */
+  /** `maxNodes`: beyond it, recording a new node forgets the node that fetched least recently. */
   constructor(
-    private readonly maxNodes = 200_000,
+    maxNodes = 200_000,
     private readonly trustProxy = false,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.byNode = new BoundedMap(maxNodes);
+  }
 
   /** Records a fetch of a known node (callers never record unknown names, so hostile paths cannot grow it). */
   record(node: string, record: FetchRecord): void {
-    if (this.byNode.size >= this.maxNodes && !this.byNode.has(node)) {
-      const oldest = this.byNode.keys().next();
-      if (oldest.done !== true) this.byNode.delete(oldest.value);
-    }
     this.byNode.set(node, record);
   }
 

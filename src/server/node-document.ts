@@ -1,9 +1,9 @@
 // The hot path: GET/HEAD /nodes/{node} answered from precomputed buffers, without the Express stack.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Format } from "../manifests/render.js";
-import { isDns1123Subdomain } from "../manifests/validate.js";
 import type { DocumentCache } from "./document-cache.js";
 import { sendError } from "./http-error.js";
+import { INVALID_NODE_NAME, lookupNode, normalizeNodeName, type DeniedRequest } from "./node-lookup.js";
 import type { RevisionStore } from "./revision-store.js";
 
 /** What the hot path reports about each node document it answers with 200 or 304 (for the fetch ledger and metrics). */
@@ -13,13 +13,6 @@ export interface ServedDocument {
   etag: string;
   revision: string;
   format: Format;
-}
-
-export interface DeniedRequest {
-  status: number;
-  code: string;
-  message: string;
-  headers?: Record<string, string>;
 }
 
 export interface NodeDocumentDeps {
@@ -66,6 +59,11 @@ function negotiate(query: string, accept: string | undefined): Format | { error:
   return "json";
 }
 
+function deny(res: ServerResponse, denied: DeniedRequest): true {
+  sendError(res, denied.status, denied.code, denied.message, denied.headers);
+  return true;
+}
+
 /**
  * Serves `/nodes/{node}` when the request is for it and returns true; returns false for every other path.
  * 400 for a name that is not DNS-1123, 404 unknown node, 405 other methods, 503 + Retry-After before the
@@ -88,32 +86,13 @@ export function handleNodeDocument(
     });
     return true;
   }
-  const loaded = deps.store.current;
   // The common request names a served node exactly; every served name is a valid lowercase DNS-1123 subdomain.
-  let node = loaded?.fleet.nodes.get(rawName);
-  let name = rawName;
-  if (node === undefined) {
-    try {
-      name = decodeURIComponent(rawName).toLowerCase();
-    } catch {
-      name = "";
-    }
-  }
-  if (node === undefined && !isDns1123Subdomain(name)) {
-    sendError(
-      res,
-      400,
-      "invalid-node-name",
-      "node names are DNS-1123 subdomains: lowercase letters, digits, '-' and '.'",
-    );
-    return true;
-  }
+  const exact = deps.store.current?.fleet.nodes.get(rawName);
+  const name = exact !== undefined ? rawName : normalizeNodeName(rawName);
+  if (name === undefined) return deny(res, INVALID_NODE_NAME);
   if (deps.authorize !== undefined) {
     const denied = deps.authorize(req, name);
-    if (denied !== undefined) {
-      sendError(res, denied.status, denied.code, denied.message, denied.headers);
-      return true;
-    }
+    if (denied !== undefined) return deny(res, denied);
   }
   const accept = req.headers.accept;
   const format = q < 0 && accept === undefined ? "json" : negotiate(q < 0 ? "" : url.slice(q + 1), accept);
@@ -121,22 +100,9 @@ export function handleNodeDocument(
     sendError(res, 400, "invalid-format", format.error);
     return true;
   }
-  if (loaded === undefined) {
-    sendError(res, 503, "not-ready", "no valid fleet revision is loaded yet; see /status", {
-      "Retry-After": "5",
-    });
-    return true;
-  }
-  node ??= loaded.fleet.nodes.get(name);
-  if (node === undefined) {
-    sendError(
-      res,
-      404,
-      "unknown-node",
-      `node "${name}" is not in revision ${loaded.fleet.revision}; see GET /nodes`,
-    );
-    return true;
-  }
+  const found = lookupNode(deps.store, name);
+  if (!("node" in found)) return deny(res, found);
+  const { loaded, node } = found;
   const doc = deps.cache.get(loaded.fleet, node, format);
   if (ifNoneMatchMatches(req.headers["if-none-match"], doc.etag)) {
     res.writeHead(304, doc.head304);

@@ -37,7 +37,7 @@ describe("clientKind", () => {
 });
 
 describe("FetchLedger bounds", () => {
-  it("keeps the last fetch per node and forgets the first node recorded beyond maxNodes", () => {
+  it("keeps the last fetch per node and forgets the node that fetched least recently beyond maxNodes", () => {
     const ledger = new FetchLedger(3);
     ledger.record("a", record(1));
     ledger.record("b", record(2));
@@ -47,7 +47,8 @@ describe("FetchLedger bounds", () => {
     assert.equal(ledger.get("a")?.at, 4);
     ledger.record("d", record(5));
     assert.equal(ledger.size, 3);
-    assert.equal(ledger.get("a"), undefined, "the node recorded first is forgotten");
+    assert.equal(ledger.get("b"), undefined, "the least recent fetcher is forgotten");
+    assert.equal(ledger.get("a")?.at, 4, "a node that fetched again is kept");
     assert.equal(ledger.get("d")?.at, 5);
   });
 });

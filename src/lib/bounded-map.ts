@@ -1,0 +1,27 @@
+// A Map with a size bound that forgets the least recently set key: per-node state that hostile input cannot grow.
+export class BoundedMap<K, V> {
+  private readonly map = new Map<K, V>();
+
+  constructor(readonly max: number) {}
+
+  /** Sets `key` as the most recent entry; beyond `max` keys the least recently set one is dropped. */
+  set(key: K, value: V): void {
+    if (!this.map.delete(key) && this.map.size >= this.max) {
+      const oldest = this.map.keys().next();
+      if (oldest.done !== true) this.map.delete(oldest.value);
+    }
+    this.map.set(key, value);
+  }
+
+  get(key: K): V | undefined {
+    return this.map.get(key);
+  }
+
+  entries(): IterableIterator<[K, V]> {
+    return this.map.entries();
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+}
