@@ -1,6 +1,6 @@
 // `manifest-server serve`: load, validate and serve the fleet until SIGTERM, from a folder or a git branch.
 import { Command, Option } from "commander";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseDuration } from "../lib/duration.js";
 import { ManifestServerError, UsageError } from "../lib/errors.js";
@@ -187,6 +187,16 @@ Example kubelet configuration (KubeletConfiguration):
         if (opts.webhookSecretFile !== undefined)
           throw new UsageError("--webhook-secret-file needs --repo", "webhooks trigger git fetches");
         const dir = resolve(io.cwd, opts.dir ?? "manifests");
+        // A folder that is missing at start is a typo, not an outage: say so instead of serving 503 forever.
+        const found = await stat(dir).catch(() => undefined);
+        if (found?.isDirectory() !== true)
+          throw new ManifestServerError(
+            "source-unreadable",
+            `fleet folder ${dir} does not exist or is not a folder`,
+            {
+              hint: "pass --dir with the folder that holds fleet.yaml (the example fleet is manifests/), or --repo",
+            },
+          );
         running = await startServer({
           source: createDirSource(dir),
           listen: opts.listen,

@@ -24,6 +24,7 @@ export class FleetFollower {
   private running: Promise<RefreshOutcome> | undefined;
   private queued: Promise<RefreshOutcome> | undefined;
   private rejectedRevision: string | undefined;
+  private sourceError: string | undefined;
   private stopWatching: (() => void) | undefined;
   private readonly now: () => Date;
 
@@ -66,12 +67,21 @@ export class FleetFollower {
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       const hint = e instanceof ManifestServerError && e.hint !== undefined ? ` (${e.hint})` : "";
+      // Polling repeats a failure every few seconds: log it when it starts or changes, not on every attempt.
+      if (this.sourceError !== message)
+        logger.error(
+          { source: source.description, err: message },
+          store.current === undefined
+            ? "cannot read the fleet source; nothing is served yet (node documents answer 503)"
+            : "cannot read the fleet source; still serving the last good revision",
+        );
+      this.sourceError = message;
       store.fail({ at: this.now(), kind: "source", message: message + hint });
-      logger.error(
-        { source: source.description, err: message },
-        "cannot read the fleet source; still serving the last good revision",
-      );
       return { kind: "source-error", message };
+    }
+    if (this.sourceError !== undefined) {
+      logger.info({ source: source.description }, "the fleet source is readable again");
+      this.sourceError = undefined;
     }
     const current = store.current;
     if (current !== undefined && current.fleet.revision === snapshot.revision) {

@@ -2,6 +2,7 @@
 import { createServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { ManifestServerError } from "../lib/errors.js";
 import { silentLogger, type Logger } from "../lib/logger.js";
 import { VERSION } from "../lib/version.js";
 import { createDirSource } from "../source/dir-source.js";
@@ -135,13 +136,34 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   } else server = createServer(serverOptions, handler);
   tokens?.watch();
   const { host, port } = parseListen(options.listen);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
-  });
+  } catch (e) {
+    // Nothing may keep the process alive after a failed start: stop every watcher and timer started above.
+    follower.stop();
+    tokens?.close();
+    tlsReloader?.close();
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ManifestServerError(
+      "listen-failed",
+      `cannot listen on ${options.listen}: ${code ?? String(e)}`,
+      {
+        hint:
+          code === "EADDRINUSE"
+            ? "another process uses that port: stop it or pick another --listen"
+            : code === "EACCES"
+              ? "ports below 1024 need privileges: pick a port above 1024"
+              : "check the --listen address",
+        cause: e,
+      },
+    );
+  }
   const address = server.address() as AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `${tlsReloader === undefined ? "http" : "https"}://${shownHost === "[::]" ? "localhost" : shownHost}:${address.port}`;

@@ -130,3 +130,27 @@ describe("manifest-server serve (the built binary)", () => {
     }
   });
 });
+
+describe("manifest-server serve start-up failures", () => {
+  it("exits 2 with a hint when the fleet folder does not exist", async () => {
+    const r = await cli(["serve", "--dir", "/nonexistent/fleet", "--listen", "127.0.0.1:0"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /fleet folder \/nonexistent\/fleet does not exist/);
+    assert.match(r.stderr, /hint: pass --dir/);
+  });
+
+  it("exits 2 with a hint when the port is taken, leaving nothing running", async () => {
+    const { createServer } = await import("node:net");
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const r = await cli(["serve", "--dir", EXAMPLE_FLEET, "--listen", `127.0.0.1:${port}`]);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE/);
+      assert.match(r.stderr, /hint: another process uses that port/);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+});
