@@ -156,6 +156,39 @@ export interface LoadOptions {
  * returned: `ok: false` carries every error (and warning) found, each naming file, document and field path.
  */
 export function loadFleet(files: readonly FleetFile[], options: LoadOptions): LoadResult {
+  const steps = loadFleetSteps(files, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+/**
+ * The same as loadFleet, but gives the event loop a turn whenever `sliceMs` of work has passed, so a server
+ * keeps answering (from its current revision) while a large fleet loads. Resolves with exactly loadFleet's result.
+ */
+export async function loadFleetInSlices(
+  files: readonly FleetFile[],
+  options: LoadOptions,
+  sliceMs = 20,
+): Promise<LoadResult> {
+  const steps = loadFleetSteps(files, options);
+  let sliceStart = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+    if (performance.now() - sliceStart >= sliceMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
+}
+
+/** The loader as a generator that pauses after each file and each node; drivers decide when to resume. */
+function* loadFleetSteps(
+  files: readonly FleetFile[],
+  options: LoadOptions,
+): Generator<undefined, LoadResult, undefined> {
   const issues = new IssueSet();
   const classified = classifyFleetFiles(files);
   issues.addAll(classified.issues);
@@ -265,6 +298,7 @@ export function loadFleet(files: readonly FleetFile[], options: LoadOptions): Lo
   const prepared = new Map<SourcePod, Prepared | undefined>();
   let documents = 0;
   for (const file of classified.manifests) {
+    yield;
     const read = readFile(file);
     memo.files.set(file.path, read);
     issues.addAll(read.issues);
@@ -295,6 +329,7 @@ export function loadFleet(files: readonly FleetFile[], options: LoadOptions): Lo
   let podCount = 0;
   const sortedNodes = [...config.nodes.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   for (const node of sortedNodes) {
+    yield;
     const groups = groupsForNode(config, node);
     // Everything compileNode reads: a node with the same signature as before compiles to the same document.
     const signature = [

@@ -1,5 +1,5 @@
 // Follows a source: on every change, load and validate the whole fleet, then publish it or keep the old one.
-import { loadFleet } from "../fleet/load-fleet.js";
+import { loadFleetInSlices } from "../fleet/load-fleet.js";
 import { ManifestServerError } from "../lib/errors.js";
 import { errorsIn, formatIssue } from "../lib/issues.js";
 import type { Logger } from "../lib/logger.js";
@@ -96,7 +96,10 @@ export class FleetFollower {
       };
 
     // Reusing the served revision re-renders only what the change touches; the result is the same as a full load.
-    const result = loadFleet(snapshot.files, { revision: snapshot.revision, previous: current?.fleet });
+    const result = await loadFleetInSlices(snapshot.files, {
+      revision: snapshot.revision,
+      previous: current?.fleet,
+    });
     if (!result.ok) {
       const errors = errorsIn(result.issues);
       this.rejectedRevision = snapshot.revision;

@@ -2,7 +2,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { loadFleet, type CompiledFleet, type LoadResult } from "../../src/fleet/load-fleet.js";
+import {
+  loadFleet,
+  loadFleetInSlices,
+  type CompiledFleet,
+  type LoadResult,
+} from "../../src/fleet/load-fleet.js";
 import { renderPodList } from "../../src/manifests/render.js";
 import { readFleetDir } from "../../src/source/dir-source.js";
 import { EXAMPLE_FLEET, filesFromTree, podYaml } from "../helpers/fleet.js";
@@ -90,5 +95,18 @@ describe("incremental loading", () => {
         ),
         node.name,
       );
+  });
+
+  it("loads in slices with the same result, giving the event loop turns meanwhile", async () => {
+    const files = await readFleetDir(EXAMPLE_FLEET);
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 0);
+    try {
+      const sliced = await loadFleetInSlices(files, { revision: "x" }, 0);
+      assert.ok(turns > 0, "timers ran while the fleet was loading");
+      assert.deepEqual(comparable(sliced), comparable(loadFleet(files, { revision: "x" })));
+    } finally {
+      clearInterval(ticker);
+    }
   });
 });
