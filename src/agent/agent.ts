@@ -5,7 +5,8 @@ import type { DesiredPod, RuntimeDriver } from "../runtime/driver.js";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { decodeResponse, ResponseRejectedError } from "./decode.js";
 import { describePlan, planReconcile } from "./diff.js";
-import { poll, PollError, type FetchLike } from "./poll.js";
+import { nodeHttpClient, type HttpClient } from "./http-client.js";
+import { poll, PollError } from "./poll.js";
 import type { AgentReportBody, ReportedPod } from "./report.js";
 
 export interface AgentConfig {
@@ -29,7 +30,7 @@ export interface AgentConfig {
 export interface AgentDeps {
   driver: RuntimeDriver;
   logger: Logger;
-  fetch?: FetchLike;
+  http?: HttpClient;
   now?: () => Date;
   /** Waits `ms` or until `signal` aborts; never rejects. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -84,7 +85,7 @@ export class Agent {
     const { report, ...rest } = deps;
     this.report = report;
     this.deps = {
-      fetch: (url, init) => fetch(url, init),
+      http: nodeHttpClient,
       now: () => new Date(),
       sleep: defaultSleep,
       random: Math.random,
@@ -203,7 +204,7 @@ export class Agent {
         ...(this.config.timeoutMs === undefined ? {} : { timeoutMs: this.config.timeoutMs }),
         ...(this.config.maxBytes === undefined ? {} : { maxBytes: this.config.maxBytes }),
       };
-      const polled = await poll(request, this.deps.fetch);
+      const polled = await poll(request, this.deps.http);
       if (polled.status === "unchanged" || polled.body === this.lastBody) {
         if (polled.status === "changed" && polled.etag !== undefined) this.etag = polled.etag;
         this.recovered();

@@ -1,5 +1,6 @@
 // One poll of the URL source: a conditional GET with the kubelet's limits (10 s including the body, < 10 MiB, only 200).
 import { ManifestServerError } from "../lib/errors.js";
+import { nodeHttpClient, type HttpClient, type HttpResponse } from "./http-client.js";
 
 /** The kubelet's `maxConfigLength`: a body of this many bytes or more is refused. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -12,8 +13,6 @@ export class PollError extends ManifestServerError {
     super(code, message, options);
   }
 }
-
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 
 export interface PollRequest {
   url: string;
@@ -41,17 +40,13 @@ export function parseHeader(text: string): [string, string] {
   return [key, text.slice(colon + 1).trim()];
 }
 
-async function readLimited(response: Response, maxBytes: number, url: string): Promise<Buffer> {
-  if (response.body === null) return Buffer.alloc(0);
+async function readLimited(response: HttpResponse, maxBytes: number, url: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
+  for await (const chunk of response.body) {
+    total += chunk.byteLength;
     if (total >= maxBytes) {
-      await reader.cancel().catch(() => undefined);
+      response.discard();
       throw new PollError(
         "poll-too-large",
         `GET ${url}: the body reached ${maxBytes} bytes, the kubelet's limit`,
@@ -60,7 +55,7 @@ async function readLimited(response: Response, maxBytes: number, url: string): P
         },
       );
     }
-    chunks.push(Buffer.from(value));
+    chunks.push(chunk);
   }
   return Buffer.concat(chunks, total);
 }
@@ -70,14 +65,14 @@ async function readLimited(response: Response, maxBytes: number, url: string): P
  * for anything else: network errors, other statuses, a timeout (10 s, body included), a body of `maxBytes`
  * (10 MiB) or more, or an abort through `signal`. Redirects are followed, as the kubelet's Go client does.
  */
-export async function poll(request: PollRequest, fetchFn: FetchLike = fetch): Promise<PollResult> {
+export async function poll(request: PollRequest, client: HttpClient = nodeHttpClient): Promise<PollResult> {
   const timeoutMs = request.timeoutMs ?? POLL_TIMEOUT_MS;
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = request.signal === undefined ? timeout : AbortSignal.any([timeout, request.signal]);
-  const headers = new Headers();
-  for (const [key, value] of request.headers ?? []) headers.append(key, value);
-  if (!headers.has("User-Agent")) headers.set("User-Agent", request.userAgent);
-  if (request.etag !== undefined) headers.set("If-None-Match", request.etag);
+  const headers: Array<readonly [string, string]> = [...(request.headers ?? [])];
+  const has = (name: string): boolean => headers.some(([k]) => k.toLowerCase() === name);
+  if (!has("user-agent")) headers.push(["User-Agent", request.userAgent]);
+  if (request.etag !== undefined) headers.push(["If-None-Match", request.etag]);
   const fail = (cause: unknown): PollError => {
     if (cause instanceof PollError) return cause;
     if (request.signal?.aborted === true)
@@ -92,22 +87,21 @@ export async function poll(request: PollRequest, fetchFn: FetchLike = fetch): Pr
         },
       );
     }
-    const reason =
-      cause instanceof Error && cause.cause instanceof Error ? cause.cause.message : String(cause);
+    const reason = cause instanceof Error ? cause.message : String(cause);
     return new PollError("poll-network", `GET ${request.url} failed: ${reason}`, { cause });
   };
-  let response: Response;
+  let response: HttpResponse;
   try {
-    response = await fetchFn(request.url, { method: "GET", headers, signal, redirect: "follow" });
+    response = await client(request.url, { method: "GET", headers, signal, followRedirects: true });
   } catch (cause) {
     throw fail(cause);
   }
   if (response.status === 304) {
-    await response.body?.cancel().catch(() => undefined);
+    response.discard();
     return { status: "unchanged" };
   }
   if (response.status !== 200) {
-    await response.body?.cancel().catch(() => undefined);
+    response.discard();
     throw new PollError(
       "poll-status",
       `GET ${request.url}: ${response.status} ${response.statusText}`.trimEnd(),
@@ -123,9 +117,9 @@ export async function poll(request: PollRequest, fetchFn: FetchLike = fetch): Pr
     throw fail(cause);
   }
   const result: PollResult = { status: "changed", body: bytes.toString("utf8") };
-  const etag = response.headers.get("etag");
-  if (etag !== null) result.etag = etag;
-  const revision = response.headers.get("x-manifest-revision");
-  if (revision !== null) result.revision = revision;
+  const etag = response.header("etag");
+  if (etag !== undefined) result.etag = etag;
+  const revision = response.header("x-manifest-revision");
+  if (revision !== undefined) result.revision = revision;
   return result;
 }

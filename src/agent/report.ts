@@ -1,6 +1,6 @@
 // The agent's report after each pass: POST {node URL}/report with what it applied, each pod's state and its errors.
 import { ManifestServerError } from "../lib/errors.js";
-import type { FetchLike } from "./poll.js";
+import { nodeHttpClient, type HttpClient, type HttpResponse } from "./http-client.js";
 
 /** A pod as the agent sees it after a pass: `running` (the runtime has it as served), `pending`, or `failed`. */
 export interface ReportedPod {
@@ -64,29 +64,31 @@ export interface ReportRequest {
 export async function postReport(
   request: ReportRequest,
   body: AgentReportBody,
-  fetchFn: FetchLike = fetch,
+  client: HttpClient = nodeHttpClient,
 ): Promise<void> {
-  const headers = new Headers();
-  for (const [key, value] of request.headers) headers.append(key, value);
-  if (!headers.has("User-Agent")) headers.set("User-Agent", request.userAgent);
-  headers.set("Content-Type", "application/json");
+  const headers: Array<readonly [string, string]> = request.headers.filter(
+    ([k]) => k.toLowerCase() !== "content-type",
+  );
+  if (!headers.some(([k]) => k.toLowerCase() === "user-agent"))
+    headers.push(["User-Agent", request.userAgent]);
+  headers.push(["Content-Type", "application/json"]);
   const timeout = AbortSignal.timeout(request.timeoutMs ?? 5000);
   const signal = request.signal === undefined ? timeout : AbortSignal.any([timeout, request.signal]);
-  let response: Response;
+  let response: HttpResponse;
+  let text = "";
   try {
-    response = await fetchFn(request.url, {
+    response = await client(request.url, {
       method: "POST",
       headers,
       body: JSON.stringify(boundReport(body)),
       signal,
-      redirect: "error",
+      followRedirects: false,
     });
+    for await (const chunk of response.body) if (text.length < 1000) text += chunk.toString("utf8");
   } catch (cause) {
-    const reason =
-      cause instanceof Error && cause.cause instanceof Error ? cause.cause.message : String(cause);
+    const reason = cause instanceof Error ? cause.message : String(cause);
     throw new ManifestServerError("report-failed", `POST ${request.url} failed: ${reason}`, { cause });
   }
-  const text = await response.text().catch(() => "");
   if (response.status < 200 || response.status > 299)
     throw new ManifestServerError(
       "report-failed",
