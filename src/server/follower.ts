@@ -10,7 +10,8 @@ export type RefreshOutcome =
   | { kind: "published"; revision: string }
   | { kind: "unchanged"; revision: string }
   | { kind: "rejected"; revision: string; errors: number }
-  | { kind: "source-error"; message: string };
+  | { kind: "source-error"; message: string }
+  | { kind: "stopped" };
 
 export interface FollowerDeps {
   source: FleetSource;
@@ -25,7 +26,8 @@ export class FleetFollower {
   private queued: Promise<RefreshOutcome> | undefined;
   private rejectedRevision: string | undefined;
   private sourceError: string | undefined;
-  private stopWatching: (() => void) | undefined;
+  private stopped = false;
+  private stopWatching: (() => void | Promise<void>) | undefined;
   private readonly now: () => Date;
 
   constructor(private readonly deps: FollowerDeps) {
@@ -39,13 +41,19 @@ export class FleetFollower {
     return first;
   }
 
-  stop(): void {
-    this.stopWatching?.();
+  /** Stops watching and resolves once a load in progress has finished, so nothing touches the source after it. */
+  async stop(): Promise<void> {
+    const stopWatching = this.stopWatching;
     this.stopWatching = undefined;
+    await stopWatching?.();
+    this.stopped = true;
+    await this.queued;
+    await this.running;
   }
 
   /** Reads the source and publishes its revision if it is new and valid. Never throws. */
   refresh(): Promise<RefreshOutcome> {
+    if (this.stopped) return Promise.resolve({ kind: "stopped" });
     if (this.running === undefined) {
       this.running = this.load().finally(() => {
         this.running = undefined;

@@ -146,7 +146,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     });
   } catch (e) {
     // Nothing may keep the process alive after a failed start: stop every watcher and timer started above.
-    follower.stop();
+    await follower.stop();
     tokens?.close();
     tlsReloader?.close();
     const code = (e as NodeJS.ErrnoException).code;
@@ -180,8 +180,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       await tokens?.reload();
       await tlsReloader?.reload();
     },
-    close(graceMs = 10_000) {
-      follower.stop();
+    async close(graceMs = 10_000) {
+      // A fetch or load in progress finishes first: nothing writes to the cache after close resolves.
+      await follower.stop();
       tokens?.close();
       tlsReloader?.close();
       return new Promise<void>((resolve) => {

@@ -202,6 +202,7 @@ export function createGitSource(options: GitSourceOptions): GitFleetSource {
       const pollMs = options.pollMs ?? 30_000;
       let timer: NodeJS.Timeout | undefined;
       let stopped = false;
+      let inflight: Promise<void> | undefined;
       const tick = async (): Promise<void> => {
         const r = await fetch();
         if (stopped) return;
@@ -210,13 +211,21 @@ export function createGitSource(options: GitSourceOptions): GitFleetSource {
       };
       const schedule = (): void => {
         if (stopped || pollMs <= 0) return;
-        timer = setTimeout(() => void tick(), pollMs);
+        timer = setTimeout(() => {
+          inflight = tick()
+            .catch(() => undefined) // fetch() reports failures through onFetch; never an unhandled rejection
+            .finally(() => {
+              inflight = undefined;
+            });
+        }, pollMs);
         timer.unref();
       };
       schedule();
-      return () => {
+      return async () => {
         stopped = true;
         if (timer !== undefined) clearTimeout(timer);
+        // A fetch in progress still writes to the cache: let it finish before saying "stopped".
+        await inflight;
       };
     },
   };

@@ -14,6 +14,9 @@ export interface FleetSource {
   readonly description: string;
   /** Reads the current state. Throws a ManifestServerError when the source cannot be read at all. */
   snapshot(): Promise<Snapshot>;
-  /** Calls `onChange` when the source may have changed; returns a function that stops watching. */
-  watch(onChange: () => void): () => void;
+  /**
+   * Calls `onChange` when the source may have changed; returns a function that stops watching and resolves once
+   * nothing started by the watch is still running.
+   */
+  watch(onChange: () => void): () => void | Promise<void>;
 }

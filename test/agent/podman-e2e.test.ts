@@ -12,6 +12,7 @@ import { startServer } from "../../src/server/start.js";
 import { detectPodman, podmanPods, TEST_IMAGE } from "../helpers/podman.js";
 import { busyboxPod, copyFleet } from "./fleet-copy.js";
 import { captureLogger } from "./url-server.js";
+import { manualDirSource } from "../helpers/fleet.js";
 
 const podman = detectPodman();
 const FLEET = join(import.meta.dirname, "..", "..", "manifests");
@@ -46,7 +47,7 @@ test(
     await copyFleet(FLEET, fleet, busyboxPod(TEST_IMAGE));
     cleanup();
     run(["pod", "create", "--name", BYSTANDER, "--label", "purpose=e2e"]);
-    const server = await startServer({ dir: fleet, listen: "127.0.0.1:0" });
+    const server = await startServer({ source: manualDirSource(fleet), listen: "127.0.0.1:0" });
     let serverOpen = true;
     const makeAgent = () => {
       const { logger, entries } = captureLogger();

@@ -11,6 +11,7 @@ import { createStaticDirDriver } from "../../src/runtime/static-dir.js";
 import { startServer } from "../../src/server/start.js";
 import { busyboxPod, copyFleet } from "./fleet-copy.js";
 import { captureLogger } from "./url-server.js";
+import { manualDirSource } from "../helpers/fleet.js";
 
 const FLEET = join(import.meta.dirname, "..", "..", "manifests");
 const CP1_FILES = [
@@ -29,7 +30,7 @@ test("static-dir: pods appear, change, go, come back after a hand delete, and su
   await copyFleet(FLEET, fleet, busyboxPod("localhost/busybox:latest"));
   await mkdir(podDir);
   await writeFile(join(podDir, "hand-made.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: mine}\n");
-  const server = await startServer({ dir: fleet, listen: "127.0.0.1:0" });
+  const server = await startServer({ source: manualDirSource(fleet), listen: "127.0.0.1:0" });
   let serverOpen = true;
   const makeAgent = () => {
     const { logger, entries } = captureLogger();

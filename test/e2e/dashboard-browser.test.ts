@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chromium, type Browser } from "playwright-core";
 import { startServer, type RunningServer } from "../../src/server/start.js";
-import { copyExampleFleet, REPO_ROOT, tempDir, type TempDir } from "../helpers/fleet.js";
+import { copyExampleFleet, REPO_ROOT, tempDir, type TempDir, manualDirSource } from "../helpers/fleet.js";
 import { agentFor, brokenDriver, passAll } from "./agents.js";
 
 const OUTPUT = join(REPO_ROOT, "test-output");
@@ -18,7 +18,7 @@ describe("dashboard in a browser", () => {
 
   before(async () => {
     fleet = await copyExampleFleet();
-    server = await startServer({ dir: fleet.path, listen: "127.0.0.1:0" });
+    server = await startServer({ source: manualDirSource(fleet.path), listen: "127.0.0.1:0" });
     // A kubelet fetches cp-3 at the first revision; then the fleet changes.
     const old = await fetch(`${server.url}/nodes/cp-3`, { headers: { "User-Agent": "Go-http-client/1.1" } });
     await old.arrayBuffer();

@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FleetFile } from "../../src/fleet/fleet-files.js";
+import { createDirSource } from "../../src/source/dir-source.js";
+import type { FleetSource } from "../../src/source/source.js";
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const EXAMPLE_FLEET = join(REPO_ROOT, "manifests");
@@ -58,4 +60,9 @@ export async function copyExampleFleet(): Promise<TempDir> {
   const dir = await tempDir("ms-fleet-");
   await cp(EXAMPLE_FLEET, dir.path, { recursive: true });
   return dir;
+}
+
+/** A folder source that only reloads when the test calls follower.refresh(): no watcher races the test's own edits. */
+export function manualDirSource(dir: string): FleetSource {
+  return createDirSource(dir, { pollMs: 0, events: false });
 }

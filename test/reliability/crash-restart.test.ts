@@ -7,7 +7,7 @@ import { yamlToJson } from "../../src/manifests/yaml.js";
 import { startServer } from "../../src/server/start.js";
 import { createGitSource } from "../../src/source/git-source.js";
 import { gitEnv } from "../../src/source/git.js";
-import { copyExampleFleet, podYaml, tempDir } from "../helpers/fleet.js";
+import { copyExampleFleet, podYaml, tempDir, manualDirSource } from "../helpers/fleet.js";
 import { createGitFixture, GIT_TEST_ENV } from "../helpers/git.js";
 import { spawnCli, spawnServer } from "./processes.js";
 
@@ -103,7 +103,7 @@ test("agent SIGKILLed mid-reconcile, again and again, restarts and converges wit
   const root = await tempDir("ms-agent-kill-");
   const podDir = join(root.path, "pods");
   await mkdir(podDir);
-  const server = await startServer({ dir: fleet.path, listen: "127.0.0.1:0" });
+  const server = await startServer({ source: manualDirSource(fleet.path), listen: "127.0.0.1:0" });
   const args = [
     "--url",
     `${server.url}/nodes/cp-1`,

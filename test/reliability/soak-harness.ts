@@ -5,7 +5,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { CompiledFleet } from "../../src/fleet/load-fleet.js";
 import { startServer } from "../../src/server/start.js";
-import { copyExampleFleet, podYaml } from "../helpers/fleet.js";
+import { copyExampleFleet, podYaml, manualDirSource } from "../helpers/fleet.js";
 
 export interface SoakOptions {
   durationMs: number;
@@ -42,7 +42,7 @@ function heapMb(): number {
 /** Runs the soak on a copy of the example fleet whose revisions cycle through three contents. */
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const fleet = await copyExampleFleet();
-  const server = await startServer({ dir: fleet.path, listen: "127.0.0.1:0" });
+  const server = await startServer({ source: manualDirSource(fleet.path), listen: "127.0.0.1:0" });
   const result: SoakResult = {
     requests: 0,
     notModified: 0,
