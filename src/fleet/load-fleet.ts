@@ -10,7 +10,7 @@ import {
   type FragmentPlan,
 } from "../manifests/render.js";
 import { validatePod } from "../manifests/validate.js";
-import { yamlToJson } from "../manifests/yaml.js";
+import { countYamlDocuments } from "../manifests/yaml.js";
 import {
   comparePodKeys,
   composeLayers,
@@ -27,6 +27,7 @@ import {
   type Layer,
   type ManifestFile,
 } from "./fleet-files.js";
+import { readFleetYaml, type FleetYamlCache } from "./fleet-yaml.js";
 import { IssueSet } from "./issue-set.js";
 import { decodeUtf8, readPodSources, type SourcePod } from "./pod-sources.js";
 import { expandTemplateString, expandTemplates, isTemplated, type TemplateContext } from "./template.js";
@@ -76,7 +77,7 @@ export interface CompiledFleet {
 
 /** The per-file and per-node work of a revision, reusable by the next load for unchanged inputs. */
 export interface LoadMemo {
-  fleetYaml: { content: Buffer; value: unknown; issues: Issue[] } | undefined;
+  fleetYaml: { content: Buffer; value: unknown; issues: Issue[]; cache?: FleetYamlCache } | undefined;
   files: Map<string, FileMemo>;
   nodes: Map<string, NodeMemo>;
   nextFileId: number;
@@ -115,21 +116,32 @@ function withoutStatus(pod: Record<string, unknown>): Record<string, unknown> {
   return rest;
 }
 
-/** fleet.yaml read as YAML 1.1; null and an error issue when it is not UTF-8 or not YAML. */
-function parseFleetYaml(content: Buffer): { value: unknown; issues: Issue[] } {
+/**
+ * fleet.yaml read as YAML 1.1 (reusing the node entries of `previous` that did not change); null and an error
+ * issue when it is not UTF-8, not YAML, or more than one document.
+ */
+function parseFleetYaml(
+  content: Buffer,
+  previous: FleetYamlCache | undefined,
+): { value: unknown; issues: Issue[]; cache?: FleetYamlCache } {
+  const fail = (code: string, message: string) => ({
+    value: null,
+    issues: [{ severity: "error" as const, code, file: FLEET_FILE, message }],
+  });
   const text = decodeUtf8(content);
-  if (text === undefined)
-    return {
-      value: null,
-      issues: [
-        { severity: "error", code: "encoding", file: FLEET_FILE, message: "file is not valid UTF-8 text" },
-      ],
-    };
+  if (text === undefined) return fail("encoding", "file is not valid UTF-8 text");
   try {
-    return { value: yamlToJson(text), issues: [] };
+    const { value, cache } = readFleetYaml(text, previous);
+    // Document markers sit at the start of a line; counting (a full parse) is only needed when one is there.
+    const documents = /^(---|\.\.\.)/m.test(text) ? countYamlDocuments(text) : 1;
+    if (documents > 1)
+      return fail(
+        "fleet-config",
+        `fleet.yaml holds ${documents} YAML documents; write one mapping with nodes, groups and vars (remove the extra ---)`,
+      );
+    return { value, issues: [], cache };
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    return { value: null, issues: [{ severity: "error", code: "yaml-syntax", file: FLEET_FILE, message }] };
+    return fail("yaml-syntax", e instanceof Error ? e.message : String(e));
   }
 }
 
@@ -207,7 +219,8 @@ function* loadFleetSteps(
     before.fleetYaml.content.equals(fleetYaml)
   )
     memo.fleetYaml = before.fleetYaml;
-  else if (fleetYaml !== undefined) memo.fleetYaml = { content: fleetYaml, ...parseFleetYaml(fleetYaml) };
+  else if (fleetYaml !== undefined)
+    memo.fleetYaml = { content: fleetYaml, ...parseFleetYaml(fleetYaml, before?.fleetYaml?.cache) };
   const fleetValue = memo.fleetYaml?.value ?? null;
   issues.addAll(memo.fleetYaml?.issues ?? []);
   const nodeFolderIssues: Issue[] = [];
