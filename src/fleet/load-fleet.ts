@@ -80,7 +80,18 @@ export interface LoadMemo {
   fleetYaml: { content: Buffer; value: unknown; issues: Issue[]; cache?: FleetYamlCache } | undefined;
   files: Map<string, FileMemo>;
   nodes: Map<string, NodeMemo>;
+  /** Per node and templated pod definition: its expansion, valid while the node's template context is unchanged. */
+  templated: Map<string, Map<SourcePod, TemplatedMemo>>;
   nextFileId: number;
+}
+
+/** One templated pod expanded, validated and prepared for one node. */
+interface TemplatedMemo {
+  /** The template context it was computed with (node name, labels, vars and the fleet vars). */
+  context: string;
+  used: string[];
+  issues: Issue[];
+  prepared: Prepared | undefined;
 }
 
 /** One manifest file parsed, with its untemplated pods validated and rendered. */
@@ -209,6 +220,7 @@ function* loadFleetSteps(
     fleetYaml: undefined,
     files: new Map(),
     nodes: new Map(),
+    templated: new Map(),
     nextFileId: before?.nextFileId ?? 1,
   };
 
@@ -355,6 +367,8 @@ function* loadFleetSteps(
     const reuse = old?.signature === signature;
     const nodeIssues: Issue[] = reuse ? old.issues : [];
     const compiled = reuse ? old.compiled : compileNode(node, groups, nodeIssues);
+    const expansions = reuse ? before?.templated.get(node.name) : undefined;
+    if (expansions !== undefined) memo.templated.set(node.name, expansions);
     issues.addAll(nodeIssues);
     if (compiled !== undefined) {
       nodes.set(node.name, compiled);
@@ -365,6 +379,9 @@ function* loadFleetSteps(
 
   function compileNode(node: NodeDecl, groups: GroupMatch[], issues: Issue[]): CompiledNode | undefined {
     const ctx: TemplateContext = { node, vars: ctxVars };
+    const context = JSON.stringify([node.name, node.labels, node.vars, ctxVars]);
+    const expansions = new Map<SourcePod, TemplatedMemo>();
+    memo.templated.set(node.name, expansions);
     const used = new Map<SourcePod, string[]>();
     const local = new Map<SourcePod, Prepared>();
     let failed = false;
@@ -374,18 +391,29 @@ function* loadFleetSteps(
         let p: Prepared | undefined;
         if (!s.templated) p = prepared.get(s);
         else {
-          const expanded = expandTemplates(s.value, ctx, s.path, templateMemo);
-          used.set(s, [...expanded.used].sort());
-          const found: Issue[] = expanded.issues.map((i) => ({
-            ...i,
-            file: s.file,
-            doc: s.doc,
-            nodes: [node.name],
-          }));
-          if (found.length === 0 && isRecord(expanded.value))
-            found.push(...validateAt(s, expanded.value, node.name));
-          issues.push(...found);
-          p = isRecord(expanded.value) ? prepare(s, expanded.value, found, ctx) : undefined;
+          // An unchanged definition (same object: its file did not change) in an unchanged context expands the same.
+          let t = before?.templated.get(node.name)?.get(s);
+          if (t === undefined || t.context !== context) {
+            const expanded = expandTemplates(s.value, ctx, s.path, templateMemo);
+            const found: Issue[] = expanded.issues.map((i) => ({
+              ...i,
+              file: s.file,
+              doc: s.doc,
+              nodes: [node.name],
+            }));
+            if (found.length === 0 && isRecord(expanded.value))
+              found.push(...validateAt(s, expanded.value, node.name));
+            t = {
+              context,
+              used: [...expanded.used].sort(),
+              issues: found,
+              prepared: isRecord(expanded.value) ? prepare(s, expanded.value, found, ctx) : undefined,
+            };
+          }
+          expansions.set(s, t);
+          used.set(s, t.used);
+          issues.push(...t.issues);
+          p = t.prepared;
         }
         if (p === undefined || p.key === undefined) {
           failed = true;
