@@ -42,21 +42,19 @@ export function clientAddress(req: IncomingMessage, trustProxy: boolean): string
 }
 
 /** Last fetch per node, bounded in size; recording is one Map write, cheap enough for the hot path. */
-export class FetchLedger {
-  private readonly byNode: BoundedMap<string, FetchRecord>;
-
+export class FetchLedger extends BoundedMap<string, FetchRecord> {
   /** `maxNodes`: beyond it, recording a new node forgets the node that fetched least recently. */
   constructor(
     maxNodes = 200_000,
     private readonly trustProxy = false,
     private readonly now: () => number = Date.now,
   ) {
-    this.byNode = new BoundedMap(maxNodes);
+    super(maxNodes);
   }
 
   /** Records a fetch of a known node (callers never record unknown names, so hostile paths cannot grow it). */
   record(node: string, record: FetchRecord): void {
-    this.byNode.set(node, record);
+    this.set(node, record);
   }
 
   /** Records what the hot path served (its `onServed` callback) and returns the record. Never throws. */
@@ -74,17 +72,5 @@ export class FetchLedger {
     };
     this.record(served.node, record);
     return record;
-  }
-
-  get(node: string): FetchRecord | undefined {
-    return this.byNode.get(node);
-  }
-
-  entries(): IterableIterator<[string, FetchRecord]> {
-    return this.byNode.entries();
-  }
-
-  get size(): number {
-    return this.byNode.size;
   }
 }
