@@ -10,7 +10,7 @@ import { diffFleets, formatFleetDiff } from "./diff.js";
 import { explainNode } from "./explain.js";
 import { gitSnapshotReader, loadFleetInput, type FleetInputOptions } from "./fleet-input.js";
 import { println, type CliIo } from "./io.js";
-import { createProgress } from "./progress.js";
+import { createProgress, loadProgress } from "./progress.js";
 import { printIssues } from "./report.js";
 
 /** Adds validate, render, explain and diff to `program`. */
@@ -51,6 +51,7 @@ Exit codes: 0 valid (warnings allowed), 1 invalid (every issue is listed), 2 unr
         fromGit ? { ...opts, rev: opts.rev ?? "main" } : { dir: pathArg },
         io.cwd,
         readerFor(io),
+        loadProgress(progress),
       ).finally(() => progress.done());
       const path = fromGit
         ? `${opts.repo ?? "."}@${opts.rev ?? "main"}:${opts.subdir ?? "manifests"}`
@@ -145,7 +146,12 @@ Exit codes: 0 no node's served document changes, 1 some change, 2 error (a revis
         let loaded;
         try {
           progress.phase(`reading and validating ${which} ${rev}`);
-          loaded = await loadFleetInput({ ...opts, rev }, io.cwd, read).finally(() => progress.done());
+          loaded = await loadFleetInput(
+            { ...opts, rev },
+            io.cwd,
+            read,
+            loadProgress(progress, `${which}: `),
+          ).finally(() => progress.done());
         } catch (e) {
           if (e instanceof ManifestServerError)
             throw new ManifestServerError(
@@ -182,9 +188,12 @@ Exit codes: 0 no node's served document changes, 1 some change, 2 error (a revis
 async function loadNode(name: string, opts: FleetInputOptions, io: CliIo) {
   const progress = createProgress(io.stderr);
   progress.phase("reading and validating the fleet");
-  const { snapshot, result } = await loadFleetInput(opts, io.cwd, readerFor(io)).finally(() =>
-    progress.done(),
-  );
+  const { snapshot, result } = await loadFleetInput(
+    opts,
+    io.cwd,
+    readerFor(io),
+    loadProgress(progress),
+  ).finally(() => progress.done());
   if (!result.ok) {
     printIssues(io.stderr, result.issues, opts.dir ?? "manifests");
     return 1;

@@ -1,5 +1,5 @@
 // Shared by validate, render, explain and diff: read a fleet from --dir (or a PATH argument) or a git revision, and load it.
-import { loadFleet, type LoadResult } from "../fleet/load-fleet.js";
+import { loadFleet, type LoadResult, type LoadStep } from "../fleet/load-fleet.js";
 import { digestFleetFiles, readFleetDir } from "../source/dir-source.js";
 import { readGitRevision } from "../source/git-revision.js";
 import type { Snapshot } from "../source/source.js";
@@ -51,7 +51,8 @@ export async function loadFleetInput(
   options: FleetInputOptions,
   cwd: string,
   read: SnapshotReader = readDirSnapshot,
+  onProgress?: (step: LoadStep) => void,
 ): Promise<{ snapshot: Snapshot; result: LoadResult }> {
   const snapshot = await read(options, cwd);
-  return { snapshot, result: loadFleet(snapshot.files, { revision: snapshot.revision }) };
+  return { snapshot, result: loadFleet(snapshot.files, { revision: snapshot.revision, onProgress }) };
 }

@@ -1,4 +1,5 @@
 // Progress on a terminal for long CLI commands: one self-overwriting stderr line, nothing at all in pipes.
+import type { LoadStep } from "../fleet/load-fleet.js";
 
 export interface Progress {
   /** Shows what is happening now, e.g. `reading the fleet`; the elapsed time is appended. */
@@ -42,4 +43,14 @@ export function createProgress(
       shown = false;
     },
   };
+}
+
+/** A loadFleet progress callback that counts manifest files read, then nodes validated, on `progress`. */
+export function loadProgress(progress: Progress, prefix = ""): (step: LoadStep) => void {
+  return (step) =>
+    progress.count(
+      `${prefix}${step.stage === "files" ? "reading manifests" : "validating nodes"}`,
+      step.done + 1,
+      step.total,
+    );
 }

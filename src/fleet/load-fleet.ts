@@ -172,6 +172,15 @@ export interface LoadOptions {
    * nodes whose declaration, groups and files did not change keep their documents. The result is the same as without.
    */
   previous?: CompiledFleet | undefined;
+  /** Called as the load advances: files read, then nodes compiled (for progress on a terminal). */
+  onProgress?: ((step: LoadStep) => void) | undefined;
+}
+
+/** How far a load has come: `done` of `total` manifest files read, or nodes compiled. */
+export interface LoadStep {
+  stage: "files" | "nodes";
+  done: number;
+  total: number;
 }
 
 /**
@@ -183,6 +192,7 @@ export function loadFleet(files: readonly FleetFile[], options: LoadOptions): Lo
   for (;;) {
     const step = steps.next();
     if (step.done === true) return step.value;
+    options.onProgress?.(step.value);
   }
 }
 
@@ -200,6 +210,7 @@ export async function loadFleetInSlices(
   for (;;) {
     const step = steps.next();
     if (step.done === true) return step.value;
+    options.onProgress?.(step.value);
     if (performance.now() - sliceStart >= sliceMs) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       sliceStart = performance.now();
@@ -211,7 +222,7 @@ export async function loadFleetInSlices(
 function* loadFleetSteps(
   files: readonly FleetFile[],
   options: LoadOptions,
-): Generator<undefined, LoadResult, undefined> {
+): Generator<LoadStep, LoadResult, undefined> {
   const issues = new IssueSet();
   const classified = classifyFleetFiles(files);
   issues.addAll(classified.issues);
@@ -322,8 +333,8 @@ function* loadFleetSteps(
   const byNode = new Map<string, FileMemo[]>();
   const prepared = new Map<SourcePod, Prepared | undefined>();
   let documents = 0;
-  for (const file of classified.manifests) {
-    yield;
+  for (const [done, file] of classified.manifests.entries()) {
+    yield { stage: "files", done, total: classified.manifests.length };
     const read = readFile(file);
     memo.files.set(file.path, read);
     issues.addAll(read.issues);
@@ -353,8 +364,8 @@ function* loadFleetSteps(
   const nodes = new Map<string, CompiledNode>();
   let podCount = 0;
   const sortedNodes = [...config.nodes.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
-  for (const node of sortedNodes) {
-    yield;
+  for (const [done, node] of sortedNodes.entries()) {
+    yield { stage: "nodes", done, total: sortedNodes.length };
     const groups = groupsForNode(config, node);
     // Everything compileNode reads: a node with the same signature as before compiles to the same document.
     const signature = [

@@ -54,6 +54,7 @@ describe("progress", () => {
     });
     assert.equal(code, 0);
     assert.match(stderr.text, /reading and validating the fleet…/);
+    assert.match(stderr.text, /validating nodes 5\/5/, "the last node of five is counted");
     assert.ok(stderr.text.endsWith("\r\x1b[K"));
     assert.ok(!stdout.text.includes("\x1b"), "no escape codes on stdout");
     const piped = new Terminal(false);
