@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import request from "supertest";
-import { loadFleet } from "../../src/fleet/load-fleet.js";
 import { silentLogger } from "../../src/lib/logger.js";
 import { createHandler, createRolloutState, type RolloutState } from "../../src/server/app.js";
 import { clientKind, FetchLedger, type FetchRecord } from "../../src/server/fetch-ledger.js";
 import { RevisionStore } from "../../src/server/revision-store.js";
 import { startServer, type RunningServer } from "../../src/server/start.js";
-import { readFleetDir } from "../../src/source/dir-source.js";
 import { EXAMPLE_FLEET } from "../helpers/fleet.js";
+import { exampleStore } from "../helpers/store.js";
 
 function record(at: number): FetchRecord {
   return {
@@ -52,14 +51,6 @@ describe("FetchLedger bounds", () => {
     assert.equal(ledger.get("d")?.at, 5);
   });
 });
-
-async function exampleStore(): Promise<RevisionStore> {
-  const r = loadFleet(await readFleetDir(EXAMPLE_FLEET), { revision: "rev-1" });
-  assert.ok(r.ok);
-  const store = new RevisionStore();
-  store.publish({ fleet: r.fleet, loadedAt: new Date(0), meta: {} });
-  return store;
-}
 
 describe("fetch ledger over HTTP", () => {
   let store: RevisionStore;

@@ -3,16 +3,14 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import request from "supertest";
-import { loadFleet } from "../../src/fleet/load-fleet.js";
 import { silentLogger } from "../../src/lib/logger.js";
 import { postReport, reportUrlFor } from "../../src/agent/report.js";
 import { AgentReports, parseReport, type StoredReport } from "../../src/server/agent-reports.js";
 import { createHandler, createRolloutState, type RolloutState } from "../../src/server/app.js";
-import { RevisionStore } from "../../src/server/revision-store.js";
 import { startServer, type RunningServer } from "../../src/server/start.js";
 import { tokenDigest } from "../../src/server/tokens.js";
-import { readFleetDir } from "../../src/source/dir-source.js";
 import { EXAMPLE_FLEET, tempDir, type TempDir } from "../helpers/fleet.js";
+import { exampleStore } from "../helpers/store.js";
 
 const GOOD = {
   revision: "rev-1",
@@ -94,14 +92,6 @@ describe("AgentReports bounds", () => {
     assert.equal(reports.get("a")?.receivedAt, 3);
   });
 });
-
-async function exampleStore(): Promise<RevisionStore> {
-  const r = loadFleet(await readFleetDir(EXAMPLE_FLEET), { revision: "rev-1" });
-  assert.ok(r.ok);
-  const store = new RevisionStore();
-  store.publish({ fleet: r.fleet, loadedAt: new Date(0), meta: {} });
-  return store;
-}
 
 describe("POST /nodes/{node}/report (in-process)", () => {
   let rollout: RolloutState;

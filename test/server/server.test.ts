@@ -2,22 +2,13 @@ import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
 import { after, before, describe, it } from "node:test";
 import request from "supertest";
-import { loadFleet } from "../../src/fleet/load-fleet.js";
 import { silentLogger } from "../../src/lib/logger.js";
 import { yamlToJson } from "../../src/manifests/yaml.js";
 import { createHandler } from "../../src/server/app.js";
 import { RevisionStore } from "../../src/server/revision-store.js";
 import { startServer, type RunningServer } from "../../src/server/start.js";
-import { readFleetDir } from "../../src/source/dir-source.js";
 import { EXAMPLE_FLEET } from "../helpers/fleet.js";
-
-async function exampleStore(): Promise<RevisionStore> {
-  const r = loadFleet(await readFleetDir(EXAMPLE_FLEET), { revision: "rev-1" });
-  assert.ok(r.ok);
-  const store = new RevisionStore();
-  store.publish({ fleet: r.fleet, loadedAt: new Date(0), meta: {} });
-  return store;
-}
+import { exampleStore } from "../helpers/store.js";
 
 function handlerFor(store: RevisionStore) {
   return createHandler({ store, logger: silentLogger(), sourceDescription: "test", version: "0.0.0-test" });

@@ -1,0 +1,15 @@
+// A revision store already serving the example fleet, for tests of what sits on top of it.
+import assert from "node:assert/strict";
+import { loadFleet } from "../../src/fleet/load-fleet.js";
+import { RevisionStore } from "../../src/server/revision-store.js";
+import { readFleetDir } from "../../src/source/dir-source.js";
+import { EXAMPLE_FLEET } from "./fleet.js";
+
+/** A RevisionStore with the example fleet published as revision `rev-1`. */
+export async function exampleStore(): Promise<RevisionStore> {
+  const r = loadFleet(await readFleetDir(EXAMPLE_FLEET), { revision: "rev-1" });
+  assert.ok(r.ok);
+  const store = new RevisionStore();
+  store.publish({ fleet: r.fleet, loadedAt: new Date(0), meta: {} });
+  return store;
+}
