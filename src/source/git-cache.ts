@@ -1,6 +1,6 @@
 // The local cache of a remote repository: a bare, shallow clone per URL, guarded by a lock file, rebuilt when corrupt.
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rm, stat, unlink } from "node:fs/promises";
+import { link, mkdir, readFile, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { ExecError, ManifestServerError } from "../lib/errors.js";
@@ -84,28 +84,34 @@ export class GitCache {
     await mkdir(this.folder, { recursive: true });
     const token = `${process.pid} ${randomBytes(8).toString("hex")}\n`;
     const deadline = Date.now() + (this.options.lockTimeoutMs ?? 120_000);
-    for (;;) {
-      try {
-        const fh = await open(this.lockPath, "wx");
-        await fh.writeFile(token);
-        await fh.close();
-        break;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    // The lock appears with its owner already written in it (a hard link of a finished file), so a process killed
+    // while taking it never leaves an empty lock that nobody can prove stale.
+    const pending = `${this.lockPath}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+    await writeFile(pending, token);
+    try {
+      for (;;) {
+        try {
+          await link(pending, this.lockPath);
+          break;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        }
+        if (await this.lockIsStale()) {
+          await unlink(this.lockPath).catch(() => undefined);
+          continue;
+        }
+        if (Date.now() > deadline)
+          throw new ManifestServerError(
+            "git-cache-locked",
+            `the git cache ${this.folder} is locked by another process`,
+            {
+              hint: `another manifest-server uses the same --cache-dir; if none runs, delete ${this.lockPath}`,
+            },
+          );
+        await this.sleep(50);
       }
-      if (await this.lockIsStale()) {
-        await unlink(this.lockPath).catch(() => undefined);
-        continue;
-      }
-      if (Date.now() > deadline)
-        throw new ManifestServerError(
-          "git-cache-locked",
-          `the git cache ${this.folder} is locked by another process`,
-          {
-            hint: `another manifest-server uses the same --cache-dir; if none runs, delete ${this.lockPath}`,
-          },
-        );
-      await this.sleep(50);
+    } finally {
+      await unlink(pending).catch(() => undefined);
     }
     try {
       return await fn();
@@ -118,6 +124,8 @@ export class GitCache {
   private async lockIsStale(): Promise<boolean> {
     try {
       const [text, st] = await Promise.all([readFile(this.lockPath, "utf8"), stat(this.lockPath)]);
+      // A lock is created with its owner inside (see withLock): an empty one was left by an older, killed process.
+      if (text === "") return true;
       const pid = Number(text.split(" ")[0]);
       if (Number.isInteger(pid) && pid > 0 && !isAlive(pid)) return true;
       return Date.now() - st.mtimeMs > (this.options.staleLockMs ?? 600_000);

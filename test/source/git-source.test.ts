@@ -121,6 +121,14 @@ describe("git source", () => {
     const lock = join(cache.folder, "lock");
     await writeFile(lock, "999999999 stale\n");
     assert.match(await cache.fetch("refs/heads/main", "refs/x/main"), /^[0-9a-f]{40}$/);
+    // A process killed while creating its lock (an empty lock file) must not block the cache for minutes.
+    await writeFile(lock, "");
+    assert.match(await cache.fetch("refs/heads/main", "refs/x/main"), /^[0-9a-f]{40}$/);
+    assert.deepEqual(
+      (await readdir(cache.folder)).filter((f) => f.startsWith("lock")),
+      [],
+      "no lock or pending lock file left behind",
+    );
     await writeFile(lock, `${process.pid} other\n`);
     let done = false;
     const waiting = cache.fetch("refs/heads/main", "refs/x/main").then((sha) => {
