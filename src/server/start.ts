@@ -181,8 +181,17 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       await tlsReloader?.reload();
     },
     async close(graceMs = 10_000) {
-      // A fetch or load in progress finishes first: nothing writes to the cache after close resolves.
-      await follower.stop();
+      // A fetch or load in progress may finish first (so nothing writes to the cache after close resolves), but a
+      // hung fetch must not hold up a shutdown beyond the grace period: an interrupted cache is rebuilt at next start.
+      let graceTimer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        follower.stop(),
+        new Promise<void>((resolve) => {
+          graceTimer = setTimeout(resolve, graceMs);
+          graceTimer.unref();
+        }),
+      ]);
+      clearTimeout(graceTimer);
       tokens?.close();
       tlsReloader?.close();
       return new Promise<void>((resolve) => {
