@@ -23,7 +23,7 @@ const { values: opts } = parseArgs({
 const seconds = Number(opts.seconds);
 const connections = Number(opts.connections);
 const nodes = Number(opts.nodes);
-const skip = new Set(opts.skip);
+const skip = new Set(opts.skip.flatMap((s) => s.split(",")));
 const log = (line: string): void => console.error(`[bench] ${line}`);
 
 interface HttpRow {
