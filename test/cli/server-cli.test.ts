@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -7,6 +6,7 @@ import { runServerCli } from "../../src/cli/server-cli.js";
 import { yamlToJson } from "../../src/manifests/yaml.js";
 import { runCli } from "../helpers/cli.js";
 import { copyExampleFleet, EXAMPLE_FLEET, podYaml, REPO_ROOT } from "../helpers/fleet.js";
+import { spawnServer } from "../helpers/processes.js";
 
 const cli = (argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) =>
   runCli(runServerCli, argv, opts);
@@ -102,31 +102,14 @@ describe("manifest-server render and explain", () => {
 
 describe("manifest-server serve (the built binary)", () => {
   it("serves the example fleet from the working directory and stops cleanly on SIGTERM", async () => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", join(REPO_ROOT, "src/cli/manifest-server.ts"), "serve", "--listen", "127.0.0.1:0"],
-      {
-        cwd: REPO_ROOT,
-        stdio: ["ignore", "ignore", "pipe"],
-      },
-    );
+    const server = await spawnServer([], process.env, REPO_ROOT);
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let buf = "";
-        child.stderr.on("data", (c: Buffer) => {
-          buf += c.toString();
-          const m = /"url":"([^"]+)"/.exec(buf);
-          if (m?.[1] !== undefined) resolve(m[1]);
-        });
-        child.once("exit", (code) => reject(new Error(`exited ${code}: ${buf}`)));
-      });
-      const res = await fetch(`${url}/nodes/cp-1`);
+      const res = await fetch(`${server.url}/nodes/cp-1`);
       assert.equal(res.status, 200);
-      const exit = new Promise<number | null>((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      assert.equal(await exit, 0);
+      server.kill("SIGTERM");
+      assert.equal(await server.exited, 0);
     } finally {
-      child.kill("SIGKILL");
+      server.kill("SIGKILL");
     }
   });
 });

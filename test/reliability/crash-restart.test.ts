@@ -9,7 +9,7 @@ import { createGitSource } from "../../src/source/git-source.js";
 import { gitEnv } from "../../src/source/git.js";
 import { copyExampleFleet, podYaml, tempDir, manualDirSource } from "../helpers/fleet.js";
 import { createGitFixture, GIT_TEST_ENV } from "../helpers/git.js";
-import { spawnCli, spawnServer } from "./processes.js";
+import { spawnCli, spawnServer } from "../helpers/processes.js";
 
 const NODES = ["cp-1", "cp-2", "cp-3", "edge-1", "edge-2"];
 

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import { yamlToJson } from "../../src/manifests/yaml.js";
 import { startServer } from "../../src/server/start.js";
 import { copyExampleFleet, tempDir } from "../helpers/fleet.js";
-import { spawnCli, spawnServer } from "./processes.js";
+import { spawnCli, spawnServer } from "../helpers/processes.js";
 
 test("server: SIGTERM lets a slow in-flight request finish with the full document, refuses new connections, exits 0", async () => {
   const fleet = await copyExampleFleet();

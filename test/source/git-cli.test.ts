@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { copyFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -7,6 +6,7 @@ import { createHmac } from "node:crypto";
 import { runServerCli } from "../../src/cli/server-cli.js";
 import { runCli } from "../helpers/cli.js";
 import { podYaml, REPO_ROOT } from "../helpers/fleet.js";
+import { spawnServer } from "../helpers/processes.js";
 import { createGitFixture, git, GIT_TEST_ENV, type GitFixture } from "../helpers/git.js";
 
 const cli = (argv: string[], cwd: string) => runCli(runServerCli, argv, { cwd });
@@ -90,38 +90,13 @@ describe("manifest-server serve --repo", () => {
     const fx = await createGitFixture();
     const secretFile = join(fx.root.path, "secret");
     await writeFile(secretFile, "cli-secret\n");
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        TSX,
-        ENTRY,
-        "serve",
-        "--repo",
-        fx.remote,
-        "--listen",
-        "127.0.0.1:0",
-        "--poll",
-        "0",
-        "--webhook-secret-file",
-        secretFile,
-      ],
-      {
-        cwd: fx.root.path,
-        env: { ...GIT_TEST_ENV, MANIFEST_SERVER_CACHE_DIR: fx.cacheDir },
-        stdio: ["ignore", "ignore", "pipe"],
-      },
+    const server = await spawnServer(
+      ["--repo", fx.remote, "--poll", "0", "--webhook-secret-file", secretFile],
+      { ...GIT_TEST_ENV, MANIFEST_SERVER_CACHE_DIR: fx.cacheDir },
+      fx.root.path,
     );
+    const url = server.url;
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let buf = "";
-        child.stderr.on("data", (c: Buffer) => {
-          buf += c.toString();
-          const m = /"url":"([^"]+)"/.exec(buf);
-          if (m?.[1] !== undefined) resolve(m[1]);
-        });
-        child.once("exit", (code) => reject(new Error(`exited ${code}: ${buf}`)));
-      });
       const status = (await (await fetch(`${url}/status`)).json()) as {
         source: string;
         revision: { subject: string };
@@ -147,11 +122,10 @@ describe("manifest-server serve --repo", () => {
       });
       const doc = await fetch(`${url}/nodes/cp-1`);
       assert.equal(doc.headers.get("x-manifest-revision"), sha);
-      const exit = new Promise<number | null>((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      assert.equal(await exit, 0);
+      server.kill("SIGTERM");
+      assert.equal(await server.exited, 0);
     } finally {
-      child.kill("SIGKILL");
+      server.kill("SIGKILL");
       await fx.remove();
     }
   });

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcessByStdio } from "node:child_process";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import { REPO_ROOT } from "../helpers/fleet.js";
+import { REPO_ROOT } from "./fleet.js";
 
 const TSX = import.meta.resolve("tsx");
 
