@@ -13,6 +13,8 @@ import { schemaIssues } from "./validate-schema.js";
 import { checkSpec } from "./validate-spec.js";
 import { checkStaticPodBans, checkStaticPodWarnings } from "./validate-static.js";
 import { IssueSink, isRecord, pathOf, recordAt, stringAt } from "./validate-walk.js";
+import { NEWEST_KUBELET_MINOR } from "./rules/context.js";
+import { podRules } from "./rules/index.js";
 
 export { isDns1123Label, isDns1123Subdomain };
 
@@ -21,6 +23,8 @@ export interface ValidatePodOptions {
   nodeName?: string;
   /** Prefix for every issue path, e.g. "items[3]" when the pod sits in a PodList. Default "". */
   basePath?: string;
+  /** The kubelet minor version judging the pod (31 for 1.31). Default: the newest supported. */
+  kubeletMinor?: number;
 }
 
 /** "namespace/name" of a pod-like value (namespace defaults to "default"), or undefined when metadata.name is not a non-empty string. */
@@ -96,6 +100,8 @@ export function validatePod(pod: unknown, options: ValidatePodOptions = {}): Iss
   checkStaticPodBans(pod, base, sink);
   checkStaticPodWarnings(pod, base, sink);
   checkUnknownFields(pod, base, sink);
+  const ctx = { minor: options.kubeletMinor ?? NEWEST_KUBELET_MINOR, ...(options.nodeName !== undefined ? { nodeName: options.nodeName } : {}) };
+  for (const rule of podRules) rule(pod, base, ctx, sink);
 
   const { types, fallback } = schemaIssues(pod, base);
   const own = sink.issues.filter((issue) => !types.some((t) => isAtOrUnder(issue.path, t.path ?? "")));
