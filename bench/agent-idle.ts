@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { loadFleet } from "../src/fleet/load-fleet.js";
 import { silentLogger } from "../src/lib/logger.js";
 import { createHandler } from "../src/server/app.js";
-import { RevisionStore } from "../src/server/revision-store.js";
+import { RevisionStore } from "../src/revisions/revision-store.js";
 import { readFleetDir } from "../src/source/dir-source.js";
 import { REPO } from "./children.js";
 import { cpuMs, rssMb } from "./measure.js";

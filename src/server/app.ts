@@ -4,16 +4,16 @@ import express, { type NextFunction, type Request, type Response } from "express
 import type { CompiledFleet } from "../fleet/load-fleet.js";
 import { formatIssue } from "../lib/issues.js";
 import type { Logger } from "../lib/logger.js";
-import { AgentReports, reportRouter } from "./agent-reports.js";
-import type { Authenticator } from "./auth.js";
-import { dashboardRouter } from "./dashboard/routes.js";
-import { DocumentCache } from "./document-cache.js";
+import { AgentReports, reportRouter } from "./fleet-view/agent-reports.js";
+import type { Authenticator } from "./access/auth.js";
+import { dashboardRouter } from "./views/dashboard/routes.js";
+import { DocumentCache } from "./documents/document-cache.js";
 import { sendError } from "./http-error.js";
 import { rejectOversized } from "./limits.js";
-import { FetchLedger } from "./fetch-ledger.js";
-import { ServerMetrics, routeOf, type PerNodeMetrics } from "./metrics.js";
-import { handleNodeDocument, type ServedDocument } from "./node-document.js";
-import type { FetchHealth, RevisionStore } from "./revision-store.js";
+import { FetchLedger } from "./fleet-view/fetch-ledger.js";
+import { ServerMetrics, routeOf, type PerNodeMetrics } from "./views/metrics.js";
+import { handleNodeDocument, type ServedDocument } from "./documents/node-document.js";
+import type { FetchHealth, RevisionStore } from "../revisions/revision-store.js";
 import { gitWebhookRouter, type WebhookDeps } from "./webhook.js";
 
 export interface AppDeps {

@@ -1,4 +1,4 @@
-// Starts a listening server on a fleet source: the two-line serve() around createHandler.
+// The composition root: wires a fleet source, the revision lifecycle, access control and the app into a listening server.
 import { createServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -9,14 +9,14 @@ import { createDirSource } from "../source/dir-source.js";
 import type { GitFleetSource } from "../source/git-source.js";
 import type { FleetSource } from "../source/source.js";
 import { createHandler, createRolloutState, type RolloutState } from "./app.js";
-import { Authenticator, warnOpen } from "./auth.js";
-import { FleetFollower, type RefreshOutcome } from "./follower.js";
+import { Authenticator, warnOpen } from "./access/auth.js";
+import { FleetFollower, type RefreshOutcome } from "../revisions/follower.js";
 import { serverLimitOptions } from "./limits.js";
 import { parseListen } from "./listen.js";
-import type { PerNodeMetrics } from "./metrics.js";
-import { RevisionStore } from "./revision-store.js";
-import { httpsOptions, loadTls, TlsReloader, type TlsFiles } from "./tls.js";
-import { TokenFile } from "./token-file.js";
+import type { PerNodeMetrics } from "./views/metrics.js";
+import { RevisionStore } from "../revisions/revision-store.js";
+import { httpsOptions, loadTls, TlsReloader, type TlsFiles } from "./access/tls.js";
+import { TokenFile } from "./access/token-file.js";
 import { createGitSync, type SyncOutcome, type WebhookDeps } from "./webhook.js";
 
 export interface StartOptions {

@@ -5,9 +5,9 @@ import express, { type NextFunction, type Request, type Response } from "express
 import { errorsIn, formatIssue } from "../lib/issues.js";
 import type { Logger } from "../lib/logger.js";
 import type { GitFleetSource } from "../source/git-source.js";
-import type { FleetFollower } from "./follower.js";
+import type { FleetFollower } from "../revisions/follower.js";
 import { sendError } from "./http-error.js";
-import type { RevisionStore } from "./revision-store.js";
+import type { RevisionStore } from "../revisions/revision-store.js";
 
 /** Webhook bodies larger than this are refused with 413 (push payloads are far smaller). */
 export const WEBHOOK_MAX_BODY = 1024 * 1024;

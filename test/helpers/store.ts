@@ -1,7 +1,7 @@
 // A revision store already serving the example fleet, for tests of what sits on top of it.
 import assert from "node:assert/strict";
 import { loadFleet } from "../../src/fleet/load-fleet.js";
-import { RevisionStore } from "../../src/server/revision-store.js";
+import { RevisionStore } from "../../src/revisions/revision-store.js";
 import { readFleetDir } from "../../src/source/dir-source.js";
 import { EXAMPLE_FLEET } from "./fleet.js";
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import type { Logger } from "../../src/lib/logger.js";
-import { tokenDigest } from "../../src/server/tokens.js";
+import { tokenDigest } from "../../src/server/access/tokens.js";
 
 /** The tokens every security test uses: one per control-plane node, one for the edge-* glob, one admin. */
 export const TOKENS = {

@@ -4,8 +4,8 @@ import request from "supertest";
 import { loadFleet } from "../../src/fleet/load-fleet.js";
 import { silentLogger } from "../../src/lib/logger.js";
 import { createHandler, createRolloutState, type RolloutState } from "../../src/server/app.js";
-import { escapeHtml, html, rawHtml } from "../../src/server/dashboard/html.js";
-import { RevisionStore } from "../../src/server/revision-store.js";
+import { escapeHtml, html, rawHtml } from "../../src/server/views/dashboard/html.js";
+import { RevisionStore } from "../../src/revisions/revision-store.js";
 import { readFleetDir } from "../../src/source/dir-source.js";
 import { EXAMPLE_FLEET } from "../helpers/fleet.js";
 

@@ -5,10 +5,10 @@ import { after, before, describe, it } from "node:test";
 import request from "supertest";
 import { silentLogger } from "../../src/lib/logger.js";
 import { postReport, reportUrlFor } from "../../src/agent/report.js";
-import { AgentReports, parseReport, type StoredReport } from "../../src/server/agent-reports.js";
+import { AgentReports, parseReport, type StoredReport } from "../../src/server/fleet-view/agent-reports.js";
 import { createHandler, createRolloutState, type RolloutState } from "../../src/server/app.js";
 import { startServer, type RunningServer } from "../../src/server/start.js";
-import { tokenDigest } from "../../src/server/tokens.js";
+import { tokenDigest } from "../../src/server/access/tokens.js";
 import { EXAMPLE_FLEET, tempDir, type TempDir } from "../helpers/fleet.js";
 import { exampleStore } from "../helpers/store.js";
 

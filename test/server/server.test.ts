@@ -5,7 +5,7 @@ import request from "supertest";
 import { silentLogger } from "../../src/lib/logger.js";
 import { yamlToJson } from "../../src/manifests/yaml.js";
 import { createHandler } from "../../src/server/app.js";
-import { RevisionStore } from "../../src/server/revision-store.js";
+import { RevisionStore } from "../../src/revisions/revision-store.js";
 import { startServer, type RunningServer } from "../../src/server/start.js";
 import { EXAMPLE_FLEET } from "../helpers/fleet.js";
 import { exampleStore } from "../helpers/store.js";

@@ -3,8 +3,8 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { silentLogger } from "../../src/lib/logger.js";
-import { TokenFile } from "../../src/server/token-file.js";
-import { authorize, parseTokenTable, tokenDigest, type TokenTable } from "../../src/server/tokens.js";
+import { TokenFile } from "../../src/server/access/token-file.js";
+import { authorize, parseTokenTable, tokenDigest, type TokenTable } from "../../src/server/access/tokens.js";
 import { tempDir } from "../helpers/fleet.js";
 
 function table(value: unknown): TokenTable {

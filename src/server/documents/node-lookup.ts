@@ -1,7 +1,7 @@
 // Node names in URLs: normalised and validated before any lookup, and one set of answers for unknown ones.
-import type { CompiledNode } from "../fleet/load-fleet.js";
-import { isDns1123Subdomain } from "../manifests/validate.js";
-import type { LoadedRevision, RevisionStore } from "./revision-store.js";
+import type { CompiledNode } from "../../fleet/load-fleet.js";
+import { isDns1123Subdomain } from "../../manifests/validate.js";
+import type { LoadedRevision, RevisionStore } from "../../revisions/revision-store.js";
 
 /** An error answer: status, stable code, message and extra headers. */
 export interface DeniedRequest {

@@ -1,10 +1,10 @@
 // Dashboard routes: GET / (fleet), GET /ui/nodes/{node} (one node), GET /api/rollout (the same data as JSON).
 import express, { type Response } from "express";
-import type { AgentReports } from "../agent-reports.js";
-import type { FetchLedger } from "../fetch-ledger.js";
-import { sendError } from "../http-error.js";
-import type { RevisionStore } from "../revision-store.js";
-import { fleetRollout, nodeRollout, type FleetRollout, type NodeRollout } from "../rollout.js";
+import type { AgentReports } from "../../fleet-view/agent-reports.js";
+import type { FetchLedger } from "../../fleet-view/fetch-ledger.js";
+import { sendError } from "../../http-error.js";
+import type { RevisionStore } from "../../../revisions/revision-store.js";
+import { fleetRollout, nodeRollout, type FleetRollout, type NodeRollout } from "../../fleet-view/rollout.js";
 import { fleetPage, matchesFilters, parseFilters } from "./fleet-page.js";
 import type { SafeHtml } from "./html.js";
 import { nodePage } from "./node-page.js";

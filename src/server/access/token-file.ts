@@ -2,10 +2,10 @@
 import { watch, type FSWatcher } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname } from "node:path";
-import { FleetInvalidError, ManifestServerError } from "../lib/errors.js";
-import { formatIssue } from "../lib/issues.js";
-import type { Logger } from "../lib/logger.js";
-import { yamlToJson } from "../manifests/yaml.js";
+import { FleetInvalidError, ManifestServerError } from "../../lib/errors.js";
+import { formatIssue } from "../../lib/issues.js";
+import type { Logger } from "../../lib/logger.js";
+import { yamlToJson } from "../../manifests/yaml.js";
 import { parseTokenTable, type TokenTable } from "./tokens.js";
 
 async function readTable(path: string): Promise<TokenTable> {

@@ -1,5 +1,5 @@
 // Rollout state per node (current, behind, never fetched, agent error), computed from the fleet, the ledger and reports.
-import type { CompiledFleet, CompiledNode } from "../fleet/load-fleet.js";
+import type { CompiledFleet, CompiledNode } from "../../fleet/load-fleet.js";
 import { reportHasErrors, type StoredReport } from "./agent-reports.js";
 import type { FetchRecord } from "./fetch-ledger.js";
 

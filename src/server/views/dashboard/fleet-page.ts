@@ -1,12 +1,12 @@
 // The dashboard's main page: served revision and history, state counts, filters, and the fleet grid.
-import type { LastError, LoadedRevision, RevisionEvent } from "../revision-store.js";
+import type { LastError, LoadedRevision, RevisionEvent } from "../../../revisions/revision-store.js";
 import {
   NODE_STATES,
   shortRevision,
   type FleetRollout,
   type NodeRollout,
   type NodeState,
-} from "../rollout.js";
+} from "../../fleet-view/rollout.js";
 import { ago, html, urlWith, type SafeHtml } from "./html.js";
 import { page } from "./layout.js";
 

@@ -3,8 +3,8 @@ import { rename } from "node:fs/promises";
 import { Writable } from "node:stream";
 import { describe, it } from "node:test";
 import { createLogger } from "../../src/lib/logger.js";
-import { FleetFollower } from "../../src/server/follower.js";
-import { RevisionStore } from "../../src/server/revision-store.js";
+import { FleetFollower } from "../../src/revisions/follower.js";
+import { RevisionStore } from "../../src/revisions/revision-store.js";
 import { createDirSource } from "../../src/source/dir-source.js";
 import { copyExampleFleet } from "../helpers/fleet.js";
 

@@ -1,9 +1,9 @@
 // Prometheus metrics on a private registry: revisions, git fetches, HTTP requests, and the fleet's rollout state.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { POD_STATES, type AgentReports } from "./agent-reports.js";
-import type { FetchLedger } from "./fetch-ledger.js";
-import type { RevisionStore } from "./revision-store.js";
-import { fleetRollout, NODE_STATES, type FleetRollout } from "./rollout.js";
+import { POD_STATES, type AgentReports } from "../fleet-view/agent-reports.js";
+import type { FetchLedger } from "../fleet-view/fetch-ledger.js";
+import type { RevisionStore } from "../../revisions/revision-store.js";
+import { fleetRollout, NODE_STATES, type FleetRollout } from "../fleet-view/rollout.js";
 
 /** `auto` exports per-node series up to `PER_NODE_AUTO_LIMIT` nodes; fleet-level aggregates are always exported. */
 export type PerNodeMetrics = "auto" | "on" | "off";

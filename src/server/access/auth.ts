@@ -2,10 +2,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
-import type { Logger } from "../lib/logger.js";
-import { isDns1123Subdomain } from "../manifests/validate-names.js";
-import { sendError } from "./http-error.js";
-import type { DeniedRequest } from "./node-lookup.js";
+import type { Logger } from "../../lib/logger.js";
+import { isDns1123Subdomain } from "../../manifests/validate-names.js";
+import { sendError } from "../http-error.js";
+import type { DeniedRequest } from "../documents/node-lookup.js";
 import { authorize, bearerToken, type TokenTable } from "./tokens.js";
 
 /** Which credential a path needs. `node`: that node's token (or a verified client certificate for it) or an admin token. */

@@ -1,6 +1,6 @@
 // Bearer tokens per node (or node glob) and for admins, stored as SHA-256 digests; constant-time checks.
 import { createHash, timingSafeEqual } from "node:crypto";
-import { joinPath, type Issue } from "../lib/issues.js";
+import { joinPath, type Issue } from "../../lib/issues.js";
 
 /** Who a request is. `node` tokens read only their node's documents and post only their node's reports. */
 export type Principal = { kind: "admin" } | { kind: "node"; pattern: string };

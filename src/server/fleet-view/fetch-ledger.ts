@@ -1,7 +1,7 @@
 // The fetch ledger: for every node, its last fetch (time, status, ETag and revision served, client kind, address).
-import { BoundedMap } from "../lib/bounded-map.js";
+import { BoundedMap } from "../../lib/bounded-map.js";
 import type { IncomingMessage } from "node:http";
-import type { ServedDocument } from "./node-document.js";
+import type { ServedDocument } from "../documents/node-document.js";
 
 export type ClientKind = "kubelet" | "manifest-agent" | "other";
 

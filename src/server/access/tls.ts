@@ -4,8 +4,8 @@ import { readFile } from "node:fs/promises";
 import type { Server as HttpsServer, ServerOptions as HttpsOptions } from "node:https";
 import { basename, dirname } from "node:path";
 import { createSecureContext } from "node:tls";
-import { ManifestServerError } from "../lib/errors.js";
-import type { Logger } from "../lib/logger.js";
+import { ManifestServerError } from "../../lib/errors.js";
+import type { Logger } from "../../lib/logger.js";
 
 export interface TlsFiles {
   /** PEM certificate chain (leaf first). */

@@ -1,8 +1,8 @@
 // Rendered node documents of the served revision with their response headers; JSON is primed at publish, YAML forms on first use.
 import etag from "etag";
 import NodeCache from "node-cache";
-import type { CompiledFleet, CompiledNode } from "../fleet/load-fleet.js";
-import { renderPodList, type Format } from "../manifests/render.js";
+import type { CompiledFleet, CompiledNode } from "../../fleet/load-fleet.js";
+import { renderPodList, type Format } from "../../manifests/render.js";
 
 export interface RenderedDocument {
   body: Buffer;

@@ -1,10 +1,10 @@
 // Agent reports: what each node's manifest-agent applied after its last pass, validated and kept (latest per node).
 import express, { type NextFunction, type Request, type Response } from "express";
-import { BoundedMap } from "../lib/bounded-map.js";
+import { BoundedMap } from "../../lib/bounded-map.js";
 import { clientAddress } from "./fetch-ledger.js";
-import { sendError } from "./http-error.js";
-import { INVALID_NODE_NAME, lookupNode, normalizeNodeName } from "./node-lookup.js";
-import type { RevisionStore } from "./revision-store.js";
+import { sendError } from "../http-error.js";
+import { INVALID_NODE_NAME, lookupNode, normalizeNodeName } from "../documents/node-lookup.js";
+import type { RevisionStore } from "../../revisions/revision-store.js";
 
 /** Largest accepted report body. */
 export const MAX_REPORT_BYTES = 256 * 1024;

@@ -1,10 +1,10 @@
 // The hot path: GET/HEAD /nodes/{node} answered from precomputed buffers, without the Express stack.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Format } from "../manifests/render.js";
+import type { Format } from "../../manifests/render.js";
 import type { DocumentCache } from "./document-cache.js";
-import { sendError } from "./http-error.js";
+import { sendError } from "../http-error.js";
 import { INVALID_NODE_NAME, lookupNode, normalizeNodeName, type DeniedRequest } from "./node-lookup.js";
-import type { RevisionStore } from "./revision-store.js";
+import type { RevisionStore } from "../../revisions/revision-store.js";
 
 /** What the hot path reports about each node document it answers with 200 or 304 (for the fetch ledger and metrics). */
 export interface ServedDocument {
