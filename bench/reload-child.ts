@@ -111,7 +111,7 @@ async function main(): Promise<void> {
         let changed = 0;
         const now = running.store.current?.fleet;
         for (const [name, n] of now?.nodes ?? [])
-          if (result.fleet.nodes.get(name)?.etag !== n.etag) changed++;
+          if (!(result.fleet.nodes.get(name)?.json.equals(n.json) ?? false)) changed++;
         scenarios.push({
           change: s.change,
           nodesChanged: changed,

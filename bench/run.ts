@@ -10,6 +10,7 @@ import { REPO, runChild, startChild } from "./children.js";
 import { DEFAULT_SHAPE, writeFleet } from "./fleet-gen.js";
 import { ensureTools, freePort, rssMb, runWrk, type WrkResult } from "./measure.js";
 import { startNginx } from "./nginx.js";
+import { nodeEtag } from "../src/server/documents/etag.js";
 
 const { values: opts } = parseArgs({
   options: {
@@ -129,7 +130,10 @@ async function httpBench(work: string): Promise<HttpRow[]> {
       await measure(
         workers === 1 ? "manifest-server (1 process)" : `manifest-server (cluster, ${workers} workers)`,
         server.value.url,
-        async (name) => loaded.fleet.nodes.get(name)?.etag ?? "",
+        async (name) => {
+          const node = loaded.fleet.nodes.get(name);
+          return node === undefined ? "" : nodeEtag(node);
+        },
         async () => server.value.pids,
       );
     } finally {

@@ -2,6 +2,7 @@
 import type { CompiledFleet, CompiledNode, ServedPod } from "../fleet/load-fleet.js";
 import { canonicalJson, toYaml } from "../manifests/render.js";
 import { joinPath } from "../lib/issues.js";
+import { nodeEtag } from "../server/documents/etag.js";
 
 export interface PodChange {
   /** `namespace/name`. */
@@ -128,8 +129,8 @@ function nodeDiff(name: string, a: CompiledNode | undefined, b: CompiledNode | u
   return {
     node: name,
     kind,
-    fromEtag: a?.etag,
-    toEtag: b?.etag,
+    fromEtag: a === undefined ? undefined : nodeEtag(a),
+    toEtag: b === undefined ? undefined : nodeEtag(b),
     pods: kind === "unchanged" ? [] : diffPods(a?.pods ?? [], b?.pods ?? []),
   };
 }

@@ -1,6 +1,7 @@
 // `explain NODE`: where each of a node's pods came from, which groups matched and why, which vars were used.
 import { layerName } from "../fleet/compose.js";
 import type { CompiledNode, PodOrigin } from "../fleet/load-fleet.js";
+import { nodeEtag } from "../server/documents/etag.js";
 
 function where(o: PodOrigin): string {
   return `${o.file} (document ${o.doc}${o.path === "" ? "" : `, ${o.path}`}) [${layerName(o.layer)}]`;
@@ -27,6 +28,6 @@ export function explainNode(node: CompiledNode, revision: string): string[] {
     for (const o of p.overrides) lines.push(`    overrides ${where(o)}`);
     if (p.vars.length > 0) lines.push(`    uses ${p.vars.join(", ")}`);
   }
-  lines.push(`etag ${node.etag}, ${node.json.length} bytes as JSON`);
+  lines.push(`etag ${nodeEtag(node)}, ${node.json.length} bytes as JSON`);
   return lines;
 }

@@ -15,6 +15,7 @@ import { ServerMetrics, routeOf, type PerNodeMetrics } from "./views/metrics.js"
 import { handleNodeDocument, type ServedDocument } from "./documents/node-document.js";
 import type { FetchHealth, RevisionStore } from "../revisions/revision-store.js";
 import { gitWebhookRouter, type WebhookDeps } from "./webhook.js";
+import { nodeEtag } from "./documents/etag.js";
 
 export interface AppDeps {
   store: RevisionStore;
@@ -61,7 +62,7 @@ function nodeList(fleet: CompiledFleet): Buffer {
     const nodes = [...fleet.nodes.values()].map((n) => ({
       name: n.name,
       pods: n.pods.length,
-      etag: n.etag,
+      etag: nodeEtag(n),
       groups: n.groups.map((g) => g.group),
       labels: n.labels,
       url: `/nodes/${n.name}`,

@@ -11,6 +11,7 @@ import {
 import { renderPodList } from "../../src/manifests/render.js";
 import { readFleetDir } from "../../src/source/dir-source.js";
 import { EXAMPLE_FLEET, filesFromTree, podYaml } from "../helpers/fleet.js";
+import { nodeEtag } from "../../src/server/documents/etag.js";
 
 type Tree = Record<string, string>;
 
@@ -52,7 +53,7 @@ function comparable(r: LoadResult): unknown {
   if (!r.ok) return { ok: false, issues: r.issues };
   const nodes = [...r.fleet.nodes.values()].map((n) => ({
     name: n.name,
-    etag: n.etag,
+    etag: nodeEtag(n),
     json: n.json.toString("utf8"),
     pods: n.pods.map((p) => ({ key: p.key, origin: p.origin, overrides: p.overrides, vars: p.vars })),
     groups: n.groups,

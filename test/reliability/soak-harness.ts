@@ -6,6 +6,7 @@ import { runInNewContext } from "node:vm";
 import type { CompiledFleet } from "../../src/fleet/load-fleet.js";
 import { startServer } from "../../src/server/start.js";
 import { copyExampleFleet, podYaml, manualDirSource } from "../helpers/fleet.js";
+import { nodeEtag } from "../../src/server/documents/etag.js";
 
 export interface SoakOptions {
   durationMs: number;
@@ -102,7 +103,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         );
         continue;
       }
-      if (!body.equals(compiled.json) || tag !== compiled.etag)
+      if (!body.equals(compiled.json) || tag !== nodeEtag(compiled))
         result.mismatches.push(`${node}@${revision}: bytes or ETag are not that revision's`);
       etags.set(node, tag);
     }

@@ -8,6 +8,7 @@ import { createGitSource } from "../../src/source/git-source.js";
 import { gitEnv } from "../../src/source/git.js";
 import { podYaml } from "../helpers/fleet.js";
 import { createGitFixture, git, GIT_TEST_ENV, type GitFixture } from "../helpers/git.js";
+import { nodeEtag } from "../../src/server/documents/etag.js";
 
 const SECRET = "s3cret-for-tests";
 const env = gitEnv(GIT_TEST_ENV, true);
@@ -160,10 +161,10 @@ describe("POST /hooks/git", () => {
       recorded.set(rev, { etag, sha: createHash("sha256").update(json).digest("hex") });
     const cur = server.store.current?.fleet.nodes.get("cp-1");
     assert.ok(cur && server.store.current);
-    record(server.store.current.fleet.revision, cur.etag, cur.json);
+    record(server.store.current.fleet.revision, nodeEtag(cur), cur.json);
     server.store.onPublish((next) => {
       const n = next.fleet.nodes.get("cp-1");
-      if (n !== undefined) record(next.fleet.revision, n.etag, n.json);
+      if (n !== undefined) record(next.fleet.revision, nodeEtag(n), n.json);
     });
     let pushing = true;
     const seen: Array<{ rev: string; etag: string; sha: string }> = [];

@@ -1,8 +1,8 @@
 // Rendered node documents of the served revision with their response headers; JSON is primed at publish, YAML forms on first use.
-import etag from "etag";
 import NodeCache from "node-cache";
 import type { CompiledFleet, CompiledNode } from "../../fleet/load-fleet.js";
 import { renderPodList, type Format } from "../../manifests/render.js";
+import { documentEtag, nodeEtag } from "./etag.js";
 
 export interface RenderedDocument {
   body: Buffer;
@@ -63,7 +63,7 @@ export class DocumentCache {
     this.json.clear();
     this.revision = fleet.revision;
     for (const node of fleet.nodes.values())
-      this.json.set(node.name, documentOf(fleet.revision, node.json, node.etag, "json"));
+      this.json.set(node.name, documentOf(fleet.revision, node.json, nodeEtag(node), "json"));
   }
 
   /** The document for `node` of `fleet` in `format`; rendered once per revision, never per request. */
@@ -71,7 +71,7 @@ export class DocumentCache {
     const current = this.revision === fleet.revision;
     if (format === "json") {
       const hit = current ? this.json.get(node.name) : undefined;
-      return hit?.body === node.json ? hit : documentOf(fleet.revision, node.json, node.etag, "json");
+      return hit?.body === node.json ? hit : documentOf(fleet.revision, node.json, nodeEtag(node), "json");
     }
     const key = DocumentCache.key(fleet.revision, node.name, format);
     const hit = this.rendered.get<RenderedDocument>(key);
@@ -83,7 +83,7 @@ export class DocumentCache {
       ),
       "utf8",
     );
-    const doc = documentOf(fleet.revision, body, etag(body), format);
+    const doc = documentOf(fleet.revision, body, documentEtag(body), format);
     if (current) this.rendered.set(key, doc);
     return doc;
   }

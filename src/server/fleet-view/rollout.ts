@@ -2,6 +2,7 @@
 import type { CompiledFleet, CompiledNode } from "../../fleet/load-fleet.js";
 import { reportHasErrors, type StoredReport } from "./agent-reports.js";
 import type { FetchRecord } from "./fetch-ledger.js";
+import { nodeEtag } from "../documents/etag.js";
 
 export type NodeState = "current" | "behind" | "never-fetched" | "agent-error";
 export const NODE_STATES: readonly NodeState[] = ["current", "behind", "never-fetched", "agent-error"];
@@ -51,9 +52,9 @@ export function nodeRollout(
   if (report !== undefined && reportHasErrors(report))
     return { ...base, state: "agent-error", reason: `agent: ${firstProblem(report)}` };
   const fetchedCurrent =
-    fetch !== undefined && (fetch.etag === node.etag || fetch.revision === fleet.revision);
+    fetch !== undefined && (fetch.etag === nodeEtag(node) || fetch.revision === fleet.revision);
   const appliedCurrent =
-    report !== undefined && (report.etag === node.etag || report.revision === fleet.revision);
+    report !== undefined && (report.etag === nodeEtag(node) || report.revision === fleet.revision);
   if (fetchedCurrent || appliedCurrent) {
     const how =
       fetch !== undefined && fetchedCurrent

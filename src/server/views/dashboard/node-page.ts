@@ -6,6 +6,7 @@ import { shortRevision, type NodeRollout } from "../../fleet-view/rollout.js";
 import { STATE_TEXT } from "./fleet-page.js";
 import { ago, html, type SafeHtml } from "./html.js";
 import { page } from "./layout.js";
+import { nodeEtag } from "../../documents/etag.js";
 
 export interface NodePageData {
   now: number;
@@ -171,8 +172,8 @@ export function nodePage(d: NodePageData): SafeHtml {
         <dl>
           <dt>served revision</dt>
           <dd>
-            <code title="${d.revision}">${shortRevision(d.revision)}</code>, ETag <code>${node.etag}</code>,
-            ${node.json.length} bytes ·
+            <code title="${d.revision}">${shortRevision(d.revision)}</code>, ETag
+            <code>${nodeEtag(node)}</code>, ${node.json.length} bytes ·
             <a href="/nodes/${encodeURIComponent(node.name)}?format=yaml">document</a>
           </dd>
           <dt>labels</dt>

@@ -8,6 +8,7 @@ import { fleetRollout, nodeRollout, type FleetRollout, type NodeRollout } from "
 import { fleetPage, matchesFilters, parseFilters } from "./fleet-page.js";
 import type { SafeHtml } from "./html.js";
 import { nodePage } from "./node-page.js";
+import { nodeEtag } from "../../documents/etag.js";
 
 export interface DashboardDeps {
   store: RevisionStore;
@@ -36,7 +37,7 @@ function nodeJson(n: NodeRollout): Record<string, unknown> {
     name: n.node.name,
     state: n.state,
     reason: n.reason,
-    etag: n.node.etag,
+    etag: nodeEtag(n.node),
     groups: n.node.groups.map((g) => g.group),
     labels: n.node.labels,
     lastFetch: n.fetch === undefined ? null : { ...n.fetch, at: new Date(n.fetch.at).toISOString() },

@@ -1,0 +1,62 @@
+// What one load keeps for the next: per-file, per-node and per-expansion work, reused while its inputs are unchanged.
+import type { Issue } from "../../lib/issues.js";
+import type { FleetYamlCache } from "../fleet-yaml.js";
+import type { SourcePod } from "../pod-sources.js";
+import type { CompiledNode } from "./compiled-fleet.js";
+
+/** Per-source work that does not depend on the node (done once for an untemplated pod). */
+export interface Prepared {
+  source: SourcePod;
+  key: string | undefined;
+  name: string;
+  fragment: string;
+  served: Record<string, unknown>;
+}
+
+/** fleet.yaml read, with the issues reading it reported. */
+export interface FleetYamlMemo {
+  content: Buffer;
+  value: unknown;
+  issues: Issue[];
+  cache?: FleetYamlCache;
+}
+
+/** One manifest file parsed, with its untemplated pods validated and rendered. */
+export interface FileMemo {
+  /** Unique within a chain of loads: a node's signature names its files by id. */
+  id: number;
+  content: Buffer;
+  pods: SourcePod[];
+  issues: Issue[];
+  documents: number;
+  prepared: Map<SourcePod, { prepared: Prepared | undefined; issues: Issue[] }>;
+}
+
+/** One templated pod expanded, validated and prepared for one node. */
+export interface TemplatedMemo {
+  /** The template context it was computed with (node name, labels, vars and the fleet vars). */
+  context: string;
+  used: string[];
+  issues: Issue[];
+  prepared: Prepared | undefined;
+}
+
+/** One node's templated pods, each with its expansion. */
+export type NodeExpansions = Map<SourcePod, TemplatedMemo>;
+
+/** One compiled node and the issues its compilation reported, valid while its inputs' signature holds. */
+export interface NodeMemo {
+  signature: string;
+  compiled: CompiledNode;
+  issues: Issue[];
+}
+
+/** The per-file and per-node work of a revision, reusable by the next load for unchanged inputs. */
+export interface LoadMemo {
+  fleetYaml: FleetYamlMemo | undefined;
+  files: Map<string, FileMemo>;
+  nodes: Map<string, NodeMemo>;
+  /** Per node and templated pod definition: its expansion, valid while the node's template context is unchanged. */
+  templated: Map<string, NodeExpansions>;
+  nextFileId: number;
+}

@@ -1,0 +1,61 @@
+// Step 3: every manifest file parsed once, its untemplated pods validated and rendered once; unchanged files reused.
+import type { Issue } from "../../lib/issues.js";
+import type { ManifestFile } from "../fleet-files.js";
+import { readPodSources, type SourcePod } from "../pod-sources.js";
+import type { FileMemo, Prepared } from "./load-memo.js";
+import { preparePod, validateSource } from "./prepare-pod.js";
+
+/** `file` read: `old` itself when its bytes are the same, else parsed anew under the id `newId()` gives. */
+export function readManifest(file: ManifestFile, old: FileMemo | undefined, newId: () => number): FileMemo {
+  if (old !== undefined && old.content.equals(file.content)) return old;
+  const { pods, issues } = readPodSources(file);
+  const prepared: FileMemo["prepared"] = new Map();
+  for (const s of pods) {
+    if (s.templated) continue;
+    const found = validateSource(s, s.value);
+    prepared.set(s, { prepared: preparePod(s, s.value, found), issues: found });
+  }
+  const documents = new Set(pods.map((p) => p.doc)).size;
+  return { id: newId(), content: file.content, pods, issues, documents, prepared };
+}
+
+/** The files of a revision by layer, in the order read. */
+export class ManifestIndex {
+  readonly common: FileMemo[] = [];
+  readonly byGroup = new Map<string, FileMemo[]>();
+  readonly byNode = new Map<string, FileMemo[]>();
+
+  add(file: ManifestFile, read: FileMemo): void {
+    const layer = file.layer;
+    const list =
+      layer.kind === "common"
+        ? this.common
+        : layer.kind === "group"
+          ? (this.byGroup.get(layer.group) ?? this.byGroup.set(layer.group, []).get(layer.group)!)
+          : (this.byNode.get(layer.node) ?? this.byNode.set(layer.node, []).get(layer.node)!);
+    list.push(read);
+  }
+
+  /** Every untemplated pod prepared (undefined where invalid), and the issues validating them reported. */
+  prepared(): { prepared: Map<SourcePod, Prepared | undefined>; issues: Issue[] } {
+    const prepared = new Map<SourcePod, Prepared | undefined>();
+    const issues: Issue[] = [];
+    for (const list of [this.common, ...this.byGroup.values(), ...this.byNode.values()])
+      for (const read of list)
+        for (const [s, p] of read.prepared) {
+          issues.push(...p.issues);
+          prepared.set(s, p.prepared);
+        }
+    return { prepared, issues };
+  }
+}
+
+/** The pod definitions of some files, in order. */
+export function podsOf(list: readonly FileMemo[] | undefined): SourcePod[] {
+  return (list ?? []).flatMap((f) => f.pods);
+}
+
+/** The files' ids: equal strings mean the same bytes (used in node signatures). */
+export function idsOf(list: readonly FileMemo[] | undefined): string {
+  return (list ?? []).map((f) => f.id).join(",");
+}

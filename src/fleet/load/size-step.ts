@@ -1,0 +1,36 @@
+// Step 7: what the kubelet refuses by size: a final pod name over 253 characters, a document of 10 MiB or more.
+import { joinPath, type Issue } from "../../lib/issues.js";
+import { renderPodList } from "../../manifests/render.js";
+import { KUBELET_MAX_BODY } from "../fleet-files.js";
+import type { Prepared } from "./load-memo.js";
+
+/**
+ * An error when the kubelet's name for `p` on `node` (`<name>-<node>`) is over 253 characters. Templated pods are
+ * not checked here: validating their expansion for the node already did.
+ */
+export function finalNameIssue(p: Prepared, node: string): Issue | undefined {
+  const finalName = `${p.name}-${node}`;
+  if (p.source.templated || finalName.length <= 253) return undefined;
+  return {
+    severity: "error",
+    code: "name",
+    file: p.source.file,
+    doc: p.source.doc,
+    path: joinPath(p.source.path, "metadata") + ".name",
+    message: `the kubelet names this pod "${finalName.slice(0, 40)}…" (${finalName.length} characters); pod name plus "-<node>" must be at most 253 characters`,
+    nodes: [node],
+  };
+}
+
+/** An error when `node`'s document, as JSON (`json`) or as YAML, would reach the kubelet's body limit. */
+export function documentSizeIssue(node: string, json: Buffer, pods: readonly object[]): Issue | undefined {
+  // The YAML form is rarely larger than the JSON one; only near the limit is it worth rendering to check.
+  const yamlBytes = json.length * 2 >= KUBELET_MAX_BODY ? Buffer.byteLength(renderPodList(pods, "yaml")) : 0;
+  if (json.length < KUBELET_MAX_BODY && yamlBytes < KUBELET_MAX_BODY) return undefined;
+  return {
+    severity: "error",
+    code: "node-too-large",
+    message: `node ${node} would receive ${Math.max(json.length, yamlBytes)} bytes; the kubelet rejects responses of 10 MiB (10485760 bytes) or more, so split its pods or shrink them`,
+    nodes: [node],
+  };
+}
