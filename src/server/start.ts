@@ -11,13 +11,14 @@ import type { FleetSource } from "../source/source.js";
 import { createHandler, createRolloutState, type RolloutState } from "./app.js";
 import { Authenticator, warnOpen } from "./access/auth.js";
 import { FleetFollower, type RefreshOutcome } from "../revisions/follower.js";
+import { createGitSync, type SyncOutcome } from "../revisions/git-sync.js";
 import { serverLimitOptions } from "./limits.js";
 import { parseListen } from "./listen.js";
 import type { PerNodeMetrics } from "./views/metrics.js";
 import { RevisionStore } from "../revisions/revision-store.js";
 import { httpsOptions, loadTls, TlsReloader, type TlsFiles } from "./access/tls.js";
 import { TokenFile } from "./access/token-file.js";
-import { createGitSync, type SyncOutcome, type WebhookDeps } from "./webhook.js";
+import type { WebhookDeps } from "./webhook.js";
 
 export interface StartOptions {
   /** A fleet folder (shorthand for `source: createDirSource(dir)`). */
