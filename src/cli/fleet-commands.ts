@@ -1,6 +1,6 @@
 // `validate`, `render`, `explain` and `diff`: read a fleet (folder or commit), report, and set the exit code.
 import { Command, Option } from "commander";
-import { ManifestServerError } from "../lib/errors.js";
+import { EXIT, ManifestServerError } from "../lib/errors.js";
 import type { Format } from "../manifests/render.js";
 import { renderPodList } from "../manifests/render.js";
 import { defaultCacheDir } from "../source/git-cache.js";
@@ -72,7 +72,7 @@ Exit codes: 0 valid (warnings allowed), 1 invalid (every issue is listed), 2 unr
           );
         }
       }
-      setExit(result.ok ? 0 : 1);
+      setExit(result.ok ? EXIT.ok : EXIT.failed);
     });
 
   sourceOptions(
@@ -174,14 +174,14 @@ Exit codes: 0 no node's served document changes, 1 some change, 2 error (a revis
       const from = await load("--from", opts.from);
       const to = await load("--to", opts.to);
       if (from === undefined || to === undefined) {
-        setExit(2);
+        setExit(EXIT.usage);
         return;
       }
       progress.phase(`comparing ${Math.max(from.nodes.size, to.nodes.size)} nodes`);
       const diff = diffFleets(from, to);
       progress.done();
       for (const line of formatFleetDiff(diff)) println(io.stdout, line);
-      setExit(diff.changed === 0 ? 0 : 1);
+      setExit(diff.changed === 0 ? EXIT.ok : EXIT.failed);
     });
 }
 
@@ -196,7 +196,7 @@ async function loadNode(name: string, opts: FleetInputOptions, io: CliIo) {
   ).finally(() => progress.done());
   if (!result.ok) {
     printIssues(io.stderr, result.issues, opts.dir ?? "manifests");
-    return 1;
+    return EXIT.failed;
   }
   const node = result.fleet.nodes.get(name.toLowerCase());
   if (node === undefined) {
@@ -204,7 +204,7 @@ async function loadNode(name: string, opts: FleetInputOptions, io: CliIo) {
       io.stderr,
       `error: node "${name}" is not in the fleet; known nodes: ${[...result.fleet.nodes.keys()].join(", ")}`,
     );
-    return 2;
+    return EXIT.usage;
   }
   return { node, revision: snapshot.revision };
 }

@@ -267,6 +267,6 @@ main(process.argv).then(
   },
   (cause: unknown) => {
     console.error(`manifest-agent: ${cause instanceof Error ? cause.message : String(cause)}`);
-    process.exitCode = 1;
+    process.exitCode = 2; // an operational failure, as for manifest-server (EXIT in lib/errors.ts)
   },
 );

@@ -3,7 +3,7 @@ import { Command, Option } from "commander";
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseDuration } from "../lib/duration.js";
-import { ManifestServerError, UsageError } from "../lib/errors.js";
+import { ManifestServerError, messageOf, UsageError } from "../lib/errors.js";
 import { createLogger } from "../lib/logger.js";
 import { startServer } from "../server/start.js";
 import { createDirSource } from "../source/dir-source.js";
@@ -22,7 +22,7 @@ async function readSecret(file: string | undefined, cwd: string): Promise<string
   } catch (e) {
     throw new ManifestServerError(
       "secret-unreadable",
-      `cannot read --webhook-secret-file ${file}: ${String(e)}`,
+      `cannot read --webhook-secret-file ${file}: ${messageOf(e)}`,
       {
         hint: "write the shared webhook secret into that file (one line)",
       },
@@ -163,7 +163,7 @@ Example kubelet configuration (KubeletConfiguration):
         try {
           pollMs = parseDuration(opts.poll);
         } catch (e) {
-          throw new UsageError(`--poll: ${e instanceof Error ? e.message : String(e)}`);
+          throw new UsageError(`--poll: ${messageOf(e)}`);
         }
         const env = { ...process.env, ...io.env };
         const webhookSecret = await readSecret(opts.webhookSecretFile, io.cwd);

@@ -1,6 +1,6 @@
-// The manifest-server command line: argv → command → exit code (0 ok, 1 invalid/changed, 2 usage or error).
+// The manifest-server command line: argv → command → exit code (EXIT in lib/errors.ts: 0 ok, 1 invalid/changed, 2 usage or error).
 import { Command, CommanderError } from "commander";
-import { ManifestServerError } from "../lib/errors.js";
+import { EXIT, ManifestServerError, messageOf } from "../lib/errors.js";
 import { VERSION } from "../lib/version.js";
 import { ENV } from "./command-options.js";
 import { addFleetCommands } from "./fleet-commands.js";
@@ -8,7 +8,7 @@ import { println, type CliIo } from "./io.js";
 import { addServeCommand } from "./serve-command.js";
 
 export async function runServerCli(argv: readonly string[], io: CliIo): Promise<number> {
-  let exitCode = 0;
+  let exitCode: number = EXIT.ok;
   const program = new Command("manifest-server")
     .description(
       "Serve every node of a fleet its Kubernetes static pods (kubelet staticPodURL) from a fleet folder or git repository.",
@@ -42,13 +42,9 @@ Exit codes: 0 success, 1 the fleet is invalid (diff: some node changes), 2 usage
     await program.parseAsync([...argv], { from: "user" });
     return exitCode;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof ManifestServerError) {
-      println(io.stderr, `error: ${e.message}`);
-      if (e.hint !== undefined) println(io.stderr, `hint: ${e.hint}`);
-      return 2;
-    }
-    println(io.stderr, `error: ${e instanceof Error ? e.message : String(e)}`);
-    return 2;
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    println(io.stderr, `error: ${messageOf(e)}`);
+    if (e instanceof ManifestServerError && e.hint !== undefined) println(io.stderr, `hint: ${e.hint}`);
+    return EXIT.usage;
   }
 }

@@ -1,4 +1,5 @@
 // Turns one manifest file into the pods it defines: every document a v1 Pod or the items of a v1 PodList.
+import { messageOf } from "../lib/errors.js";
 import { joinPath, type Issue } from "../lib/issues.js";
 import { parseYamlDocuments } from "../manifests/yaml.js";
 import { hasTemplate } from "./template.js";
@@ -47,7 +48,7 @@ export function parseManifestDocuments(
     try {
       return { docs: [{ index: 1, value: JSON.parse(text) as unknown }], issues: [] };
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
+      const message = messageOf(e);
       return {
         docs: [],
         issues: [

@@ -1,6 +1,6 @@
 // Follows a source: on every change, load and validate the whole fleet, then publish it or keep the old one.
 import { loadFleetInSlices } from "../fleet/load-fleet.js";
-import { ManifestServerError } from "../lib/errors.js";
+import { ManifestServerError, messageOf } from "../lib/errors.js";
 import { errorsIn, formatIssue } from "../lib/issues.js";
 import type { Logger } from "../lib/logger.js";
 import type { FleetSource } from "../source/source.js";
@@ -73,7 +73,7 @@ export class FleetFollower {
     try {
       snapshot = await source.snapshot();
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
+      const message = messageOf(e);
       const hint = e instanceof ManifestServerError && e.hint !== undefined ? ` (${e.hint})` : "";
       // Polling repeats a failure every few seconds: log it when it starts or changes, not on every attempt.
       if (this.sourceError !== message)

@@ -2,13 +2,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { CompiledFleet } from "../fleet/load-fleet.js";
+import { HttpError } from "../lib/errors.js";
 import { formatIssue } from "../lib/issues.js";
 import type { Logger } from "../lib/logger.js";
 import { AgentReports, reportRouter } from "./fleet-view/agent-reports.js";
 import type { Authenticator } from "./access/auth.js";
 import { dashboardRouter } from "./views/dashboard/routes.js";
 import { DocumentCache } from "./documents/document-cache.js";
-import { sendError } from "./http-error.js";
+import { sendHttpError } from "./http-error.js";
 import { rejectOversized } from "./limits.js";
 import { FetchLedger } from "./fleet-view/fetch-ledger.js";
 import { ServerMetrics, routeOf, type PerNodeMetrics } from "./views/metrics.js";
@@ -136,10 +137,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.get("/nodes", (_req, res) => {
     const loaded = store.current;
     if (loaded === undefined) {
-      sendError(res, 503, "not-ready", "no valid fleet revision is loaded yet; see /status", {
+      throw new HttpError(503, "not-ready", "no valid fleet revision is loaded yet; see /status", {
         "Retry-After": "5",
       });
-      return;
     }
     res.status(200).type("application/json").set("Cache-Control", "no-cache").send(nodeList(loaded.fleet));
   });
@@ -205,26 +205,16 @@ export function createApp(deps: AppDeps): express.Express {
 
   if (deps.webhook !== undefined) app.use(gitWebhookRouter(deps.webhook));
 
-  app.use((req, res) => {
-    sendError(
-      res,
+  app.use((req) => {
+    throw new HttpError(
       404,
       "not-found",
       `no route for ${req.method} ${req.path.slice(0, 200)}; see the README for the API`,
     );
   });
+  // The one error handler: every route throws (or passes to next) an HttpError; anything else is a 500.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const status =
-      typeof err === "object" && err !== null && "status" in err && typeof err.status === "number"
-        ? err.status
-        : 500;
-    if (status >= 500) deps.logger.error({ err, path: req.path }, "request failed");
-    sendError(
-      res,
-      status,
-      status >= 500 ? "internal" : "bad-request",
-      status >= 500 ? "internal error" : "bad request",
-    );
+    sendHttpError(res, err, (e) => deps.logger.error({ err: e, path: req.path }, "request failed"));
   });
   return app;
 }

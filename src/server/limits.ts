@@ -1,6 +1,7 @@
 // Bounds on what a client may send: URL length, header size, body size, and how long it may take to send them.
 import type { IncomingMessage, ServerOptions, ServerResponse } from "node:http";
-import { sendError } from "./http-error.js";
+import { HttpError } from "../lib/errors.js";
+import { sendHttpError } from "./http-error.js";
 
 export interface RequestLimits {
   /** Longest request target (path + query) in bytes; longer answers 414. */
@@ -46,13 +47,19 @@ export function rejectOversized(
 ): boolean {
   const url = req.url ?? "/";
   if (url.length > limits.maxUrlBytes) {
-    sendError(res, 414, "uri-too-long", `request targets are limited to ${limits.maxUrlBytes} bytes`);
+    sendHttpError(
+      res,
+      new HttpError(414, "uri-too-long", `request targets are limited to ${limits.maxUrlBytes} bytes`),
+    );
     return true;
   }
   const length = Number(req.headers["content-length"] ?? "0");
   if (Number.isFinite(length) && length > limits.maxBodyBytes && !bodyExempt(url.split("?")[0] ?? "")) {
     res.setHeader("Connection", "close");
-    sendError(res, 413, "payload-too-large", `request bodies are limited to ${limits.maxBodyBytes} bytes`);
+    sendHttpError(
+      res,
+      new HttpError(413, "payload-too-large", `request bodies are limited to ${limits.maxBodyBytes} bytes`),
+    );
     return true;
   }
   return false;

@@ -2,7 +2,7 @@
 import { createServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { ManifestServerError } from "../lib/errors.js";
+import { ManifestServerError, messageOf } from "../lib/errors.js";
 import { silentLogger, type Logger } from "../lib/logger.js";
 import { VERSION } from "../lib/version.js";
 import { createDirSource } from "../source/dir-source.js";
@@ -92,10 +92,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     });
     store.onPublish((next) => {
       gitSource.markGood(next.fleet.revision).catch((e: unknown) => {
-        logger.warn(
-          { err: e instanceof Error ? e.message : String(e) },
-          "cannot record the served commit in the git cache",
-        );
+        logger.warn({ err: messageOf(e) }, "cannot record the served commit in the git cache");
       });
     });
     sync = createGitSync({ source: gitSource, follower, store });
@@ -153,7 +150,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const code = (e as NodeJS.ErrnoException).code;
     throw new ManifestServerError(
       "listen-failed",
-      `cannot listen on ${options.listen}: ${code ?? String(e)}`,
+      `cannot listen on ${options.listen}: ${code ?? messageOf(e)}`,
       {
         hint:
           code === "EADDRINUSE"

@@ -4,7 +4,8 @@ import type { IncomingHttpHeaders } from "node:http";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "../lib/logger.js";
 import type { SyncOutcome } from "../revisions/git-sync.js";
-import { sendError } from "./http-error.js";
+import { HttpError } from "../lib/errors.js";
+import { parseBody } from "./http-error.js";
 
 /** Webhook bodies larger than this are refused with 413 (push payloads are far smaller). */
 export const WEBHOOK_MAX_BODY = 1024 * 1024;
@@ -78,24 +79,29 @@ export function gitWebhookRouter(deps: WebhookDeps): express.Router {
   const limit = deps.maxBodyBytes ?? WEBHOOK_MAX_BODY;
   router.post(
     "/hooks/git",
-    (_req: Request, res: Response, next: NextFunction) => {
+    (_req: Request, _res: Response, next: NextFunction) => {
       if (deps.secret !== undefined) return next();
-      sendError(
-        res,
+      throw new HttpError(
         403,
         "webhook-disabled",
         "the git webhook is disabled: start the server with --webhook-secret-file FILE (or MANIFEST_SERVER_WEBHOOK_SECRET_FILE) and configure the same secret in the repository's webhook",
       );
     },
-    express.raw({ type: () => true, limit }),
+    parseBody(express.raw({ type: () => true, limit }), (err) => {
+      const status = typeof err === "object" && err !== null && "status" in err ? err.status : undefined;
+      if (status === 413)
+        return new HttpError(413, "payload-too-large", `webhook bodies are limited to ${limit} bytes`);
+      if (typeof status === "number" && status >= 400 && status < 500)
+        return new HttpError(400, "bad-request", "the webhook body could not be read");
+      return err;
+    }),
     (req: Request, res: Response, next: NextFunction) => {
       const secret = deps.secret ?? "";
       const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const check = verifyWebhook(req.headers, body, secret);
       if (!check.ok) {
         deps.logger.warn({ remote: req.socket.remoteAddress, reason: check.reason }, "webhook refused");
-        sendError(res, 401, "bad-signature", check.reason);
-        return;
+        throw new HttpError(401, "bad-signature", check.reason);
       }
       const event =
         header(req.headers, "x-github-event") ??
@@ -109,18 +115,6 @@ export function gitWebhookRouter(deps: WebhookDeps): express.Router {
           .set("Cache-Control", "no-store")
           .send(JSON.stringify(result, null, 2) + "\n");
       }, next);
-    },
-    (err: unknown, _req: Request, res: Response, next: NextFunction) => {
-      const status = typeof err === "object" && err !== null && "status" in err ? err.status : undefined;
-      if (status === 413) {
-        sendError(res, 413, "payload-too-large", `webhook bodies are limited to ${limit} bytes`);
-        return;
-      }
-      if (typeof status === "number" && status >= 400 && status < 500) {
-        sendError(res, 400, "bad-request", "the webhook body could not be read");
-        return;
-      }
-      next(err);
     },
   );
   return router;

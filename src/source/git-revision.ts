@@ -1,6 +1,6 @@
 // Reads the fleet of one named revision (branch, tag, SHA) of a repository, for validate, render, explain and diff.
 import { resolve } from "node:path";
-import { ManifestServerError } from "../lib/errors.js";
+import { ManifestServerError, UsageError } from "../lib/errors.js";
 import { execCommand, type Exec } from "../lib/exec.js";
 import { GitCache } from "./git-cache.js";
 import { GitRepo, isRemoteUrl, normalizeSubdir } from "./git.js";
@@ -27,9 +27,7 @@ export async function openRepository(
   const given = options.repo;
   if (given !== undefined && isRemoteUrl(given)) {
     if (options.cacheDir === undefined)
-      throw new ManifestServerError("usage", `a cache folder is needed to read ${given}`, {
-        hint: "pass --cache-dir",
-      });
+      throw new UsageError(`a cache folder is needed to read ${given}`, "pass --cache-dir");
     const cache = new GitCache({
       url: given,
       cacheDir: options.cacheDir,

@@ -1,6 +1,6 @@
 // A fleet followed from a git branch: fetched into a local bare cache, read from the commit's tree, never a working copy.
 import { isAbsolute, resolve } from "node:path";
-import { ManifestServerError } from "../lib/errors.js";
+import { ManifestServerError, UsageError, messageOf } from "../lib/errors.js";
 import type { Exec } from "../lib/exec.js";
 import { GitCache } from "./git-cache.js";
 import { isRemoteUrl, normalizeSubdir, type CommitInfo } from "./git.js";
@@ -54,13 +54,10 @@ function refNames(ref: string): { remote: string; fetched: string; good: string 
 
 function checkRef(ref: string): void {
   if (ref === "" || ref.startsWith("-") || /[\s~^:?*[\\]|\.\.|@\{|\/\/|\.lock$|\/$/.test(ref))
-    throw new ManifestServerError("usage", `--ref ${JSON.stringify(ref)} is not a valid branch name`, {
-      hint: "pass a branch name such as main",
-    });
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+    throw new UsageError(
+      `--ref ${JSON.stringify(ref)} is not a valid branch name`,
+      "pass a branch name such as main",
+    );
 }
 
 /** Creates the source; nothing touches git or the disk until the first snapshot or fetch. */
@@ -68,7 +65,7 @@ export function createGitSource(options: GitSourceOptions): GitFleetSource {
   const ref = options.ref ?? "main";
   checkRef(ref);
   if (options.repo.startsWith("-"))
-    throw new ManifestServerError("usage", `--repo ${JSON.stringify(options.repo)} is not a repository`);
+    throw new UsageError(`--repo ${JSON.stringify(options.repo)} is not a repository`);
   const subdir = normalizeSubdir(options.subdir ?? "manifests");
   const url =
     isRemoteUrl(options.repo) || isAbsolute(options.repo) ? options.repo : resolve(options.cwd, options.repo);
@@ -105,7 +102,7 @@ export function createGitSource(options: GitSourceOptions): GitFleetSource {
         durationMs: Date.now() - started,
       };
     } catch (e) {
-      lastFetchError = `cannot fetch ${refs.remote} from ${url}: ${message(e)}`;
+      lastFetchError = `cannot fetch ${refs.remote} from ${url}: ${messageOf(e)}`;
       result = { ok: false, at, message: lastFetchError, durationMs: Date.now() - started };
     }
     for (const l of listeners) l(result);
@@ -149,7 +146,7 @@ export function createGitSource(options: GitSourceOptions): GitFleetSource {
       snapshotted = undefined; // the next successful fetch then counts as a change and is read again
       throw new ManifestServerError(
         "git-cache-corrupt",
-        `cannot read commit ${commit} from the git cache ${cache.folder}: ${message(e)}`,
+        `cannot read commit ${commit} from the git cache ${cache.folder}: ${messageOf(e)}`,
         {
           hint: "the cache was discarded and is fetched again on the next poll or webhook",
           cause: e,

@@ -1,6 +1,6 @@
 // Git plumbing over the real git CLI (argument arrays only): refs, commits and a fleet read from a commit's tree.
 import { KUBELET_MAX_BODY, type FleetFile } from "../fleet/fleet-files.js";
-import { ManifestServerError } from "../lib/errors.js";
+import { ManifestServerError, UsageError } from "../lib/errors.js";
 import { execCommand, type Exec } from "../lib/exec.js";
 
 /** Variables that would point git at another repository or object store than the one we name. */
@@ -174,12 +174,9 @@ export function normalizeSubdir(subdir: string): string {
     .replace(/\/+$/, "");
   if (trimmed === "" || trimmed === ".") return "";
   if (trimmed.split("/").some((p) => p === ".." || p === "." || p === ""))
-    throw new ManifestServerError(
-      "usage",
+    throw new UsageError(
       `--subdir ${JSON.stringify(subdir)} must be a plain folder path inside the repository`,
-      {
-        hint: 'for example --subdir manifests, or --subdir "" for the repository root',
-      },
+      'for example --subdir manifests, or --subdir "" for the repository root',
     );
   return trimmed;
 }

@@ -1,4 +1,5 @@
 // Step 1: fleet.yaml read as YAML 1.1, reused whole when its bytes did not change.
+import { messageOf } from "../../lib/errors.js";
 import type { Issue } from "../../lib/issues.js";
 import { countYamlDocuments } from "../../manifests/yaml.js";
 import { FLEET_FILE } from "../fleet-config.js";
@@ -31,7 +32,7 @@ function parseFleetYaml(
       );
     return { value, issues: [], cache };
   } catch (e) {
-    return fail("yaml-syntax", e instanceof Error ? e.message : String(e));
+    return fail("yaml-syntax", messageOf(e));
   }
 }
 

@@ -1,10 +1,10 @@
 // Access control wiring: the hot-path hook, one Express guard that classifies every route, and failure throttling.
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { Logger } from "../../lib/logger.js";
 import { isDns1123Subdomain } from "../../manifests/validate-names.js";
-import { sendError } from "../http-error.js";
+import { HttpError } from "../../lib/errors.js";
 import type { DeniedRequest } from "../documents/node-lookup.js";
 import { authorize, bearerToken, type TokenTable } from "./tokens.js";
 
@@ -185,25 +185,19 @@ export class Authenticator {
 
   /** Express middleware guarding every route by its class (see classifyPath); mount it before the routes. */
   guard(): RequestHandler {
-    return (req: Request, res: Response, next: NextFunction) => {
+    return (req: Request, _res: Response, next: NextFunction) => {
       const denied = this.check(req, classifyPath(req.method, req.path));
-      if (denied === undefined) next();
-      else deny(res, denied);
+      next(denied === undefined ? undefined : HttpError.from(denied));
     };
   }
 
   /** Middleware requiring `cls` whatever the path, for routers mounted elsewhere. */
   require(cls: RouteClass): RequestHandler {
-    return (req: Request, res: Response, next: NextFunction) => {
+    return (req: Request, _res: Response, next: NextFunction) => {
       const denied = this.check(req, cls);
-      if (denied === undefined) next();
-      else deny(res, denied);
+      next(denied === undefined ? undefined : HttpError.from(denied));
     };
   }
-}
-
-function deny(res: ServerResponse, denied: DeniedRequest): void {
-  sendError(res, denied.status, denied.code, denied.message, denied.headers);
 }
 
 /** The start-up warning when no tokens file is given; logged at warn level so it stands out. */

@@ -2,7 +2,7 @@
 import { watch, type FSWatcher } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname } from "node:path";
-import { FleetInvalidError, ManifestServerError } from "../../lib/errors.js";
+import { ManifestServerError, ValidationError } from "../../lib/errors.js";
 import { formatIssue } from "../../lib/issues.js";
 import type { Logger } from "../../lib/logger.js";
 import { yamlToJson } from "../../manifests/yaml.js";
@@ -31,7 +31,7 @@ async function readTable(path: string): Promise<TokenTable> {
     );
   }
   const { table, issues } = parseTokenTable(value, path);
-  if (table === undefined) throw new FleetInvalidError(issues, `tokens file ${path}`);
+  if (table === undefined) throw new ValidationError("tokens-invalid", `tokens file ${path}`, issues);
   return table;
 }
 
@@ -69,7 +69,7 @@ export class TokenFile {
       );
       return true;
     } catch (e) {
-      const issues = e instanceof FleetInvalidError ? e.issues.map(formatIssue) : undefined;
+      const issues = e instanceof ValidationError ? e.issues.map(formatIssue) : undefined;
       this.logger.error(
         { file: this.path, err: (e as Error).message, issues },
         "tokens file rejected; the previous tokens stay in force",

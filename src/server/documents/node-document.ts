@@ -2,7 +2,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Format } from "../../manifests/render.js";
 import type { DocumentCache } from "./document-cache.js";
-import { sendError } from "../http-error.js";
+import { HttpError } from "../../lib/errors.js";
+import { sendHttpError } from "../http-error.js";
 import { INVALID_NODE_NAME, lookupNode, normalizeNodeName, type DeniedRequest } from "./node-lookup.js";
 import type { RevisionStore } from "../../revisions/revision-store.js";
 
@@ -60,7 +61,7 @@ function negotiate(query: string, accept: string | undefined): Format | { error:
 }
 
 function deny(res: ServerResponse, denied: DeniedRequest): true {
-  sendError(res, denied.status, denied.code, denied.message, denied.headers);
+  sendHttpError(res, HttpError.from(denied));
   return true;
 }
 
@@ -81,10 +82,12 @@ export function handleNodeDocument(
   if (rawName === "" || rawName.includes("/")) return false;
 
   if (req.method !== "GET" && req.method !== "HEAD") {
-    sendError(res, 405, "method-not-allowed", `${req.method ?? "?"} is not allowed here; use GET or HEAD`, {
-      Allow: "GET, HEAD",
-    });
-    return true;
+    return deny(
+      res,
+      new HttpError(405, "method-not-allowed", `${req.method ?? "?"} is not allowed here; use GET or HEAD`, {
+        Allow: "GET, HEAD",
+      }),
+    );
   }
   // The common request names a served node exactly; every served name is a valid lowercase DNS-1123 subdomain.
   const exact = deps.store.current?.fleet.nodes.get(rawName);
@@ -96,10 +99,7 @@ export function handleNodeDocument(
   }
   const accept = req.headers.accept;
   const format = q < 0 && accept === undefined ? "json" : negotiate(q < 0 ? "" : url.slice(q + 1), accept);
-  if (typeof format !== "string") {
-    sendError(res, 400, "invalid-format", format.error);
-    return true;
-  }
+  if (typeof format !== "string") return deny(res, new HttpError(400, "invalid-format", format.error));
   const found = lookupNode(deps.store, name);
   if (!("node" in found)) return deny(res, found);
   const { loaded, node } = found;

@@ -1,15 +1,11 @@
 // Node names in URLs: normalised and validated before any lookup, and one set of answers for unknown ones.
+import type { HttpErrorInit } from "../../lib/errors.js";
 import type { CompiledNode } from "../../fleet/load-fleet.js";
 import { isDns1123Subdomain } from "../../manifests/validate.js";
 import type { LoadedRevision, RevisionStore } from "../../revisions/revision-store.js";
 
-/** An error answer: status, stable code, message and extra headers. */
-export interface DeniedRequest {
-  status: number;
-  code: string;
-  message: string;
-  headers?: Record<string, string>;
-}
+/** An error answer as data: status, stable code, message and extra headers. */
+export type DeniedRequest = HttpErrorInit;
 
 export const INVALID_NODE_NAME: DeniedRequest = {
   status: 400,

@@ -1,8 +1,9 @@
 // Agent reports: what each node's manifest-agent applied after its last pass, validated and kept (latest per node).
-import express, { type NextFunction, type Request, type Response } from "express";
+import express, { type Request } from "express";
 import { BoundedMap } from "../../lib/bounded-map.js";
 import { clientAddress } from "./fetch-ledger.js";
-import { sendError } from "../http-error.js";
+import { HttpError } from "../../lib/errors.js";
+import { parseBody } from "../http-error.js";
 import { INVALID_NODE_NAME, lookupNode, normalizeNodeName } from "../documents/node-lookup.js";
 import type { RevisionStore } from "../../revisions/revision-store.js";
 
@@ -128,13 +129,13 @@ export interface ReportRouteDeps {
   onReport?: (node: string, report: StoredReport) => void;
 }
 
-function nodeName(req: Request, res: Response, store: RevisionStore): string | undefined {
+/** The node the request's path names; throws the HttpError to answer when it is not a served node. */
+function nodeName(req: Request, store: RevisionStore): string {
   const raw = req.params["node"];
   const name = typeof raw === "string" ? normalizeNodeName(raw, true) : undefined;
   const found = name === undefined ? INVALID_NODE_NAME : lookupNode(store, name);
   if ("node" in found) return found.node.name;
-  sendError(res, found.status, found.code, found.message, found.headers);
-  return undefined;
+  throw HttpError.from(found);
 }
 
 /**
@@ -144,30 +145,30 @@ function nodeName(req: Request, res: Response, store: RevisionStore): string | u
 export function reportRouter(deps: ReportRouteDeps): express.Router {
   const router = express.Router();
   const now = deps.now ?? Date.now;
-  const json = express.json({ limit: MAX_REPORT_BYTES, type: () => true });
+  const json = parseBody(express.json({ limit: MAX_REPORT_BYTES, type: () => true }), (err) => {
+    const type = isRecord(err) ? err["type"] : undefined;
+    if (type === "entity.too.large")
+      return new HttpError(413, "too-large", `a report is at most ${MAX_REPORT_BYTES} bytes`);
+    if (type === "entity.parse.failed")
+      return new HttpError(400, "invalid-json", "the report is not valid JSON");
+    return err;
+  });
   router.post("/nodes/:node/report", (req, res, next) => {
-    if (!(req.headers["content-type"] ?? "").toLowerCase().startsWith("application/json")) {
-      sendError(res, 415, "unsupported-media-type", "send the report as application/json");
-      return;
-    }
+    if (!(req.headers["content-type"] ?? "").toLowerCase().startsWith("application/json"))
+      throw new HttpError(415, "unsupported-media-type", "send the report as application/json");
     json(req, res, next);
   });
   router.post("/nodes/:node/report", (req, res) => {
-    const node = nodeName(req, res, deps.store);
-    if (node === undefined) return;
+    const node = nodeName(req, deps.store);
     const parsed = parseReport(req.body);
-    if (!parsed.ok) {
-      res
-        .status(400)
-        .type("application/json")
-        .set("Cache-Control", "no-store")
-        .send(
-          JSON.stringify({
-            error: { code: "invalid-report", message: parsed.problems.join("; "), problems: parsed.problems },
-          }) + "\n",
-        );
-      return;
-    }
+    if (!parsed.ok)
+      throw new HttpError(
+        400,
+        "invalid-report",
+        parsed.problems.join("; "),
+        {},
+        { problems: parsed.problems },
+      );
     const stored: StoredReport = {
       ...parsed.report,
       receivedAt: now(),
@@ -179,13 +180,9 @@ export function reportRouter(deps: ReportRouteDeps): express.Router {
     res.status(204).end();
   });
   router.get("/nodes/:node/report", (req, res) => {
-    const node = nodeName(req, res, deps.store);
-    if (node === undefined) return;
+    const node = nodeName(req, deps.store);
     const report = deps.reports.get(node);
-    if (report === undefined) {
-      sendError(res, 404, "no-report", `node "${node}" has not reported yet`);
-      return;
-    }
+    if (report === undefined) throw new HttpError(404, "no-report", `node "${node}" has not reported yet`);
     res
       .status(200)
       .type("application/json")
@@ -194,14 +191,6 @@ export function reportRouter(deps: ReportRouteDeps): express.Router {
         JSON.stringify({ node, ...report, receivedAt: new Date(report.receivedAt).toISOString() }, null, 2) +
           "\n",
       );
-  });
-  router.use("/nodes/:node/report", (err: unknown, _req: Request, res: Response, next: NextFunction) => {
-    const type = isRecord(err) ? err["type"] : undefined;
-    if (type === "entity.too.large")
-      sendError(res, 413, "too-large", `a report is at most ${MAX_REPORT_BYTES} bytes`);
-    else if (type === "entity.parse.failed")
-      sendError(res, 400, "invalid-json", "the report is not valid JSON");
-    else next(err);
   });
   return router;
 }

@@ -2,7 +2,7 @@
 import express, { type Response } from "express";
 import type { AgentReports } from "../../fleet-view/agent-reports.js";
 import type { FetchLedger } from "../../fleet-view/fetch-ledger.js";
-import { sendError } from "../../http-error.js";
+import { HttpError } from "../../../lib/errors.js";
 import type { RevisionStore } from "../../../revisions/revision-store.js";
 import { fleetRollout, nodeRollout, type FleetRollout, type NodeRollout } from "../../fleet-view/rollout.js";
 import { fleetPage, matchesFilters, parseFilters } from "./fleet-page.js";
@@ -84,15 +84,13 @@ export function dashboardRouter(deps: DashboardDeps): express.Router {
     const name = String(req.params["node"]).toLowerCase();
     const node = current?.fleet.nodes.get(name);
     if (current === undefined || node === undefined) {
-      sendError(
-        res,
+      throw new HttpError(
         404,
         "unknown-node",
         current === undefined
           ? "no valid fleet revision is loaded yet"
           : `node "${name.slice(0, 253)}" is not in revision ${current.fleet.revision}`,
       );
-      return;
     }
     sendHtml(
       res,
@@ -108,10 +106,9 @@ export function dashboardRouter(deps: DashboardDeps): express.Router {
   router.get("/api/rollout", (req, res) => {
     const r = rollout();
     if (r === undefined) {
-      sendError(res, 503, "not-ready", "no valid fleet revision is loaded yet; see /status", {
+      throw new HttpError(503, "not-ready", "no valid fleet revision is loaded yet; see /status", {
         "Retry-After": "5",
       });
-      return;
     }
     const filters = parseFilters(req.query);
     res
