@@ -1,6 +1,7 @@
 // One poll of the URL source: a conditional GET with the kubelet's limits (10 s including the body, < 10 MiB, only 200).
 import { ManifestServerError } from "../lib/errors.js";
 import { nodeHttpClient, type HttpClient, type HttpResponse } from "./http-client.js";
+import { REVISION_HEADER } from "../protocol/headers.js";
 
 /** The kubelet's `maxConfigLength`: a body of this many bytes or more is refused. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -119,7 +120,7 @@ export async function poll(request: PollRequest, client: HttpClient = nodeHttpCl
   const result: PollResult = { status: "changed", body: bytes.toString("utf8") };
   const etag = response.header("etag");
   if (etag !== undefined) result.etag = etag;
-  const revision = response.header("x-manifest-revision");
+  const revision = response.header(REVISION_HEADER);
   if (revision !== undefined) result.revision = revision;
   return result;
 }

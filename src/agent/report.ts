@@ -1,27 +1,20 @@
 // The agent's report after each pass: POST {node URL}/report with what it applied, each pod's state and its errors.
 import { ManifestServerError } from "../lib/errors.js";
+import {
+  MAX_REPORT_ERRORS,
+  MAX_REPORT_POD_NAME,
+  MAX_REPORT_PODS,
+  MAX_REPORT_REF,
+  MAX_REPORT_TEXT,
+  type AgentReport,
+  type PodReport,
+} from "../protocol/report.js";
 import { nodeHttpClient, type HttpClient, type HttpResponse } from "./http-client.js";
 
-/** A pod as the agent sees it after a pass: `running` (the runtime has it as served), `pending`, or `failed`. */
-export interface ReportedPod {
-  /** `namespace/name` as run, e.g. `kube-system/etcd-cp-1`. */
-  name: string;
-  state: "running" | "pending" | "failed";
-  reason?: string;
-}
-
-/** The JSON body the server accepts at `POST /nodes/{node}/report`. */
-export interface AgentReportBody {
-  revision: string | null;
-  etag: string | null;
-  converged: boolean;
-  pods: ReportedPod[];
-  errors: string[];
-}
-
-const MAX_PODS = 1000;
-const MAX_ERRORS = 50;
-const MAX_TEXT = 2000;
+/** A pod as the agent sees it after a pass (the protocol's PodReport). */
+export type ReportedPod = PodReport;
+/** The JSON body the server accepts at `POST /nodes/{node}/report` (the protocol's AgentReport). */
+export type AgentReportBody = AgentReport;
 
 /** Where the reports of the node document at `nodeUrl` go: the same URL without query, plus `/report`. */
 export function reportUrlFor(nodeUrl: string): string {
@@ -34,17 +27,17 @@ export function reportUrlFor(nodeUrl: string): string {
 
 /** The body cut to the server's limits (pods, errors and text lengths), so a report is never refused for size. */
 export function boundReport(body: AgentReportBody): AgentReportBody {
-  const cut = (s: string): string => (s.length > MAX_TEXT ? s.slice(0, MAX_TEXT - 1) + "…" : s);
+  const cut = (s: string): string => (s.length > MAX_REPORT_TEXT ? s.slice(0, MAX_REPORT_TEXT - 1) + "…" : s);
   return {
-    revision: body.revision === null ? null : body.revision.slice(0, 200),
-    etag: body.etag === null ? null : body.etag.slice(0, 200),
+    revision: body.revision === null ? null : body.revision.slice(0, MAX_REPORT_REF),
+    etag: body.etag === null ? null : body.etag.slice(0, MAX_REPORT_REF),
     converged: body.converged,
-    pods: body.pods.slice(0, MAX_PODS).map((p) => ({
-      name: p.name.slice(0, 320),
+    pods: body.pods.slice(0, MAX_REPORT_PODS).map((p) => ({
+      name: p.name.slice(0, MAX_REPORT_POD_NAME),
       state: p.state,
       ...(p.reason === undefined ? {} : { reason: cut(p.reason) }),
     })),
-    errors: body.errors.slice(0, MAX_ERRORS).map(cut),
+    errors: body.errors.slice(0, MAX_REPORT_ERRORS).map(cut),
   };
 }
 

@@ -11,6 +11,7 @@ import { UsageError } from "../lib/errors.js";
 import { createLogger } from "../lib/logger.js";
 import { VERSION } from "../lib/version.js";
 import { isDns1123Subdomain } from "../manifests/validate-names.js";
+import { agentUserAgent } from "../protocol/headers.js";
 import type { RuntimeDriver } from "../runtime/driver.js";
 import { createDryRunDriver } from "../runtime/dry-run.js";
 import { createPodmanDriver } from "../runtime/podman.js";
@@ -214,7 +215,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const logger = createLogger(flags.logLevel);
-  const userAgent = `manifest-agent/${VERSION}`;
+  const userAgent = agentUserAgent(VERSION);
   const reportUrl = flags.reportUrl === "off" ? undefined : (flags.reportUrl ?? reportUrlFor(flags.url));
   const agent = new Agent(
     {

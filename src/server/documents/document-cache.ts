@@ -2,6 +2,7 @@
 import NodeCache from "node-cache";
 import type { CompiledFleet, CompiledNode } from "../../fleet/load-fleet.js";
 import { renderPodList, type Format } from "../../manifests/render.js";
+import { REVISION_HEADER } from "../../protocol/headers.js";
 import { documentEtag, nodeEtag } from "./etag.js";
 
 export interface RenderedDocument {
@@ -20,16 +21,7 @@ export const CONTENT_TYPES: Readonly<Record<Format, string>> = {
 };
 
 function documentOf(revision: string, body: Buffer, tag: string, format: Format): RenderedDocument {
-  const head304 = [
-    "ETag",
-    tag,
-    "X-Manifest-Revision",
-    revision,
-    "Cache-Control",
-    "no-cache",
-    "Vary",
-    "Accept",
-  ];
+  const head304 = ["ETag", tag, REVISION_HEADER, revision, "Cache-Control", "no-cache", "Vary", "Accept"];
   return {
     body,
     etag: tag,

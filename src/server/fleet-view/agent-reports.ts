@@ -5,37 +5,18 @@ import { clientAddress } from "./fetch-ledger.js";
 import { HttpError } from "../../lib/errors.js";
 import { parseBody } from "../http-error.js";
 import { INVALID_NODE_NAME, lookupNode, normalizeNodeName } from "../documents/node-lookup.js";
+import {
+  MAX_REPORT_BYTES,
+  MAX_REPORT_ERRORS,
+  MAX_REPORT_POD_NAME,
+  MAX_REPORT_PODS,
+  MAX_REPORT_REF,
+  MAX_REPORT_TEXT,
+  POD_STATES,
+  type AgentReport,
+  type PodReport,
+} from "../../protocol/report.js";
 import type { RevisionStore } from "../../revisions/revision-store.js";
-
-/** Largest accepted report body. */
-export const MAX_REPORT_BYTES = 256 * 1024;
-const MAX_PODS = 1000;
-const MAX_ERRORS = 50;
-const MAX_TEXT = 2000;
-
-export type PodState = "running" | "failed" | "pending";
-export const POD_STATES: readonly PodState[] = ["running", "failed", "pending"];
-
-/** One pod as the agent sees it: `running` (the runtime has it as served), `pending` (not applied yet), `failed`. */
-export interface PodReport {
-  /** `namespace/name` as the agent runs it, e.g. `kube-system/etcd-cp-1`. */
-  name: string;
-  state: PodState;
-  reason?: string;
-}
-
-/** The body of `POST /nodes/{node}/report`. */
-export interface AgentReport {
-  /** X-Manifest-Revision of the document the agent applied; null before it got one. */
-  revision: string | null;
-  /** ETag of the document the agent applied; null before it got one. */
-  etag: string | null;
-  /** True when the runtime matched the document and nothing failed. */
-  converged: boolean;
-  pods: PodReport[];
-  /** The agent's own errors during the pass (failed polls, runtime errors). */
-  errors: string[];
-}
 
 /** A report as kept by the server. */
 export interface StoredReport extends AgentReport {
@@ -49,7 +30,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function text(v: unknown, path: string, problems: string[], max = MAX_TEXT): string | undefined {
+function text(v: unknown, path: string, problems: string[], max = MAX_REPORT_TEXT): string | undefined {
   if (typeof v !== "string") {
     problems.push(`${path}: must be a string`);
     return undefined;
@@ -60,7 +41,7 @@ function text(v: unknown, path: string, problems: string[], max = MAX_TEXT): str
 
 function nullableText(v: unknown, path: string, problems: string[]): string | null {
   if (v === null || v === undefined) return null;
-  return text(v, path, problems, 200) ?? null;
+  return text(v, path, problems, MAX_REPORT_REF) ?? null;
 }
 
 /**
@@ -79,7 +60,7 @@ export function parseReport(
   const pods: PodReport[] = [];
   const rawPods = body["pods"] ?? [];
   if (!Array.isArray(rawPods)) problems.push("pods: must be a list");
-  else if (rawPods.length > MAX_PODS) problems.push(`pods: at most ${MAX_PODS} pods`);
+  else if (rawPods.length > MAX_REPORT_PODS) problems.push(`pods: at most ${MAX_REPORT_PODS} pods`);
   else
     rawPods.forEach((p: unknown, i) => {
       const at = `pods[${i}]`;
@@ -87,7 +68,7 @@ export function parseReport(
         problems.push(`${at}: must be an object with name and state`);
         return;
       }
-      const name = text(p["name"], `${at}.name`, problems, 320);
+      const name = text(p["name"], `${at}.name`, problems, MAX_REPORT_POD_NAME);
       const state = p["state"];
       const known = POD_STATES.find((s) => s === state);
       if (known === undefined) problems.push(`${at}.state: must be one of ${POD_STATES.join(", ")}`);
@@ -98,7 +79,8 @@ export function parseReport(
   const errors: string[] = [];
   const rawErrors = body["errors"] ?? [];
   if (!Array.isArray(rawErrors)) problems.push("errors: must be a list of strings");
-  else if (rawErrors.length > MAX_ERRORS) problems.push(`errors: at most ${MAX_ERRORS} entries`);
+  else if (rawErrors.length > MAX_REPORT_ERRORS)
+    problems.push(`errors: at most ${MAX_REPORT_ERRORS} entries`);
   else
     rawErrors.forEach((e: unknown, i) => {
       const s = text(e, `errors[${i}]`, problems);

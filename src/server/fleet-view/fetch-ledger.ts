@@ -2,6 +2,7 @@
 import { BoundedMap } from "../../lib/bounded-map.js";
 import type { IncomingMessage } from "node:http";
 import type { ServedDocument } from "../documents/node-document.js";
+import { AGENT_USER_AGENT_PREFIX } from "../../protocol/headers.js";
 
 export type ClientKind = "kubelet" | "manifest-agent" | "other";
 
@@ -23,7 +24,7 @@ export interface FetchRecord {
  */
 export function clientKind(userAgent: string | undefined): ClientKind {
   if (userAgent === undefined) return "other";
-  if (userAgent.startsWith("manifest-agent/")) return "manifest-agent";
+  if (userAgent.startsWith(AGENT_USER_AGENT_PREFIX)) return "manifest-agent";
   if (userAgent.startsWith("Go-http-client/") || userAgent.startsWith("kubelet/")) return "kubelet";
   return "other";
 }

@@ -1,6 +1,7 @@
 // Prometheus metrics on a private registry: revisions, git fetches, HTTP requests, and the fleet's rollout state.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { POD_STATES, type AgentReports } from "../fleet-view/agent-reports.js";
+import { POD_STATES } from "../../protocol/report.js";
+import type { AgentReports } from "../fleet-view/agent-reports.js";
 import type { FetchLedger } from "../fleet-view/fetch-ledger.js";
 import type { RevisionStore } from "../../revisions/revision-store.js";
 import { fleetRollout, NODE_STATES, type FleetRollout } from "../fleet-view/rollout.js";

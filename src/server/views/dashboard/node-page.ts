@@ -1,7 +1,7 @@
 // The dashboard's node page: state and why, pods with their origins (explain), the last fetch and the last agent report.
 import { layerName } from "../../../fleet/compose.js";
 import type { PodOrigin } from "../../../fleet/load-fleet.js";
-import type { PodReport } from "../../fleet-view/agent-reports.js";
+import type { PodReport } from "../../../protocol/report.js";
 import { shortRevision, type NodeRollout } from "../../fleet-view/rollout.js";
 import { STATE_TEXT } from "./fleet-page.js";
 import { ago, html, type SafeHtml } from "./html.js";
