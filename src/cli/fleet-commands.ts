@@ -11,7 +11,7 @@ import { explainNode } from "./explain.js";
 import { gitSnapshotReader, loadFleetInput, type FleetInputOptions } from "./fleet-input.js";
 import { println, type CliIo } from "./io.js";
 import { createProgress, loadProgress } from "./progress.js";
-import { printIssues } from "./report.js";
+import { printIssues } from "./print-issues.js";
 
 /** Adds validate, render, explain and diff to `program`. */
 export function addFleetCommands(program: Command, io: CliIo, setExit: SetExit): void {

@@ -1,10 +1,10 @@
-// A webhook's sync of a git source: fetch the branch, load the fetched commit, say what is served now.
+// A sync of a git source (webhook, SIGHUP): git fetch the branch, load the fetched commit, say what is served now.
 import { errorsIn, formatIssue } from "../lib/issues.js";
 import type { GitFleetSource } from "../source/git-source.js";
 import type { FleetFollower } from "./follower.js";
 import type { RevisionStore } from "./revision-store.js";
 
-/** What a sync (fetch, then load) ended with, as the webhook answers it. */
+/** What a sync (git fetch, then load) ended with, as the webhook answers it (`fetch-failed` is part of that JSON). */
 export type SyncOutcome =
   | { outcome: "published" | "unchanged"; revision: string; subject?: string; author?: string }
   | {
@@ -18,7 +18,7 @@ export type SyncOutcome =
     }
   | { outcome: "fetch-failed"; served: string | null; message: string };
 
-/** Fetches the branch and loads the fetched commit; concurrent calls share the source's and follower's runs. */
+/** Syncs: git fetches the branch and loads the fetched commit; concurrent calls share the source's and follower's runs. */
 export function createGitSync(deps: {
   source: GitFleetSource;
   follower: FleetFollower;

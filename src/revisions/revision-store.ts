@@ -19,11 +19,11 @@ export interface LastError {
   issues?: Issue[];
 }
 
-/** How fetching from a remote source (git) is going; absent for sources that are not fetched. */
-export interface FetchHealth {
+/** How following a git remote is going (its git fetches); absent for sources that are not git. */
+export interface GitSyncHealth {
   lastAttemptAt: Date;
   lastSuccessAt: Date | undefined;
-  /** The commit the last successful fetch found. */
+  /** The commit the last successful git fetch found. */
   fetchedRevision: string | undefined;
   /** The last failure, cleared by the next success. */
   lastError: { at: Date; message: string } | undefined;
@@ -34,6 +34,7 @@ export interface StoreCounters {
   published: number;
   rejected: number;
   sourceErrors: number;
+  /** Git fetches and failed ones (these names are part of /status). */
   fetches: number;
   fetchFailures: number;
 }
@@ -54,12 +55,14 @@ export interface RevisionEvent {
 
 const SHOWN_ERRORS = 20;
 
-export type FetchEvent = { at: Date; ok: true; revision: string } | { at: Date; ok: false; message: string };
+/** One git fetch: the commit it found, or why it failed. */
+export type GitFetchEvent =
+  { at: Date; ok: true; revision: string } | { at: Date; ok: false; message: string };
 
 export class RevisionStore {
   private loaded: LoadedRevision | undefined;
   private error: LastError | undefined;
-  private fetchState: FetchHealth | undefined;
+  private gitState: GitSyncHealth | undefined;
   private readonly count: StoreCounters = {
     published: 0,
     rejected: 0,
@@ -93,8 +96,8 @@ export class RevisionStore {
     return this.error;
   }
 
-  get fetchHealth(): FetchHealth | undefined {
-    return this.fetchState;
+  get gitSync(): GitSyncHealth | undefined {
+    return this.gitState;
   }
 
   /** A copy of the counters. */
@@ -102,12 +105,12 @@ export class RevisionStore {
     return { ...this.count };
   }
 
-  /** Records one fetch from a remote source. */
-  recordFetch(event: FetchEvent): void {
-    const prev = this.fetchState;
+  /** Records one git fetch of a git source. */
+  recordGitFetch(event: GitFetchEvent): void {
+    const prev = this.gitState;
     this.count.fetches++;
     if (event.ok)
-      this.fetchState = {
+      this.gitState = {
         lastAttemptAt: event.at,
         lastSuccessAt: event.at,
         fetchedRevision: event.revision,
@@ -115,7 +118,7 @@ export class RevisionStore {
       };
     else {
       this.count.fetchFailures++;
-      this.fetchState = {
+      this.gitState = {
         lastAttemptAt: event.at,
         lastSuccessAt: prev?.lastSuccessAt,
         fetchedRevision: prev?.fetchedRevision,

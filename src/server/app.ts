@@ -14,7 +14,7 @@ import { rejectOversized } from "./limits.js";
 import { FetchLedger } from "./fleet-view/fetch-ledger.js";
 import { ServerMetrics, routeOf, type PerNodeMetrics } from "./views/metrics.js";
 import { handleNodeDocument, type ServedDocument } from "./documents/node-document.js";
-import type { FetchHealth, RevisionStore } from "../revisions/revision-store.js";
+import type { GitSyncHealth, RevisionStore } from "../revisions/revision-store.js";
 import { gitWebhookRouter, type WebhookDeps } from "./webhook.js";
 import { nodeEtag } from "./documents/etag.js";
 
@@ -30,12 +30,12 @@ export interface AppDeps {
   now?: () => Date;
   /** Access control (a tokens file); without it every route is open. */
   auth?: Authenticator;
-  /** Rollout tracking (fetch ledger, agent reports, metrics); created when absent. */
-  rollout?: RolloutState;
+  /** What the server saw of the fleet (fetch ledger, agent reports, metrics); created when absent. */
+  fleetView?: FleetView;
 }
 
-/** What the server knows about the fleet's rollout, shared by the hot path, the dashboard and /metrics. */
-export interface RolloutState {
+/** What the server saw of the fleet (each node's fetches, its agent's reports) and its metrics, shared by the hot path, the dashboard and /metrics. */
+export interface FleetView {
   ledger: FetchLedger;
   reports: AgentReports;
   metrics: ServerMetrics;
@@ -43,11 +43,11 @@ export interface RolloutState {
   trustProxy: boolean;
 }
 
-/** A RolloutState over `store`; `perNode` decides per-node metric series (see ServerMetrics). */
-export function createRolloutState(
+/** A FleetView over `store`; `perNode` decides per-node metric series (see ServerMetrics). */
+export function createFleetView(
   store: RevisionStore,
   options: { trustProxy?: boolean; perNode?: PerNodeMetrics } = {},
-): RolloutState {
+): FleetView {
   const trustProxy = options.trustProxy ?? false;
   const ledger = new FetchLedger(200_000, trustProxy);
   const reports = new AgentReports();
@@ -74,7 +74,8 @@ function nodeList(fleet: CompiledFleet): Buffer {
   return body;
 }
 
-function fetchStatus(health: FetchHealth | undefined, now: Date): Record<string, unknown> | null {
+/** The `fetch` object of /status: how the git fetches go (the field names are part of /status). */
+function gitSyncStatus(health: GitSyncHealth | undefined, now: Date): Record<string, unknown> | null {
   if (health === undefined) return null;
   const since = health.lastSuccessAt;
   return {
@@ -102,14 +103,14 @@ function sendJson(res: Response, value: unknown, status = 200): void {
 /** The Express app (never listens): /nodes, /status, /healthz, /readyz, / and JSON errors for everything else. */
 export function createApp(deps: AppDeps): express.Express {
   const { store } = deps;
-  const rollout = deps.rollout ?? createRolloutState(store);
+  const fleetView = deps.fleetView ?? createFleetView(store);
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
   app.use((req, res, next) => {
     const started = performance.now();
     res.once("finish", () =>
-      rollout.metrics.observeRequest(
+      fleetView.metrics.observeRequest(
         routeOf(req.path),
         req.method,
         res.statusCode,
@@ -171,32 +172,32 @@ export function createApp(deps: AppDeps): express.Express {
               ...(err.meta ?? {}),
               issues: (err.issues ?? []).map((i) => ({ ...i, text: formatIssue(i) })),
             },
-      fetch: fetchStatus(store.fetchHealth, (deps.now ?? (() => new Date()))()),
+      fetch: gitSyncStatus(store.gitSync, (deps.now ?? (() => new Date()))()),
       counters: store.counters,
     });
   });
   app.get("/metrics", (_req, res, next) => {
-    rollout.metrics
+    fleetView.metrics
       .render()
       .then(
         (text) =>
-          res.status(200).type(rollout.metrics.contentType).set("Cache-Control", "no-store").send(text),
+          res.status(200).type(fleetView.metrics.contentType).set("Cache-Control", "no-store").send(text),
         next,
       );
   });
   app.use(
     reportRouter({
       store,
-      reports: rollout.reports,
-      trustProxy: rollout.trustProxy,
-      onReport: () => rollout.metrics.observeReport(),
+      reports: fleetView.reports,
+      trustProxy: fleetView.trustProxy,
+      onReport: () => fleetView.metrics.observeReport(),
     }),
   );
   app.use(
     dashboardRouter({
       store,
-      ledger: rollout.ledger,
-      reports: rollout.reports,
+      ledger: fleetView.ledger,
+      reports: fleetView.reports,
       version: deps.version,
       sourceDescription: deps.sourceDescription,
       ...(deps.now === undefined ? {} : { now: () => (deps.now ?? (() => new Date()))().getTime() }),
@@ -225,9 +226,9 @@ export function createHandler(deps: AppDeps): (req: IncomingMessage, res: Server
   const current = deps.store.current;
   if (current !== undefined) cache.prime(current.fleet);
   deps.store.onPublish((next) => cache.prime(next.fleet));
-  const rollout = deps.rollout ?? createRolloutState(deps.store);
-  const app = createApp({ ...deps, rollout });
-  const { ledger, metrics } = rollout;
+  const fleetView = deps.fleetView ?? createFleetView(deps.store);
+  const app = createApp({ ...deps, fleetView });
+  const { ledger, metrics } = fleetView;
   const documents = {
     store: deps.store,
     cache,

@@ -8,7 +8,7 @@ import { VERSION } from "../lib/version.js";
 import { createDirSource } from "../source/dir-source.js";
 import type { GitFleetSource } from "../source/git-source.js";
 import type { FleetSource } from "../source/source.js";
-import { createHandler, createRolloutState, type RolloutState } from "./app.js";
+import { createHandler, createFleetView, type FleetView } from "./app.js";
 import { Authenticator, warnOpen } from "./access/auth.js";
 import { FleetFollower, type RefreshOutcome } from "../revisions/follower.js";
 import { createGitSync, type SyncOutcome } from "../revisions/git-sync.js";
@@ -24,7 +24,7 @@ export interface StartOptions {
   /** A fleet folder (shorthand for `source: createDirSource(dir)`). */
   dir?: string;
   source?: FleetSource;
-  /** A git source (instead of `source`): fetch health in /status, POST /hooks/git, the last good commit kept. */
+  /** A git source (instead of `source`): git fetch health in /status, POST /hooks/git, the last good commit kept. */
   git?: {
     source: GitFleetSource;
     /** Secret shared with the git host; without one, POST /hooks/git answers 403. */
@@ -54,8 +54,8 @@ export interface RunningServer {
   /** The outcome of the first load (the server listens even when it failed, answering 503). */
   firstLoad: RefreshOutcome;
   /** The fetch ledger, agent reports and metrics. */
-  rollout: RolloutState;
-  /** For git sources: fetch now and load the result (what SIGHUP and the webhook do). */
+  fleetView: FleetView;
+  /** For git sources: sync now, i.e. git fetch and load the result (what SIGHUP and the webhook do). */
   sync?: () => Promise<SyncOutcome>;
   /** Re-reads the tokens file and the TLS files (what SIGHUP does besides re-reading the source). */
   reloadSecrets(): Promise<void>;
@@ -70,7 +70,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const source = git?.source ?? options.source ?? createDirSource(options.dir ?? "manifests");
   const store = new RevisionStore();
   const follower = new FleetFollower({ source, store, logger });
-  const rollout = createRolloutState(store, {
+  const fleetView = createFleetView(store, {
     trustProxy: options.trustProxy ?? false,
     perNode: options.perNodeMetrics ?? "auto",
   });
@@ -79,15 +79,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   if (git !== undefined) {
     const gitSource = git.source;
     gitSource.onFetch((r) => {
-      rollout.metrics.observeGitFetch(r);
-      store.recordFetch(
+      fleetView.metrics.observeGitFetch(r);
+      store.recordGitFetch(
         r.ok ? { at: r.at, ok: true, revision: r.commit } : { at: r.at, ok: false, message: r.message },
       );
-      if (r.ok) logger.debug({ commit: r.commit, changed: r.changed, ms: r.durationMs }, "fetched");
+      if (r.ok) logger.debug({ commit: r.commit, changed: r.changed, ms: r.durationMs }, "git fetched");
       else
         logger.warn(
           { err: r.message, counters: store.counters },
-          "fetch failed; still serving the last good revision",
+          "git fetch failed; still serving the last good revision",
         );
     });
     store.onPublish((next) => {
@@ -119,7 +119,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     logger,
     sourceDescription: source.description,
     version: VERSION,
-    rollout,
+    fleetView,
     ...(webhook === undefined ? {} : { webhook }),
     ...(auth === undefined ? {} : { auth }),
   });
@@ -172,15 +172,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     store,
     follower,
     firstLoad,
-    rollout,
+    fleetView,
     ...(sync === undefined ? {} : { sync }),
     async reloadSecrets() {
       await tokens?.reload();
       await tlsReloader?.reload();
     },
     async close(graceMs = 10_000) {
-      // A fetch or load in progress may finish first (so nothing writes to the cache after close resolves), but a
-      // hung fetch must not hold up a shutdown beyond the grace period: an interrupted cache is rebuilt at next start.
+      // A git fetch or load in progress may finish first (so nothing writes to the cache after close resolves), but a
+      // hung git fetch must not hold up a shutdown beyond the grace period: an interrupted cache is rebuilt at next start.
       let graceTimer: NodeJS.Timeout | undefined;
       await Promise.race([
         follower.stop(),

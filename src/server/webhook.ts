@@ -1,4 +1,4 @@
-// POST /hooks/git: a signed push notification triggers a fetch and a load; the answer says what is served now.
+// POST /hooks/git: a signed push notification triggers a git fetch and a load; the answer says what is served now.
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import express, { type NextFunction, type Request, type Response } from "express";

@@ -3,11 +3,12 @@ import { before, describe, it } from "node:test";
 import request from "supertest";
 import { loadFleet } from "../../src/fleet/load-fleet.js";
 import { silentLogger } from "../../src/lib/logger.js";
-import { createHandler, createRolloutState, type RolloutState } from "../../src/server/app.js";
+import { createHandler } from "../../src/server/app.js";
 import { escapeHtml, html, rawHtml } from "../../src/server/views/dashboard/html.js";
 import { RevisionStore } from "../../src/revisions/revision-store.js";
 import { readFleetDir } from "../../src/source/dir-source.js";
 import { EXAMPLE_FLEET } from "../helpers/fleet.js";
+import { inProcessHandler } from "../helpers/store.js";
 
 const EVIL = `<script>alert("x")</script>`;
 
@@ -34,7 +35,6 @@ function cells(page: string): Map<string, string> {
 
 describe("dashboard pages", () => {
   let store: RevisionStore;
-  let rollout: RolloutState;
   let handler: ReturnType<typeof createHandler>;
 
   before(async () => {
@@ -56,14 +56,10 @@ describe("dashboard pages", () => {
       meta: { subject: `Break it <img src=x onerror=alert(1)>` },
       issues: [{ severity: "error", code: "schema", file: "common/x.yaml", message: `bad <b>field</b>` }],
     });
-    rollout = createRolloutState(store);
-    handler = createHandler({
-      store,
-      logger: silentLogger(),
+    ({ handler } = inProcessHandler(store, {
       sourceDescription: "dir:/srv/<fleet>",
       version: "0.1.0",
-      rollout,
-    });
+    }));
     await request(handler).get("/nodes/cp-1").set("User-Agent", `Go-http-client/1.1 ${EVIL}`).expect(200);
     await request(handler)
       .post("/nodes/edge-1/report")

@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import request from "supertest";
 import { silentLogger } from "../../src/lib/logger.js";
-import { createHandler, createRolloutState, type RolloutState } from "../../src/server/app.js";
+import { createHandler, createFleetView, type FleetView } from "../../src/server/app.js";
 import { clientKind, FetchLedger, type FetchRecord } from "../../src/server/fleet-view/fetch-ledger.js";
 import { RevisionStore } from "../../src/revisions/revision-store.js";
 import { startServer, type RunningServer } from "../../src/server/start.js";
 import { EXAMPLE_FLEET } from "../helpers/fleet.js";
-import { exampleStore } from "../helpers/store.js";
+import { exampleStore, inProcessHandler } from "../helpers/store.js";
 
 function record(at: number): FetchRecord {
   return {
@@ -54,12 +54,11 @@ describe("FetchLedger bounds", () => {
 
 describe("fetch ledger over HTTP", () => {
   let store: RevisionStore;
-  let rollout: RolloutState;
+  let fleetView: FleetView;
   let handler: ReturnType<typeof createHandler>;
   before(async () => {
     store = await exampleStore();
-    rollout = createRolloutState(store);
-    handler = createHandler({ store, logger: silentLogger(), sourceDescription: "t", version: "0", rollout });
+    ({ fleetView, handler } = inProcessHandler(store));
   });
 
   it("records 200 and 304 with ETag, revision, format, client kind and address", async () => {
@@ -67,7 +66,7 @@ describe("fetch ledger over HTTP", () => {
       .get("/nodes/cp-1")
       .set("User-Agent", "Go-http-client/1.1")
       .expect(200);
-    const rec = rollout.ledger.get("cp-1");
+    const rec = fleetView.ledger.get("cp-1");
     assert.ok(rec);
     assert.equal(rec.status, 200);
     assert.equal(rec.etag, first.headers["etag"]);
@@ -80,32 +79,32 @@ describe("fetch ledger over HTTP", () => {
       .set("User-Agent", "manifest-agent/0.1.0")
       .set("If-None-Match", "*")
       .expect(304);
-    const again = rollout.ledger.get("cp-1");
+    const again = fleetView.ledger.get("cp-1");
     assert.equal(again?.status, 304);
     assert.equal(again?.format, "yaml");
     assert.equal(again?.client, "manifest-agent");
   });
 
   it("never records unknown nodes, invalid names or errors", async () => {
-    const before = rollout.ledger.size;
+    const before = fleetView.ledger.size;
     await request(handler).get("/nodes/no-such-node").expect(404);
     await request(handler).get("/nodes/Bad_Name!").expect(400);
     await request(handler).post("/nodes/cp-2").expect(405);
-    assert.equal(rollout.ledger.size, before);
-    assert.equal(rollout.ledger.get("no-such-node"), undefined);
-    assert.equal(rollout.ledger.get("cp-2"), undefined);
+    assert.equal(fleetView.ledger.size, before);
+    assert.equal(fleetView.ledger.get("no-such-node"), undefined);
+    assert.equal(fleetView.ledger.get("cp-2"), undefined);
   });
 
   it("ignores X-Forwarded-For unless the proxy is trusted", async () => {
     await request(handler).get("/nodes/cp-3").set("X-Forwarded-For", "203.0.113.9").expect(200);
-    assert.doesNotMatch(rollout.ledger.get("cp-3")?.address ?? "", /203\.0\.113\.9/);
-    const trusted = createRolloutState(store, { trustProxy: true });
+    assert.doesNotMatch(fleetView.ledger.get("cp-3")?.address ?? "", /203\.0\.113\.9/);
+    const trusted = createFleetView(store, { trustProxy: true });
     const h = createHandler({
       store,
       logger: silentLogger(),
       sourceDescription: "t",
       version: "0",
-      rollout: trusted,
+      fleetView: trusted,
     });
     await request(h).get("/nodes/cp-3").set("X-Forwarded-For", "203.0.113.9, 10.0.0.1").expect(200);
     assert.equal(trusted.ledger.get("cp-3")?.address, "203.0.113.9");
@@ -123,7 +122,7 @@ describe("fetch ledger on a real listener", () => {
     const res = await fetch(`${server.url}/nodes/edge-1`, { headers: { "User-Agent": "manifest-agent/9" } });
     assert.equal(res.status, 200);
     await res.arrayBuffer();
-    const rec = server.rollout.ledger.get("edge-1");
+    const rec = server.fleetView.ledger.get("edge-1");
     assert.equal(rec?.client, "manifest-agent");
     assert.equal(rec?.address.replace(/^::ffff:/, ""), "127.0.0.1");
     assert.equal(rec?.revision, res.headers.get("x-manifest-revision"));

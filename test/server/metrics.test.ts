@@ -3,12 +3,13 @@ import { before, describe, it } from "node:test";
 import request from "supertest";
 import { loadFleet, type CompiledFleet } from "../../src/fleet/load-fleet.js";
 import { silentLogger } from "../../src/lib/logger.js";
-import { createHandler, createRolloutState, type RolloutState } from "../../src/server/app.js";
+import { createHandler, createFleetView, type FleetView } from "../../src/server/app.js";
 import { routeOf } from "../../src/server/views/metrics.js";
 import { RevisionStore } from "../../src/revisions/revision-store.js";
 import { readFleetDir } from "../../src/source/dir-source.js";
 import { EXAMPLE_FLEET, filesFromTree, podYaml } from "../helpers/fleet.js";
 import { sample } from "../helpers/prometheus.js";
+import { inProcessHandler } from "../helpers/store.js";
 
 async function example(revision: string): Promise<CompiledFleet> {
   const r = loadFleet(await readFleetDir(EXAMPLE_FLEET), { revision });
@@ -30,7 +31,7 @@ describe("routeOf", () => {
 
 describe("GET /metrics after scripted fetches", () => {
   let store: RevisionStore;
-  let rollout: RolloutState;
+  let fleetView: FleetView;
   let handler: ReturnType<typeof createHandler>;
   let old: CompiledFleet;
   let text: string;
@@ -39,8 +40,7 @@ describe("GET /metrics after scripted fetches", () => {
     store = new RevisionStore();
     old = await example("rev-old");
     store.publish({ fleet: old, loadedAt: new Date(1_000_000), meta: {} });
-    rollout = createRolloutState(store);
-    handler = createHandler({ store, logger: silentLogger(), sourceDescription: "t", version: "0", rollout });
+    ({ fleetView, handler } = inProcessHandler(store));
     // cp-3 fetches the old revision, whose document then changes.
     await request(handler).get("/nodes/cp-3").set("User-Agent", "Go-http-client/1.1").expect(200);
     const tree = filesFromTree({
@@ -78,8 +78,8 @@ describe("GET /metrics after scripted fetches", () => {
         errors: ["pod default/a-edge-1 could not be added: no such image"],
       })
       .expect(204);
-    rollout.metrics.observeGitFetch({ ok: true, durationMs: 120 });
-    rollout.metrics.observeGitFetch({ ok: false, durationMs: 3000 });
+    fleetView.metrics.observeGitFetch({ ok: true, durationMs: 120 });
+    fleetView.metrics.observeGitFetch({ ok: false, durationMs: 3000 });
     const res = await request(handler).get("/metrics").expect(200);
     assert.match(res.headers["content-type"] ?? "", /^text\/plain/);
     text = res.text;
@@ -154,13 +154,13 @@ describe("GET /metrics after scripted fetches", () => {
   });
 
   it("leaves per-node series out with --per-node-metrics off, keeping aggregates", async () => {
-    const off = createRolloutState(store, { perNode: "off" });
+    const off = createFleetView(store, { perNode: "off" });
     const h = createHandler({
       store,
       logger: silentLogger(),
       sourceDescription: "t",
       version: "0",
-      rollout: off,
+      fleetView: off,
     });
     await request(h).get("/nodes/cp-1").expect(200);
     const res = await request(h).get("/metrics").expect(200);
@@ -168,7 +168,7 @@ describe("GET /metrics after scripted fetches", () => {
     assert.doesNotMatch(res.text, /node="/);
     assert.equal(sample(res.text, "manifest_server_nodes", { state: "current" }), 1);
     assert.equal(off.metrics.perNodeEnabled(10_000), false);
-    const auto = createRolloutState(store);
+    const auto = createFleetView(store);
     assert.equal(auto.metrics.perNodeEnabled(10_000), true);
     assert.equal(auto.metrics.perNodeEnabled(10_001), false);
   });

@@ -3,14 +3,13 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import request from "supertest";
-import { silentLogger } from "../../src/lib/logger.js";
 import { postReport, reportUrlFor } from "../../src/agent/report.js";
 import { AgentReports, parseReport, type StoredReport } from "../../src/server/fleet-view/agent-reports.js";
-import { createHandler, createRolloutState, type RolloutState } from "../../src/server/app.js";
+import { createHandler, type FleetView } from "../../src/server/app.js";
 import { startServer, type RunningServer } from "../../src/server/start.js";
 import { tokenDigest } from "../../src/server/access/tokens.js";
 import { EXAMPLE_FLEET, tempDir, type TempDir } from "../helpers/fleet.js";
-import { exampleStore } from "../helpers/store.js";
+import { exampleStore, inProcessHandler } from "../helpers/store.js";
 
 const GOOD = {
   revision: "rev-1",
@@ -94,12 +93,11 @@ describe("AgentReports bounds", () => {
 });
 
 describe("POST /nodes/{node}/report (in-process)", () => {
-  let rollout: RolloutState;
+  let fleetView: FleetView;
   let handler: ReturnType<typeof createHandler>;
   before(async () => {
     const store = await exampleStore();
-    rollout = createRolloutState(store);
-    handler = createHandler({ store, logger: silentLogger(), sourceDescription: "t", version: "0", rollout });
+    ({ fleetView, handler } = inProcessHandler(store));
   });
 
   it("stores a valid report (204) and shows it with GET", async () => {
@@ -108,7 +106,7 @@ describe("POST /nodes/{node}/report (in-process)", () => {
       .set("User-Agent", "manifest-agent/1")
       .send(GOOD)
       .expect(204);
-    const stored = rollout.reports.get("cp-1");
+    const stored = fleetView.reports.get("cp-1");
     assert.equal(stored?.pods.length, 3);
     assert.equal(stored?.userAgent, "manifest-agent/1");
     const res = await request(handler).get("/nodes/cp-1/report").expect(200);
@@ -128,14 +126,14 @@ describe("POST /nodes/{node}/report (in-process)", () => {
       "pods[0].name: must be a string",
       "pods[0].state: must be one of running, failed, pending",
     ]);
-    assert.equal(rollout.reports.get("cp-1")?.pods.length, 3);
+    assert.equal(fleetView.reports.get("cp-1")?.pods.length, 3);
   });
 
   it("404 for an unknown node, 400 for an invalid name, nothing stored", async () => {
     const res = await request(handler).post("/nodes/nope/report").send(GOOD).expect(404);
     assert.equal(res.body.error.code, "unknown-node");
     await request(handler).post("/nodes/Bad_Name/report").send(GOOD).expect(400);
-    assert.equal(rollout.reports.get("nope"), undefined);
+    assert.equal(fleetView.reports.get("nope"), undefined);
   });
 
   it("400 for broken JSON, 415 for other types, 413 beyond 256 KiB", async () => {
@@ -156,7 +154,7 @@ describe("POST /nodes/{node}/report (in-process)", () => {
     };
     const res = await request(handler).post("/nodes/cp-2/report").send(big).expect(413);
     assert.equal(res.body.error.code, "too-large");
-    assert.equal(rollout.reports.get("cp-2"), undefined);
+    assert.equal(fleetView.reports.get("cp-2"), undefined);
   });
 });
 
@@ -174,7 +172,7 @@ describe("POST /nodes/{node}/report (listener)", () => {
       body: JSON.stringify({ converged: true, pods: [{ name: "default/x-edge-2", state: "running" }] }),
     });
     assert.equal(res.status, 204);
-    const stored = server.rollout.reports.get("edge-2");
+    const stored = server.fleetView.reports.get("edge-2");
     assert.equal(stored?.converged, true);
     assert.equal(stored?.address.replace(/^::ffff:/, ""), "127.0.0.1");
   });
@@ -205,7 +203,7 @@ describe("reports are authenticated like fetches (tokens file)", () => {
       { url: reportUrlFor(`${server.url}/nodes/cp-1?format=json`), headers, userAgent: "manifest-agent/t" },
       body,
     );
-    assert.equal(server.rollout.reports.get("cp-1")?.userAgent, "manifest-agent/t");
+    assert.equal(server.fleetView.reports.get("cp-1")?.userAgent, "manifest-agent/t");
     await assert.rejects(
       postReport({ url: `${server.url}/nodes/cp-2/report`, headers, userAgent: "manifest-agent/t" }, body),
       /403/,
@@ -217,6 +215,6 @@ describe("reports are authenticated like fetches (tokens file)", () => {
       ),
       /401/,
     );
-    assert.equal(server.rollout.reports.get("cp-2"), undefined);
+    assert.equal(server.fleetView.reports.get("cp-2"), undefined);
   });
 });

@@ -4,7 +4,7 @@ import { POD_STATES } from "../../protocol/report.js";
 import type { AgentReports } from "../fleet-view/agent-reports.js";
 import type { FetchLedger } from "../fleet-view/fetch-ledger.js";
 import type { RevisionStore } from "../../revisions/revision-store.js";
-import { fleetRollout, NODE_STATES, type FleetRollout } from "../fleet-view/rollout.js";
+import { fleetStates, NODE_STATES, type FleetStates } from "../fleet-view/node-states.js";
 
 /** `auto` exports per-node series up to `PER_NODE_AUTO_LIMIT` nodes; fleet-level aggregates are always exported. */
 export type PerNodeMetrics = "auto" | "on" | "off";
@@ -68,11 +68,11 @@ const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", 
 /** Every metric of the server; `render()` is what GET /metrics answers. */
 export class ServerMetrics {
   readonly registry = new Registry();
-  private snapshot: FleetRollout | undefined;
+  private snapshot: FleetStates | undefined;
   private readonly requests: Counter<"route" | "method" | "status">;
   private readonly durations: Histogram<"route">;
-  private readonly gitDuration: Histogram;
-  private readonly gitFailures: Counter;
+  private readonly gitFetchDuration: Histogram;
+  private readonly gitFetchFailures: Counter;
   private readonly nodeFetches: Counter<"client" | "status">;
   private readonly requestChildren = new Map<string, { inc(): void }>();
   private readonly fetchChildren = new Map<string, { inc(): void }>();
@@ -82,8 +82,8 @@ export class ServerMetrics {
   constructor(private readonly deps: MetricsDeps) {
     const registers = [this.registry];
     const { store, reports } = deps;
-    const rollout = (): FleetRollout | undefined => this.snapshot;
-    const perNode = (): FleetRollout | undefined => this.perNodeSnapshot();
+    const states = (): FleetStates | undefined => this.snapshot;
+    const perNode = (): FleetStates | undefined => this.perNodeSnapshot();
     const received = (): number => this.reportsReceived;
     new Gauge({
       name: "manifest_server_revision_info",
@@ -133,13 +133,13 @@ export class ServerMetrics {
         this.inc(store.counters.sourceErrors);
       },
     });
-    this.gitDuration = new Histogram({
+    this.gitFetchDuration = new Histogram({
       name: "manifest_server_git_fetch_duration_seconds",
       help: "Duration of git fetches, failed ones included.",
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     });
-    this.gitFailures = new Counter({
+    this.gitFetchFailures = new Counter({
       name: "manifest_server_git_fetch_failures_total",
       help: "Git fetches that failed.",
       registers,
@@ -170,7 +170,7 @@ export class ServerMetrics {
       registers,
       collect() {
         this.reset();
-        const r = rollout();
+        const r = states();
         if (r === undefined) return;
         for (const s of NODE_STATES) this.set({ state: s.replace("-", "_") }, r.counts[s]);
       },
@@ -182,7 +182,7 @@ export class ServerMetrics {
       registers,
       collect() {
         this.reset();
-        const r = rollout();
+        const r = states();
         if (r === undefined) return;
         const counts = new Map<string, number>(POD_STATES.map((s) => [s, 0]));
         for (const n of r.nodes)
@@ -246,7 +246,7 @@ export class ServerMetrics {
     return mode === "on" || (mode === "auto" && nodes <= PER_NODE_AUTO_LIMIT);
   }
 
-  private perNodeSnapshot(): FleetRollout | undefined {
+  private perNodeSnapshot(): FleetStates | undefined {
     const s = this.snapshot;
     return s !== undefined && this.perNodeEnabled(s.nodes.length) ? s : undefined;
   }
@@ -282,8 +282,8 @@ export class ServerMetrics {
 
   /** Records one git fetch (its duration, and a failure when it failed). */
   observeGitFetch(result: { ok: boolean; durationMs: number }): void {
-    this.gitDuration.observe(result.durationMs / 1000);
-    if (!result.ok) this.gitFailures.inc();
+    this.gitFetchDuration.observe(result.durationMs / 1000);
+    if (!result.ok) this.gitFetchFailures.inc();
   }
 
   /** Counts one stored agent report. */
@@ -291,13 +291,13 @@ export class ServerMetrics {
     this.reportsReceived++;
   }
 
-  /** The text exposition of every metric, the rollout state computed once for this scrape. */
+  /** The text exposition of every metric, every node's state computed once for this scrape. */
   async render(): Promise<string> {
     const current = this.deps.store.current;
     this.snapshot =
       current === undefined
         ? undefined
-        : fleetRollout(
+        : fleetStates(
             current.fleet,
             (n) => this.deps.ledger.get(n),
             (n) => this.deps.reports.get(n),

@@ -3,10 +3,10 @@ import type { LastError, LoadedRevision, RevisionEvent } from "../../../revision
 import {
   NODE_STATES,
   shortRevision,
-  type FleetRollout,
-  type NodeRollout,
+  type FleetStates,
+  type NodeStatus,
   type NodeState,
-} from "../../fleet-view/rollout.js";
+} from "../../fleet-view/node-states.js";
 import { ago, html, urlWith, type SafeHtml } from "./html.js";
 import { page } from "./layout.js";
 
@@ -49,7 +49,7 @@ export function parseFilters(query: Record<string, unknown>): Filters {
 }
 
 /** True when the node passes every filter given. */
-export function matchesFilters(n: NodeRollout, f: Filters): boolean {
+export function matchesFilters(n: NodeStatus, f: Filters): boolean {
   if (f.state !== undefined && n.state !== f.state) return false;
   if (f.q !== undefined && !n.node.name.includes(f.q)) return false;
   if (f.group !== undefined && !n.node.groups.some((g) => g.group === f.group)) return false;
@@ -68,7 +68,7 @@ export interface FleetPageData {
   current: LoadedRevision | undefined;
   lastError: LastError | undefined;
   history: readonly RevisionEvent[];
-  rollout: FleetRollout | undefined;
+  states: FleetStates | undefined;
   filters: Filters;
 }
 
@@ -150,7 +150,7 @@ function historyTable(d: FleetPageData): SafeHtml {
 }
 
 function filterForm(d: FleetPageData): SafeHtml {
-  const nodes = d.rollout?.nodes ?? [];
+  const nodes = d.states?.nodes ?? [];
   const groups = new Set<string>();
   const labels = new Set<string>();
   for (const n of nodes) {
@@ -193,7 +193,7 @@ function filterForm(d: FleetPageData): SafeHtml {
   </section>`;
 }
 
-function cell(n: NodeRollout): SafeHtml {
+function cell(n: NodeStatus): SafeHtml {
   return html`<li class="cell" data-node="${n.node.name}" data-state="${n.state}">
     <a class="s-${n.state}" href="/ui/nodes/${encodeURIComponent(n.node.name)}" title="${n.reason}"
       ><span class="name">${n.node.name}</span><span class="state">${STATE_TEXT[n.state]}</span></a
@@ -202,9 +202,9 @@ function cell(n: NodeRollout): SafeHtml {
 }
 
 function gridSection(d: FleetPageData): SafeHtml {
-  const rollout = d.rollout;
-  if (rollout === undefined) return html``;
-  const shown = rollout.nodes.filter((n) => matchesFilters(n, d.filters));
+  const states = d.states;
+  if (states === undefined) return html``;
+  const shown = states.nodes.filter((n) => matchesFilters(n, d.filters));
   const f = d.filters;
   return html`<section id="live-counts" data-live aria-labelledby="grid-h">
       <h2 id="grid-h">Fleet</h2>
@@ -216,7 +216,7 @@ function gridSection(d: FleetPageData): SafeHtml {
                 class="s-${s}"
                 data-count="${s}"
                 href="${urlWith("/", { group: f.group, label: f.label, q: f.q, state: s })}"
-                >${STATE_TEXT[s]}: <strong>${rollout.counts[s]}</strong></a
+                >${STATE_TEXT[s]}: <strong>${states.counts[s]}</strong></a
               >
             </li>`,
         )}
@@ -225,7 +225,7 @@ function gridSection(d: FleetPageData): SafeHtml {
     ${filterForm(d)}
     <section id="live-grid" data-live>
       <p class="muted" id="shown">
-        ${shown.length} of ${rollout.nodes.length}
+        ${shown.length} of ${states.nodes.length}
         nodes${shown.length > MAX_CELLS ? html`; showing the first ${MAX_CELLS}, filter to see others` : ""}
       </p>
       <ul class="grid">

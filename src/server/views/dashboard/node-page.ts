@@ -2,7 +2,7 @@
 import { layerName } from "../../../fleet/compose.js";
 import type { PodOrigin } from "../../../fleet/load-fleet.js";
 import type { PodReport } from "../../../protocol/report.js";
-import { shortRevision, type NodeRollout } from "../../fleet-view/rollout.js";
+import { shortRevision, type NodeStatus } from "../../fleet-view/node-states.js";
 import { STATE_TEXT } from "./fleet-page.js";
 import { ago, html, type SafeHtml } from "./html.js";
 import { page } from "./layout.js";
@@ -12,7 +12,7 @@ export interface NodePageData {
   now: number;
   meta: string;
   revision: string;
-  rollout: NodeRollout;
+  status: NodeStatus;
 }
 
 function where(o: PodOrigin): SafeHtml {
@@ -33,7 +33,7 @@ function reportedName(key: string, node: string): string {
 }
 
 function podsSection(d: NodePageData): SafeHtml {
-  const { node, report } = d.rollout;
+  const { node, report } = d.status;
   const reported = new Map<string, PodReport>((report?.pods ?? []).map((p) => [p.name, p]));
   const served = new Set(node.pods.map((p) => reportedName(p.key, node.name)));
   const extra = (report?.pods ?? []).filter((p) => !served.has(p.name));
@@ -86,7 +86,7 @@ function podsSection(d: NodePageData): SafeHtml {
 }
 
 function fetchSection(d: NodePageData): SafeHtml {
-  const f = d.rollout.fetch;
+  const f = d.status.fetch;
   return html`<section aria-labelledby="fetch-h">
     <h2 id="fetch-h">Last fetch</h2>
     ${
@@ -112,7 +112,7 @@ function fetchSection(d: NodePageData): SafeHtml {
 }
 
 function reportSection(d: NodePageData): SafeHtml {
-  const r = d.rollout.report;
+  const r = d.status.report;
   return html`<section aria-labelledby="report-h">
     <h2 id="report-h">Last agent report</h2>
     ${
@@ -157,7 +157,7 @@ function reportSection(d: NodePageData): SafeHtml {
 
 /** The page of one node. */
 export function nodePage(d: NodePageData): SafeHtml {
-  const { node, state, reason } = d.rollout;
+  const { node, state, reason } = d.status;
   const labels = Object.entries(node.labels);
   const vars = Object.entries(node.vars);
   return page({

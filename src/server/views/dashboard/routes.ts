@@ -4,7 +4,7 @@ import type { AgentReports } from "../../fleet-view/agent-reports.js";
 import type { FetchLedger } from "../../fleet-view/fetch-ledger.js";
 import { HttpError } from "../../../lib/errors.js";
 import type { RevisionStore } from "../../../revisions/revision-store.js";
-import { fleetRollout, nodeRollout, type FleetRollout, type NodeRollout } from "../../fleet-view/rollout.js";
+import { fleetStates, nodeStatus, type FleetStates, type NodeStatus } from "../../fleet-view/node-states.js";
 import { fleetPage, matchesFilters, parseFilters } from "./fleet-page.js";
 import type { SafeHtml } from "./html.js";
 import { nodePage } from "./node-page.js";
@@ -32,7 +32,7 @@ function sendHtml(res: Response, body: SafeHtml, status = 200): void {
     .send(body.text);
 }
 
-function nodeJson(n: NodeRollout): Record<string, unknown> {
+function nodeJson(n: NodeStatus): Record<string, unknown> {
   return {
     name: n.node.name,
     state: n.state,
@@ -53,11 +53,11 @@ export function dashboardRouter(deps: DashboardDeps): express.Router {
   const router = express.Router();
   const now = deps.now ?? Date.now;
   const meta = `${deps.version} · ${deps.sourceDescription}`;
-  const rollout = (): FleetRollout | undefined => {
+  const states = (): FleetStates | undefined => {
     const current = deps.store.current;
     return current === undefined
       ? undefined
-      : fleetRollout(
+      : fleetStates(
           current.fleet,
           (n) => deps.ledger.get(n),
           (n) => deps.reports.get(n),
@@ -73,7 +73,7 @@ export function dashboardRouter(deps: DashboardDeps): express.Router {
         current: deps.store.current,
         lastError: deps.store.lastError,
         history: deps.store.history,
-        rollout: rollout(),
+        states: states(),
         filters: parseFilters(req.query),
       }),
     );
@@ -98,13 +98,13 @@ export function dashboardRouter(deps: DashboardDeps): express.Router {
         now: now(),
         meta,
         revision: current.fleet.revision,
-        rollout: nodeRollout(current.fleet, node, deps.ledger.get(node.name), deps.reports.get(node.name)),
+        status: nodeStatus(current.fleet, node, deps.ledger.get(node.name), deps.reports.get(node.name)),
       }),
     );
   });
 
   router.get("/api/rollout", (req, res) => {
-    const r = rollout();
+    const r = states();
     if (r === undefined) {
       throw new HttpError(503, "not-ready", "no valid fleet revision is loaded yet; see /status", {
         "Retry-After": "5",

@@ -1,4 +1,4 @@
-// Human-readable reports of validation issues for validate, render and explain.
+// Validation issues printed for people: validate, render, explain and diff.
 import { errorsIn, formatIssue, warningsIn, type Issue } from "../lib/issues.js";
 import { println } from "./io.js";
 

@@ -1,4 +1,4 @@
-// Rollout state per node (current, behind, never fetched, agent error), computed from the fleet, the ledger and reports.
+// Each node's state (current, behind, never fetched, agent error), computed from the fleet, the ledger and reports.
 import type { CompiledFleet, CompiledNode } from "../../fleet/load-fleet.js";
 import { reportHasErrors, type StoredReport } from "./agent-reports.js";
 import type { FetchRecord } from "./fetch-ledger.js";
@@ -7,7 +7,7 @@ import { nodeEtag } from "../documents/etag.js";
 export type NodeState = "current" | "behind" | "never-fetched" | "agent-error";
 export const NODE_STATES: readonly NodeState[] = ["current", "behind", "never-fetched", "agent-error"];
 
-export interface NodeRollout {
+export interface NodeStatus {
   node: CompiledNode;
   state: NodeState;
   /** One line saying why, e.g. `last fetched 3f2a9c1d0b7e at 2025-01-01T00:00:00.000Z`. */
@@ -16,9 +16,9 @@ export interface NodeRollout {
   report: StoredReport | undefined;
 }
 
-export interface FleetRollout {
+export interface FleetStates {
   revision: string;
-  nodes: NodeRollout[];
+  nodes: NodeStatus[];
   counts: Record<NodeState, number>;
 }
 
@@ -42,12 +42,12 @@ function firstProblem(report: StoredReport): string {
  * the served revision, byte for byte (the same ETag) or at the same revision; `agent-error` wins when the agent's
  * last report has errors or failed pods; `never-fetched` when neither a fetch nor a report is known.
  */
-export function nodeRollout(
+export function nodeStatus(
   fleet: CompiledFleet,
   node: CompiledNode,
   fetch: FetchRecord | undefined,
   report: StoredReport | undefined,
-): NodeRollout {
+): NodeStatus {
   const base = { node, fetch, report };
   if (report !== undefined && reportHasErrors(report))
     return { ...base, state: "agent-error", reason: `agent: ${firstProblem(report)}` };
@@ -78,15 +78,15 @@ export function nodeRollout(
 }
 
 /** Every node of `fleet` with its state, in the fleet's order, and the count per state. */
-export function fleetRollout(
+export function fleetStates(
   fleet: CompiledFleet,
   fetchOf: (node: string) => FetchRecord | undefined,
   reportOf: (node: string) => StoredReport | undefined,
-): FleetRollout {
+): FleetStates {
   const counts: Record<NodeState, number> = { current: 0, behind: 0, "never-fetched": 0, "agent-error": 0 };
-  const nodes: NodeRollout[] = [];
+  const nodes: NodeStatus[] = [];
   for (const node of fleet.nodes.values()) {
-    const r = nodeRollout(fleet, node, fetchOf(node.name), reportOf(node.name));
+    const r = nodeStatus(fleet, node, fetchOf(node.name), reportOf(node.name));
     counts[r.state]++;
     nodes.push(r);
   }
