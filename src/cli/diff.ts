@@ -1,4 +1,5 @@
 // The diff between two compiled fleets: per node, whether its served bytes change and how its pods differ.
+import { diffArrays } from "diff";
 import type { CompiledFleet, CompiledNode, ServedPod } from "../fleet/load-fleet.js";
 import { canonicalJson, toYaml } from "../manifests/render.js";
 import { joinPath } from "../lib/issues.js";
@@ -53,37 +54,17 @@ export function changedPaths(a: unknown, b: unknown, base = ""): string[] {
     : [base === "" ? "(whole value)" : base];
 }
 
+/** Beyond this many removed and added lines, a line diff is every removed line, then every added line. */
+const MAX_EDIT_LENGTH = 1000;
+
 /**
- * A unified-style line diff (longest common subsequence), keeping `context` unchanged lines around each
- * change. Inputs beyond 4 million line pairs give just the removed and added lines.
+ * A unified-style line diff (jsdiff's, which is Myers'), keeping `context` unchanged lines around each change.
+ * Beyond MAX_EDIT_LENGTH changed lines it gives just the removed and added lines.
  */
 export function lineDiff(a: readonly string[], b: readonly string[], context = 3): string[] {
-  const n = a.length;
-  const m = b.length;
-  const ops: string[] = [];
-  if (n * m > 4_000_000) return [...a.map((l) => `-${l}`), ...b.map((l) => `+${l}`)];
-  const lcs = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
-  for (let i = n - 1; i >= 0; i--)
-    for (let j = m - 1; j >= 0; j--) {
-      const row = lcs[i] as Uint32Array;
-      const below = lcs[i + 1] as Uint32Array;
-      row[j] = a[i] === b[j] ? (below[j + 1] ?? 0) + 1 : Math.max(below[j] ?? 0, row[j + 1] ?? 0);
-    }
-  let i = 0;
-  let j = 0;
-  while (i < n || j < m) {
-    if (i < n && j < m && a[i] === b[j]) {
-      ops.push(` ${a[i]}`);
-      i++;
-      j++;
-    } else if (i < n && (j === m || (lcs[i + 1]?.[j] ?? 0) >= (lcs[i]?.[j + 1] ?? 0))) {
-      ops.push(`-${a[i]}`);
-      i++;
-    } else {
-      ops.push(`+${b[j]}`);
-      j++;
-    }
-  }
+  const changes = diffArrays([...a], [...b], { maxEditLength: MAX_EDIT_LENGTH });
+  if (changes === undefined) return [...a.map((l) => `-${l}`), ...b.map((l) => `+${l}`)];
+  const ops = changes.flatMap((c) => c.value.map((l) => `${c.added ? "+" : c.removed ? "-" : " "}${l}`));
   const keep = ops.map((op, k) =>
     ops.slice(Math.max(0, k - context), k + context + 1).some((o) => !o.startsWith(" ")),
   );

@@ -1,5 +1,4 @@
-// Rendered node documents of the served revision with their response headers; JSON is primed at publish, YAML forms on first use.
-import NodeCache from "node-cache";
+// Rendered node documents of the served revision with their response headers; JSON is primed after publish, YAML forms on first use.
 import type { CompiledFleet, CompiledNode } from "../../fleet/load-fleet.js";
 import { renderPodList, type Format } from "../../manifests/render.js";
 import { REVISION_HEADER } from "../../protocol/headers.js";
@@ -40,22 +39,41 @@ function documentOf(revision: string, body: Buffer, tag: string, format: Format)
 
 /** Caches documents of one revision; priming a new revision drops every entry of the previous one. */
 export class DocumentCache {
-  private readonly rendered = new NodeCache({ stdTTL: 0, checkperiod: 0, useClones: false });
+  /** The YAML and stream documents of the cached revision rendered so far, by node and format. */
+  private readonly rendered = new Map<string, RenderedDocument>();
   private readonly json = new Map<string, RenderedDocument>();
   private revision: string | undefined;
 
-  private static key(revision: string, node: string, format: Format): string {
-    return `${revision}\u0000${node}\u0000${format}`;
-  }
-
-  /** Makes `fleet` the cached revision: every node's JSON document is built, all other revisions' entries are removed. */
-  prime(fleet: CompiledFleet): void {
+  /**
+   * Makes `fleet` the cached revision, dropping every entry of the previous one. Every node's JSON document (and
+   * its ETag, a hash of the whole body) is then built `sliceMs` of work at a time, giving the event loop a turn
+   * between slices, so publishing a large fleet does not hold up requests; a request comes first builds its own.
+   */
+  prime(fleet: CompiledFleet, sliceMs = 20): void {
     if (this.revision === fleet.revision) return;
-    this.rendered.flushAll();
+    this.rendered.clear();
     this.json.clear();
     this.revision = fleet.revision;
-    for (const node of fleet.nodes.values())
-      this.json.set(node.name, documentOf(fleet.revision, node.json, nodeEtag(node), "json"));
+    const nodes = fleet.nodes.values();
+    const slice = (): void => {
+      const started = performance.now();
+      while (this.revision === fleet.revision) {
+        const next = nodes.next();
+        if (next.done === true) return;
+        if (!this.json.has(next.value.name)) this.jsonDocument(fleet, next.value);
+        if (performance.now() - started >= sliceMs) {
+          setImmediate(slice).unref();
+          return;
+        }
+      }
+    };
+    slice();
+  }
+
+  private jsonDocument(fleet: CompiledFleet, node: CompiledNode): RenderedDocument {
+    const doc = documentOf(fleet.revision, node.json, nodeEtag(node), "json");
+    if (this.revision === fleet.revision) this.json.set(node.name, doc);
+    return doc;
   }
 
   /** The document for `node` of `fleet` in `format`; rendered once per revision, never per request. */
@@ -63,10 +81,10 @@ export class DocumentCache {
     const current = this.revision === fleet.revision;
     if (format === "json") {
       const hit = current ? this.json.get(node.name) : undefined;
-      return hit?.body === node.json ? hit : documentOf(fleet.revision, node.json, nodeEtag(node), "json");
+      return hit?.body === node.json ? hit : this.jsonDocument(fleet, node);
     }
-    const key = DocumentCache.key(fleet.revision, node.name, format);
-    const hit = this.rendered.get<RenderedDocument>(key);
+    const key = `${node.name}\u0000${format}`;
+    const hit = current ? this.rendered.get(key) : undefined;
     if (hit !== undefined) return hit;
     const body = Buffer.from(
       renderPodList(
