@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../manifests/render.js";
 import { HASH_KEY, type DesiredPod } from "../runtime/driver.js";
-import { isRecord, recordAt, stringAt, type JsonObject } from "../runtime/json.js";
+import { recordAt, stringAt, type JsonObject } from "../runtime/json.js";
 
 export const CONFIG_HASH_ANNOTATION = "kubernetes.io/config.hash";
 export const CONFIG_SOURCE_ANNOTATION = "kubernetes.io/config.source";
@@ -73,13 +73,4 @@ export function applyKubeletDefaults(served: JsonObject, options: { node: string
     pod,
     manifest,
   };
-}
-
-/** True when `value` is a pod-shaped object whose `metadata.name` is a non-empty string. */
-export function hasPodName(value: unknown): boolean {
-  if (!isRecord(value)) return false;
-  const metadata = recordAt(value, "metadata");
-  if (metadata === undefined) return false;
-  const name = stringAt(metadata, "name");
-  return name !== undefined && name !== "";
 }

@@ -29,7 +29,7 @@ export interface GitSyncHealth {
   lastError: { at: Date; message: string } | undefined;
 }
 
-/** Event counts since start, for logs and /status until a metrics endpoint exists. */
+/** Event counts since start, shown in /status and logs and exported by /metrics. */
 export interface StoreCounters {
   published: number;
   rejected: number;

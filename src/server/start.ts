@@ -53,7 +53,7 @@ export interface RunningServer {
   follower: FleetFollower;
   /** The outcome of the first load (the server listens even when it failed, answering 503). */
   firstLoad: RefreshOutcome;
-  /** The fetch ledger, agent reports and metrics. */
+  /** What the server saw of the fleet (fetch ledger, agent reports) and its metrics. */
   fleetView: FleetView;
   /** For git sources: sync now, i.e. git fetch and load the result (what SIGHUP and the webhook do). */
   sync?: () => Promise<SyncOutcome>;
@@ -63,7 +63,11 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Loads the fleet once, starts following it, and listens. Rejects only when the address cannot be bound. */
+/**
+ * Loads the fleet once, starts following it, and listens; a first load that fails does not stop the start (the
+ * server answers 503 until a valid revision). Rejects when the tokens file or the TLS files cannot be used, or
+ * when the address cannot be bound.
+ */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const logger = options.logger ?? silentLogger();
   const git = options.git;
