@@ -4,7 +4,7 @@ import request from "supertest";
 import { loadFleet, type CompiledFleet } from "../../src/fleet/load-fleet.js";
 import { silentLogger } from "../../src/lib/logger.js";
 import { createHandler, createFleetView, type FleetView } from "../../src/server/app.js";
-import { routeOf } from "../../src/server/views/metrics.js";
+import { routeOf } from "../../src/server/views/route-label.js";
 import { RevisionStore } from "../../src/revisions/revision-store.js";
 import { readFleetDir } from "../../src/source/dir-source.js";
 import { EXAMPLE_FLEET, filesFromTree, podYaml } from "../helpers/fleet.js";

@@ -1,60 +1,15 @@
-// Prometheus metrics on a private registry: revisions, git fetches, HTTP requests, and the fleet's rollout state.
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { POD_STATES } from "../../protocol/report.js";
+// Prometheus metrics on a private registry: what the server observes (git fetches, HTTP requests, node fetches) and renders.
+import { Counter, Histogram, Registry } from "prom-client";
 import type { AgentReports } from "../fleet-view/agent-reports.js";
 import type { FetchLedger } from "../fleet-view/fetch-ledger.js";
 import type { RevisionStore } from "../../revisions/revision-store.js";
-import { fleetStates, NODE_STATES, type FleetStates } from "../fleet-view/node-states.js";
+import { fleetStates, type FleetStates } from "../fleet-view/node-states.js";
+import { registerNodeStateMetrics, registerRevisionMetrics } from "./fleet-metrics.js";
+import type { RouteLabel } from "./route-label.js";
 
 /** `auto` exports per-node series up to `PER_NODE_AUTO_LIMIT` nodes; fleet-level aggregates are always exported. */
 export type PerNodeMetrics = "auto" | "on" | "off";
 export const PER_NODE_AUTO_LIMIT = 10_000;
-
-/** The fixed set of route labels: a path never becomes a label. */
-export type RouteLabel =
-  | "node"
-  | "node-report"
-  | "nodes"
-  | "status"
-  | "healthz"
-  | "readyz"
-  | "metrics"
-  | "dashboard"
-  | "dashboard-node"
-  | "rollout"
-  | "webhook"
-  | "other";
-
-/** The route label of a request path (without query). */
-export function routeOf(path: string): RouteLabel {
-  if (path.startsWith("/nodes/")) {
-    const rest = path.slice(7);
-    const slash = rest.indexOf("/");
-    if (slash < 0) return rest === "" ? "other" : "node";
-    return rest.slice(slash) === "/report" ? "node-report" : "other";
-  }
-  if (path.startsWith("/ui/nodes/")) return "dashboard-node";
-  switch (path) {
-    case "/":
-      return "dashboard";
-    case "/nodes":
-      return "nodes";
-    case "/status":
-      return "status";
-    case "/healthz":
-      return "healthz";
-    case "/readyz":
-      return "readyz";
-    case "/metrics":
-      return "metrics";
-    case "/api/rollout":
-      return "rollout";
-    case "/hooks/git":
-      return "webhook";
-    default:
-      return "other";
-  }
-}
 
 export interface MetricsDeps {
   store: RevisionStore;
@@ -85,54 +40,7 @@ export class ServerMetrics {
     const states = (): FleetStates | undefined => this.snapshot;
     const perNode = (): FleetStates | undefined => this.perNodeSnapshot();
     const received = (): number => this.reportsReceived;
-    new Gauge({
-      name: "manifest_server_revision_info",
-      help: "The revision being served (value 1); absent before the first valid revision.",
-      labelNames: ["revision"],
-      registers,
-      collect() {
-        this.reset();
-        const current = store.current;
-        if (current !== undefined) this.set({ revision: current.fleet.revision }, 1);
-      },
-    });
-    new Gauge({
-      name: "manifest_server_revision_loaded_timestamp_seconds",
-      help: "When the served revision was published (Unix time).",
-      registers,
-      collect() {
-        this.reset();
-        const current = store.current;
-        if (current !== undefined) this.set(current.loadedAt.getTime() / 1000);
-      },
-    });
-    new Counter({
-      name: "manifest_server_revision_switches_total",
-      help: "Revisions published (the first load included).",
-      registers,
-      collect() {
-        this.reset();
-        this.inc(store.counters.published);
-      },
-    });
-    new Counter({
-      name: "manifest_server_revision_rejections_total",
-      help: "Revisions rejected because they failed validation.",
-      registers,
-      collect() {
-        this.reset();
-        this.inc(store.counters.rejected);
-      },
-    });
-    new Counter({
-      name: "manifest_server_source_errors_total",
-      help: "Times the fleet source could not be read.",
-      registers,
-      collect() {
-        this.reset();
-        this.inc(store.counters.sourceErrors);
-      },
-    });
+    registerRevisionMetrics(registers, store);
     this.gitFetchDuration = new Histogram({
       name: "manifest_server_git_fetch_duration_seconds",
       help: "Duration of git fetches, failed ones included.",
@@ -163,81 +71,7 @@ export class ServerMetrics {
       labelNames: ["client", "status"],
       registers,
     });
-    new Gauge({
-      name: "manifest_server_nodes",
-      help: "Nodes of the served revision by rollout state: current, behind, never_fetched, agent_error.",
-      labelNames: ["state"],
-      registers,
-      collect() {
-        this.reset();
-        const r = states();
-        if (r === undefined) return;
-        for (const s of NODE_STATES) this.set({ state: s.replace("-", "_") }, r.counts[s]);
-      },
-    });
-    new Gauge({
-      name: "manifest_server_agent_pods",
-      help: "Pods by state as the nodes' agents last reported them (nodes of the served revision).",
-      labelNames: ["state"],
-      registers,
-      collect() {
-        this.reset();
-        const r = states();
-        if (r === undefined) return;
-        const counts = new Map<string, number>(POD_STATES.map((s) => [s, 0]));
-        for (const n of r.nodes)
-          for (const p of n.report?.pods ?? []) counts.set(p.state, (counts.get(p.state) ?? 0) + 1);
-        for (const [state, n] of counts) this.set({ state }, n);
-      },
-    });
-    new Counter({
-      name: "manifest_server_agent_reports_total",
-      help: "Agent reports received.",
-      registers,
-      collect() {
-        this.reset();
-        this.inc(received());
-      },
-    });
-    new Gauge({
-      name: "manifest_server_node_last_fetch_timestamp_seconds",
-      help: "When each node last fetched its document (Unix time); per-node series, see --per-node-metrics.",
-      labelNames: ["node"],
-      registers,
-      collect() {
-        this.reset();
-        for (const n of perNode()?.nodes ?? [])
-          if (n.fetch !== undefined) this.set({ node: n.node.name }, n.fetch.at / 1000);
-      },
-    });
-    new Gauge({
-      name: "manifest_server_node_current",
-      help: "1 when the node has the served revision's document, 0 otherwise; per-node series.",
-      labelNames: ["node"],
-      registers,
-      collect() {
-        this.reset();
-        for (const n of perNode()?.nodes ?? [])
-          this.set({ node: n.node.name }, n.state === "current" ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: "manifest_server_node_agent_pods",
-      help: "Pods by state in each node's last agent report; per-node series, states with pods only.",
-      labelNames: ["node", "state"],
-      registers,
-      collect() {
-        this.reset();
-        for (const n of perNode()?.nodes ?? []) {
-          const report = reports.get(n.node.name);
-          if (report === undefined) continue;
-          for (const s of POD_STATES) {
-            const count = report.pods.filter((p) => p.state === s).length;
-            if (count > 0) this.set({ node: n.node.name, state: s }, count);
-          }
-        }
-      },
-    });
+    registerNodeStateMetrics(registers, { reports, states, perNode, received });
   }
 
   /** Whether per-node series are exported for a fleet of `nodes` nodes. */
