@@ -26,7 +26,7 @@ export function createGitSync(deps: {
 }): () => Promise<SyncOutcome> {
   const { source, follower, store } = deps;
   return async () => {
-    const fetched = await source.fetch();
+    const fetched = await source.gitFetch();
     const served = (): string | null => store.current?.fleet.revision ?? null;
     if (!fetched.ok) return { outcome: "fetch-failed", served: served(), message: fetched.message };
     const before = served();

@@ -82,7 +82,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   let sync: (() => Promise<SyncOutcome>) | undefined;
   if (git !== undefined) {
     const gitSource = git.source;
-    gitSource.onFetch((r) => {
+    gitSource.onGitFetch((r) => {
       fleetView.metrics.observeGitFetch(r);
       store.recordGitFetch(
         r.ok ? { at: r.at, ok: true, revision: r.commit } : { at: r.at, ok: false, message: r.message },

@@ -25,20 +25,20 @@ export interface GitSourceOptions {
   now?: () => Date;
 }
 
-/** What one fetch did. `changed` is relative to the commit the last snapshot returned. */
-export type FetchResult =
+/** What one git fetch did. `changed` is relative to the commit the last snapshot returned. */
+export type GitFetchResult =
   | { ok: true; at: Date; commit: string; changed: boolean; durationMs: number }
   | { ok: false; at: Date; message: string; durationMs: number };
 
-/** A git-backed FleetSource with explicit fetching (for webhooks) and fetch notifications (for /status). */
+/** A git-backed FleetSource with explicit git fetches (for webhooks) and notifications of each (for /status). */
 export interface GitFleetSource extends FleetSource {
   readonly repo: string;
   readonly ref: string;
   readonly subdir: string;
-  /** Fetches the branch now. Calls made while one runs share one follow-up fetch. Never throws. */
-  fetch(): Promise<FetchResult>;
-  /** Subscribes to every fetch result. */
-  onFetch(listener: (result: FetchResult) => void): void;
+  /** Git fetches the branch now. Calls made while one runs share one follow-up git fetch. Never throws. */
+  gitFetch(): Promise<GitFetchResult>;
+  /** Subscribes to every git fetch result. */
+  onGitFetch(listener: (result: GitFetchResult) => void): void;
   /** Remembers `commit` as the last one served, so a restart with the remote gone serves it again. */
   markGood(commit: string): Promise<void>;
 }
@@ -77,19 +77,19 @@ export function createGitSource(options: GitSourceOptions): GitFleetSource {
     env: options.env,
     ...(options.exec === undefined ? {} : { exec: options.exec }),
   });
-  const listeners: Array<(r: FetchResult) => void> = [];
+  const listeners: Array<(r: GitFetchResult) => void> = [];
 
   let initialised = false;
   let current: string | undefined;
   let lastFetchError: string | undefined;
   let snapshotted: Snapshot | undefined;
-  let running: Promise<FetchResult> | undefined;
-  let queued: Promise<FetchResult> | undefined;
+  let running: Promise<GitFetchResult> | undefined;
+  let queued: Promise<GitFetchResult> | undefined;
 
-  const fetchOnce = async (): Promise<FetchResult> => {
+  const fetchOnce = async (): Promise<GitFetchResult> => {
     const at = now();
     const started = Date.now();
-    let result: FetchResult;
+    let result: GitFetchResult;
     try {
       const commit = await cache.fetch(refs.remote, refs.fetched);
       current = commit;
@@ -109,7 +109,7 @@ export function createGitSource(options: GitSourceOptions): GitFleetSource {
     return result;
   };
 
-  const fetch = (): Promise<FetchResult> => {
+  const gitFetch = (): Promise<GitFetchResult> => {
     if (running === undefined) {
       running = fetchOnce().finally(() => {
         running = undefined;
@@ -118,14 +118,14 @@ export function createGitSource(options: GitSourceOptions): GitFleetSource {
     }
     queued ??= running.then(() => {
       queued = undefined;
-      return fetch();
+      return gitFetch();
     });
     return queued;
   };
 
   const initialise = async (): Promise<void> => {
     initialised = true;
-    const first = await fetch();
+    const first = await gitFetch();
     if (first.ok || !(await cache.isHealthy())) return;
     // The remote is unreachable at start: serve what the cache kept, preferring the last commit served.
     current = (await cache.repo.resolveCommit(refs.good)) ?? (await cache.repo.resolveCommit(refs.fetched));
@@ -174,8 +174,8 @@ export function createGitSource(options: GitSourceOptions): GitFleetSource {
     repo: url,
     ref,
     subdir,
-    fetch,
-    onFetch(listener) {
+    gitFetch,
+    onGitFetch(listener) {
       listeners.push(listener);
     },
     async markGood(commit) {
@@ -201,7 +201,7 @@ export function createGitSource(options: GitSourceOptions): GitFleetSource {
       let stopped = false;
       let inflight: Promise<void> | undefined;
       const tick = async (): Promise<void> => {
-        const r = await fetch();
+        const r = await gitFetch();
         if (stopped) return;
         if (r.ok && r.commit !== snapshotted?.revision) onChange();
         schedule();
@@ -210,7 +210,7 @@ export function createGitSource(options: GitSourceOptions): GitFleetSource {
         if (stopped || pollMs <= 0) return;
         timer = setTimeout(() => {
           inflight = tick()
-            .catch(() => undefined) // fetch() reports failures through onFetch; never an unhandled rejection
+            .catch(() => undefined) // gitFetch() reports failures through onGitFetch; never an unhandled rejection
             .finally(() => {
               inflight = undefined;
             });

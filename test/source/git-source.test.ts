@@ -83,7 +83,7 @@ describe("git source", () => {
       const again = source(fx);
       const snap = await again.snapshot();
       assert.equal(snap.revision, first.revision);
-      const fetched = await again.fetch();
+      const fetched = await again.gitFetch();
       assert.equal(fetched.ok, false);
     } finally {
       await git(["clone", "--quiet", "--bare", moved, fx.remote], fx.root.path);
