@@ -35,7 +35,7 @@ export interface AppDeps {
   fleetView?: FleetView;
 }
 
-/** What the server saw of the fleet (each node's fetches, its agent's reports) and its metrics, shared by the hot path, the dashboard and /metrics. */
+/** What the server saw of the fleet (fetch ledger, agent reports) and its metrics: fed by the hot path, read by views. */
 export interface FleetView {
   ledger: FetchLedger;
   reports: AgentReports;
