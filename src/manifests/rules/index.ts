@@ -1,5 +1,6 @@
 // The kubelet's pod validation by area: each module checks one part of ValidatePodCreate, in this order.
 import type { PodRule } from "./context.js";
+import { securityContextRule } from "./security-context.js";
 
 /** Every area rule, run by validatePod after defaults. Add a new area here. */
-export const podRules: readonly PodRule[] = [];
+export const podRules: readonly PodRule[] = [securityContextRule];

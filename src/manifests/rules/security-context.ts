@@ -1,0 +1,110 @@
+// Pod and container security contexts as the kubelet validates them (validatePodSpecSecurityContext, ValidateSecurityContext).
+import { IssueSink, arrayAt, isRecord, pathOf, recordAt } from "../validate-walk.js";
+import type { PodRule, RuleContext } from "./context.js";
+import { checkOneOf, podContainers, specOf, usesUserNamespace } from "./pod-parts.js";
+import { checkAppArmorProfile, checkSeccompProfile, checkWindowsOptions } from "./security-profiles.js";
+
+const MAX_ID = 2147483647;
+const FS_GROUP_CHANGE_POLICIES = ["Always", "OnRootMismatch"];
+const SUPPLEMENTAL_GROUPS_POLICIES = ["Merge", "Strict"];
+const SELINUX_CHANGE_POLICIES = ["MountOption", "Recursive"];
+const PROC_MOUNT_TYPES = ["Default", "Unmasked"];
+
+/** The first kubelet minor whose API has each field (older kubelets drop it as unknown). */
+export const FIELD_SINCE = { appArmorProfile: 30, supplementalGroupsPolicy: 31, seLinuxChangePolicy: 32 } as const;
+/** The first kubelet minor that refuses procMount Unmasked without a user namespace. */
+const UNMASKED_NEEDS_USERNS_SINCE = 30;
+/** The first kubelet minor with the SupplementalGroupsPolicy feature gate on by default. */
+const SUPPLEMENTAL_GROUPS_POLICY_ON_SINCE = 33;
+
+function checkId(obj: unknown, key: string, path: string, sink: IssueSink): void {
+  const value = isRecord(obj) ? obj[key] : undefined;
+  checkIdValue(value, pathOf(path, key), sink);
+}
+
+function checkIdValue(value: unknown, path: string, sink: IssueSink): void {
+  if (typeof value !== "number" || !Number.isInteger(value)) return;
+  if (value < 0 || value > MAX_ID) {
+    sink.error(path, "invalid-id", `${value}: must be between 0 and ${MAX_ID}, inclusive`);
+  }
+}
+
+function checkPodSecurityContext(spec: Record<string, unknown>, specPath: string, ctx: RuleContext, sink: IssueSink): void {
+  const sc = recordAt(spec, "securityContext");
+  const path = pathOf(specPath, "securityContext");
+  if (spec["shareProcessNamespace"] === true && spec["hostPID"] === true) {
+    sink.error(
+      pathOf(specPath, "shareProcessNamespace"),
+      "invalid-security-context",
+      "ShareProcessNamespace and HostPID cannot both be enabled: drop one of them",
+    );
+  }
+  if (sc === undefined) return;
+  for (const key of ["fsGroup", "runAsUser", "runAsGroup"]) checkId(sc, key, path, sink);
+  arrayAt(sc, "supplementalGroups").forEach((gid, i) => checkIdValue(gid, pathOf(path, "supplementalGroups", i), sink));
+  checkOneOf(sc, "fsGroupChangePolicy", FS_GROUP_CHANGE_POLICIES, path, sink);
+  checkSeccompProfile(sc["seccompProfile"], pathOf(path, "seccompProfile"), sink);
+  checkWindowsOptions(sc["windowsOptions"], pathOf(path, "windowsOptions"), sink);
+  if (ctx.minor >= FIELD_SINCE.appArmorProfile) checkAppArmorProfile(sc["appArmorProfile"], pathOf(path, "appArmorProfile"), sink);
+  if (ctx.minor >= FIELD_SINCE.supplementalGroupsPolicy) {
+    checkOneOf(sc, "supplementalGroupsPolicy", SUPPLEMENTAL_GROUPS_POLICIES, path, sink);
+    if (ctx.minor < SUPPLEMENTAL_GROUPS_POLICY_ON_SINCE && typeof sc["supplementalGroupsPolicy"] === "string") {
+      sink.warning(
+        pathOf(path, "supplementalGroupsPolicy"),
+        "feature-gate-off",
+        `a 1.${ctx.minor} kubelet ignores supplementalGroupsPolicy unless the SupplementalGroupsPolicy feature gate is enabled on the node (on by default from 1.33): the groups are merged as before`,
+      );
+    }
+  }
+  if (ctx.minor >= FIELD_SINCE.seLinuxChangePolicy) checkOneOf(sc, "seLinuxChangePolicy", SELINUX_CHANGE_POLICIES, path, sink);
+}
+
+function checkContainerSecurityContext(
+  sc: Record<string, unknown>,
+  path: string,
+  hostUsers: boolean,
+  ctx: RuleContext,
+  sink: IssueSink,
+): void {
+  checkId(sc, "runAsUser", path, sink);
+  checkId(sc, "runAsGroup", path, sink);
+  checkOneOf(sc, "procMount", PROC_MOUNT_TYPES, path, sink);
+  if (sc["procMount"] === "Unmasked" && hostUsers && ctx.minor >= UNMASKED_NEEDS_USERNS_SINCE) {
+    sink.error(
+      pathOf(path, "procMount"),
+      "unmasked-proc-needs-userns",
+      'Invalid value: "Unmasked": `hostUsers` must be false to use `Unmasked`: set spec.hostUsers: false (a user namespace) or remove procMount',
+    );
+  }
+  checkSeccompProfile(sc["seccompProfile"], pathOf(path, "seccompProfile"), sink);
+  if (sc["allowPrivilegeEscalation"] === false) {
+    if (sc["privileged"] === true) {
+      sink.error(
+        path,
+        "privilege-escalation",
+        "cannot set `allowPrivilegeEscalation` to false and `privileged` to true: a privileged container can always escalate; drop one of them",
+      );
+    }
+    if (arrayAt(recordAt(sc, "capabilities"), "add").includes("CAP_SYS_ADMIN")) {
+      sink.error(
+        path,
+        "privilege-escalation",
+        "cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN: drop one of them",
+      );
+    }
+  }
+  checkWindowsOptions(sc["windowsOptions"], pathOf(path, "windowsOptions"), sink);
+  if (ctx.minor >= FIELD_SINCE.appArmorProfile) checkAppArmorProfile(sc["appArmorProfile"], pathOf(path, "appArmorProfile"), sink);
+}
+
+/** Pod-level and container-level security contexts: ids, profiles, procMount, privilege escalation, policies (per kubelet minor). */
+export const securityContextRule: PodRule = (pod, base, ctx, sink) => {
+  const { spec, specPath } = specOf(pod, base);
+  if (spec === undefined) return;
+  checkPodSecurityContext(spec, specPath, ctx, sink);
+  const hostUsers = !usesUserNamespace(spec);
+  for (const { container, path } of podContainers(spec, specPath)) {
+    const sc = recordAt(container, "securityContext");
+    if (sc !== undefined) checkContainerSecurityContext(sc, pathOf(path, "securityContext"), hostUsers, ctx, sink);
+  }
+};
