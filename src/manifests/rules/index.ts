@@ -1,8 +1,10 @@
 // The kubelet's pod validation by area: each module checks one part of ValidatePodCreate, in this order.
 import type { PodRule } from "./context.js";
 import { hostNamespacesRule } from "./host-namespaces.js";
+import { podResourcesRule } from "./pod-resources.js";
+import { resourcesRule } from "./resources.js";
 import { securityContextRule } from "./security-context.js";
 import { sysctlsRule } from "./sysctls.js";
 
 /** Every area rule, run by validatePod after defaults. Add a new area here. */
-export const podRules: readonly PodRule[] = [securityContextRule, sysctlsRule, hostNamespacesRule];
+export const podRules: readonly PodRule[] = [resourcesRule, podResourcesRule, securityContextRule, sysctlsRule, hostNamespacesRule];
