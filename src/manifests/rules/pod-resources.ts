@@ -36,13 +36,16 @@ function max(into: Map<string, bigint>, from: Map<string, bigint>): void {
   for (const [name, value] of from) if (value > (into.get(name) ?? 0n)) into.set(name, value);
 }
 
-/** The containers' aggregate requests (resourcehelper.AggregateContainerRequests): regular and sidecars summed, init containers at their peak. */
-export function aggregateRequests(containers: readonly PodContainer[]): Map<string, bigint> {
+/**
+ * The containers' aggregate requests or limits (resourcehelper.AggregateContainerRequests/Limits): regular
+ * containers and sidecars summed, each init container at its peak beside the sidecars started before it.
+ */
+export function aggregate(containers: readonly PodContainer[], key: "requests" | "limits"): Map<string, bigint> {
   const regular = new Map<string, bigint>();
   const sidecars = new Map<string, bigint>();
   const initPeak = new Map<string, bigint>();
   for (const c of containers) {
-    const requests = quantities(recordAt(c.container, "resources")?.["requests"]);
+    const requests = quantities(recordAt(c.container, "resources")?.[key]);
     if (c.kind === "containers") {
       add(regular, requests);
     } else if (c.container["restartPolicy"] === "Always") {
@@ -64,7 +67,7 @@ function checkConsistency(spec: Record<string, unknown>, specPath: string, path:
   const podRequests = quantities(resources?.["requests"]);
   const podLimits = quantities(resources?.["limits"]);
   const containers = podContainers(spec, specPath);
-  for (const [name, total] of aggregateRequests(containers)) {
+  for (const [name, total] of aggregate(containers, "requests")) {
     if (!isSupported(name)) continue;
     const podRequest = podRequests.get(name) ?? podLimits.get(name) ?? 0n;
     if (total > podRequest) {
@@ -72,6 +75,16 @@ function checkConsistency(spec: Record<string, unknown>, specPath: string, path:
         pathOf(path, "requests", name),
         "pod-requests-below-containers",
         `must be greater than or equal to aggregate container requests of ${formatNano(total)}: raise the pod-level ${name} request or lower the containers' requests`,
+      );
+    }
+  }
+  for (const [name, total] of aggregate(containers, "limits")) {
+    const podLimit = podLimits.get(name);
+    if (isHugePages(name) && podLimit !== undefined && total > podLimit) {
+      sink.error(
+        pathOf(path, "limits", name),
+        "pod-limits-below-containers",
+        `must be greater than or equal to aggregate container limits of ${formatNano(total)}: hugepages cannot be overcommitted, raise the pod-level ${name} limit`,
       );
     }
   }

@@ -2,7 +2,7 @@
 // TestValidatePodResourceConsistency); earlier kubelets pass empty validation options and skip them.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { aggregateRequests } from "../../../src/manifests/rules/pod-resources.js";
+import { aggregate } from "../../../src/manifests/rules/pod-resources.js";
 import { parseQuantityNano } from "../../../src/manifests/validate-quantity.js";
 import { ctr, runCases, type Obj, type RuleCase } from "./rule-cases.js";
 
@@ -22,6 +22,14 @@ const cases: RuleCase[] = [
   { name: "an init container peaks alone", spec: podLevel({ requests: { cpu: "1" } }, [withRequests({ cpu: "300m" })], { initContainers: [withRequests({ cpu: "1" }, "init")] }), verdict: "accepted" },
   { name: "a sidecar adds to the containers", spec: podLevel({ requests: { cpu: "1" } }, [withRequests({ cpu: "800m" })], { initContainers: [withRequests({ cpu: "300m" }, "side", { restartPolicy: "Always" })] }), verdict: { path: "spec.resources.requests.cpu", fragment: "aggregate container requests of 1100m" } },
   { name: "a container limit above the pod limit", spec: podLevel({ limits: { memory: "1Gi" }, requests: { memory: "1Gi" } }, [ctr({ resources: { limits: { memory: "2Gi" }, requests: { memory: "512Mi" } } })]), verdict: { path: "spec.containers[0].resources.limits.memory", fragment: "must be less than or equal to pod limits of 1073741824" } },
+  {
+    name: "containers' hugepages above the pod's",
+    spec: podLevel({ limits: { "hugepages-2Mi": "4Mi", memory: "1Gi" } }, [
+      ctr({ resources: { limits: { "hugepages-2Mi": "4Mi", memory: "100Mi" }, requests: { "hugepages-2Mi": "4Mi", memory: "100Mi" } } }, "a"),
+      ctr({ resources: { limits: { "hugepages-2Mi": "4Mi", memory: "100Mi" }, requests: { "hugepages-2Mi": "4Mi", memory: "100Mi" } } }, "b"),
+    ]),
+    verdict: { path: "spec.resources.limits.hugepages-2Mi", fragment: "aggregate container limits of 8388608", errors: 2 },
+  },
   { name: "pod request above pod limit", spec: podLevel({ limits: { cpu: "1" }, requests: { cpu: "2" } }), verdict: { path: "spec.resources.requests.cpu", fragment: "must be less than or equal to" } },
   // Before 1.35 the kubelet does not validate spec.resources of a static pod.
   { name: "unsupported pod-level resource on 1.34", spec: podLevel({ requests: { "ephemeral-storage": "1Gi" } }), minors: [34], verdict: "accepted" },
@@ -30,7 +38,7 @@ const cases: RuleCase[] = [
 
 runCases("pod-level resources", cases);
 
-describe("aggregateRequests", () => {
+describe("aggregate", () => {
   it("sums regular containers and sidecars, and takes each init container at its peak", () => {
     const q = (v: string): bigint => parseQuantityNano(v) ?? -1n;
     const at = (kind: "initContainers" | "containers", requests: Obj, restartPolicy?: string) => ({
@@ -38,11 +46,10 @@ describe("aggregateRequests", () => {
       path: "",
       kind,
     });
-    const total = aggregateRequests([
-      at("initContainers", { cpu: "200m" }, "Always"),
-      at("initContainers", { cpu: "2", memory: "1Gi" }),
-      at("containers", { cpu: "500m" }),
-    ]);
+    const total = aggregate(
+      [at("initContainers", { cpu: "200m" }, "Always"), at("initContainers", { cpu: "2", memory: "1Gi" }), at("containers", { cpu: "500m" })],
+      "requests",
+    );
     assert.equal(total.get("cpu"), q("2.2"));
     assert.equal(total.get("memory"), q("1Gi"));
   });
