@@ -11,8 +11,6 @@ const RESIZE_RESTART_POLICIES = ["NotRequired", "RestartContainer"];
 const STANDARD_CONTAINER_RESOURCES = new Set(["cpu", "memory", "ephemeral-storage"]);
 /** The first kubelet minor whose static-pod validation allows resizePolicy on init containers (AllowSidecarResizePolicy). */
 const INIT_RESIZE_POLICY_SINCE = 35;
-/** The first kubelet minor that ties resize restart policies to the pod's restartPolicy Never. */
-const RESIZE_NEVER_RULE_SINCE = 33;
 
 function checkResizePolicy(c: PodContainer, podRestartPolicy: string, ctx: RuleContext, sink: IssueSink): void {
   const policies = arrayAt(c.container, "resizePolicy");
@@ -32,7 +30,7 @@ function checkResizePolicy(c: PodContainer, podRestartPolicy: string, ctx: RuleC
     checkOneOf(policy, "restartPolicy", RESIZE_RESTART_POLICIES, pathOf(path, i), sink, true);
     if (policy["restartPolicy"] === undefined) sink.error(pathOf(path, i, "restartPolicy"), "required", "Required value: NotRequired or RestartContainer");
     const restart = stringAt(policy, "restartPolicy");
-    if (ctx.minor >= RESIZE_NEVER_RULE_SINCE && podRestartPolicy === "Never" && restart !== undefined && restart !== "NotRequired") {
+    if (podRestartPolicy === "Never" && restart !== undefined && restart !== "NotRequired") {
       sink.error(
         pathOf(path, i, "restartPolicy"),
         "resize-policy-never",
