@@ -110,13 +110,15 @@ export function formatNano(nano: bigint): string {
   return `${nano}n`;
 }
 
-function warnIgnored(resources: unknown, path: string, ctx: RuleContext, sink: IssueSink): void {
-  if (resources === undefined || resources === null) return;
+function warnGateOff(resources: Record<string, unknown>, path: string, ctx: RuleContext, sink: IssueSink): void {
+  // The admission check counts only cpu and memory (resource.IsPodLevelResourcesSet on 1.32 and 1.33).
+  const names = ["requests", "limits"].flatMap((key) => Object.keys(recordAt(resources, key) ?? {}));
+  if (!names.some((name) => name === "cpu" || name === "memory")) return;
   if (ctx.minor >= POD_RESOURCES_FIELD_SINCE && ctx.minor < POD_RESOURCES_ON_SINCE) {
     sink.warning(
       path,
       "feature-gate-off",
-      `a 1.${ctx.minor} kubelet ignores spec.resources unless the PodLevelResources feature gate is enabled on the node (on by default from 1.34)`,
+      `a 1.${ctx.minor} kubelet has the PodLevelResources feature gate off by default and then refuses the pod at admission (PodLevelResourcesNotSupported: "PodLevelResources feature gate is disabled"): enable the gate on the node (on by default from 1.34) or move the resources to the containers`,
     );
   }
 }
@@ -128,7 +130,7 @@ export const podResourcesRule: PodRule = (pod, base, ctx, sink) => {
   const resources = spec?.["resources"];
   if (spec === undefined || !isRecord(resources)) return;
   if (ctx.minor < POD_RESOURCES_VALIDATED_SINCE) {
-    warnIgnored(resources, path, ctx, sink);
+    warnGateOff(resources, path, ctx, sink);
     return;
   }
   if (resources["claims"] !== undefined && resources["claims"] !== null) {

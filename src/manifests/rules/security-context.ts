@@ -52,7 +52,7 @@ function checkPodSecurityContext(spec: Record<string, unknown>, specPath: string
       sink.warning(
         pathOf(path, "supplementalGroupsPolicy"),
         "feature-gate-off",
-        `a 1.${ctx.minor} kubelet ignores supplementalGroupsPolicy unless the SupplementalGroupsPolicy feature gate is enabled on the node (on by default from 1.33): the groups are merged as before`,
+        `a 1.${ctx.minor} kubelet has the SupplementalGroupsPolicy feature gate off by default (on from 1.33): unless the node enables it, the policy does not take effect and groups are merged as before`,
       );
     }
   }
