@@ -140,10 +140,22 @@ function checkQuantityNano(value: unknown, path: string, sink: IssueSink): bigin
   return parsed;
 }
 
+/** Resource names that are standard but not for containers (helper.IsStandardResourceName). */
+const STANDARD_NON_CONTAINER_RESOURCES = new Set([
+  "pods", "services", "replicationcontrollers", "resourcequotas", "secrets", "configmaps", "persistentvolumeclaims",
+  "storage", "requests.storage", "requests.cpu", "requests.memory", "requests.ephemeral-storage", "limits.cpu",
+  "limits.memory", "limits.ephemeral-storage", "services.nodeports", "services.loadbalancers",
+]);
+const RESOURCE_NAME_HINT = "use cpu, memory, ephemeral-storage, hugepages-<size>, or an extended resource with a domain (e.g. example.com/gpu)";
+
+/** Why a resource name without a domain is refused for a container (validateContainerResourceName), or undefined. */
 function resourceNameProblem(name: string): string | undefined {
   if (STANDARD_CONTAINER_RESOURCES.has(name) || name.startsWith("hugepages-")) return undefined;
   if (name.includes("/")) return undefined;
-  return "is not a standard container resource (cpu, memory, ephemeral-storage, hugepages-<size>) nor an extended resource with a domain prefix (e.g. example.com/gpu)";
+  if (STANDARD_NON_CONTAINER_RESOURCES.has(name) || name.startsWith("requests.hugepages-")) {
+    return `must be a standard resource for containers: ${RESOURCE_NAME_HINT}`;
+  }
+  return `must be a standard resource type or fully qualified: ${RESOURCE_NAME_HINT}`;
 }
 
 /** Checks a `resources` block (container or pod level): names, quantity grammar, and requests ≤ limits. */

@@ -44,3 +44,8 @@ const cases: RuleCase[] = [
 ];
 
 runCases("container resources", cases);
+
+runCases("container resource names", [
+  { name: "an unknown resource", spec: withResources({ requests: { gpu: "1" } }), verdict: { path: `${RES}.requests.gpu`, fragment: "must be a standard resource type or fully qualified" } },
+  { name: "a quota resource", spec: withResources({ limits: { pods: "1" }, requests: { pods: "1" } }), verdict: { path: `${RES}.limits.pods`, fragment: "must be a standard resource for containers", errors: 2 } },
+]);
