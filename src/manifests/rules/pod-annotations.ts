@@ -58,7 +58,8 @@ function checkValues(annotations: Record<string, unknown>, path: string, names: 
       } catch {
         parsed = undefined;
       }
-      if (!Array.isArray(parsed)) sink.error(path, "invalid-tolerations-annotation", `${TOLERATIONS}: must be a JSON list of tolerations`);
+      const isList = parsed === null || (Array.isArray(parsed) && parsed.every((t) => t === null || isRecord(t)));
+      if (!isList) sink.error(path, "invalid-tolerations-annotation", `${TOLERATIONS}: must be a JSON list of tolerations`);
     }
   }
 }

@@ -27,6 +27,8 @@ const cases: RuleCase[] = [
   { name: "deletion cost beyond 32 bits", ...annotated({ "controller.kubernetes.io/pod-deletion-cost": "2147483648" }), verdict: { path: `${ANN}[controller.kubernetes.io/pod-deletion-cost]`, fragment: "must be a 32bit integer" } },
   // tolerations annotation
   { name: "tolerations annotation", ...annotated({ "scheduler.alpha.kubernetes.io/tolerations": '[{"key":"a","operator":"Exists"}]' }), verdict: "accepted" },
+  { name: "tolerations annotation null", ...annotated({ "scheduler.alpha.kubernetes.io/tolerations": "null" }), verdict: "accepted" },
+  { name: "tolerations annotation a list of numbers", ...annotated({ "scheduler.alpha.kubernetes.io/tolerations": "[1]" }), verdict: { path: ANN, fragment: "must be a JSON list of tolerations" } },
   { name: "tolerations annotation not JSON", ...annotated({ "scheduler.alpha.kubernetes.io/tolerations": "a=b" }), verdict: { path: ANN, fragment: "must be a JSON list of tolerations" } },
   // seccomp annotation against the field
   { name: "pod seccomp annotation agrees", ...annotated({ [SECCOMP_POD]: "runtime/default" }, { securityContext: { seccompProfile: { type: "RuntimeDefault" } } }), verdict: "accepted" },
