@@ -20,6 +20,10 @@ const cases: RuleCase[] = [
   { name: "windows container with appArmorProfile", spec: withContainerSc({ appArmorProfile: { type: "RuntimeDefault" } }, WIN), minors: [30, 35], verdict: { path: "spec.containers[0].securityContext.appArmorProfile", fragment: "cannot be set for a windows pod" } },
   { name: "windows pod with seLinuxChangePolicy", spec: { ...WIN, securityContext: { seLinuxChangePolicy: "Recursive" } }, minors: [32, 35], verdict: { path: "spec.securityContext.seLinuxChangePolicy", fragment: "cannot be set for a windows pod" } },
   { name: "windows pod with supplementalGroupsPolicy", spec: { ...WIN, securityContext: { supplementalGroupsPolicy: "Merge" } }, minors: [33], verdict: { path: "spec.securityContext.supplementalGroupsPolicy", fragment: "cannot be set for a windows pod" } },
+  // Fields an older kubelet does not know are dropped before validation, so a windows pod may carry them.
+  { name: "windows container with appArmorProfile on 1.29", spec: withContainerSc({ appArmorProfile: { type: "RuntimeDefault" } }, WIN), minors: [29], verdict: "accepted" },
+  { name: "windows pod with supplementalGroupsPolicy on 1.30", spec: { ...WIN, securityContext: { supplementalGroupsPolicy: "Merge" } }, minors: [30], verdict: "accepted" },
+  { name: "windows pod with seLinuxChangePolicy on 1.31", spec: { ...WIN, securityContext: { seLinuxChangePolicy: "Recursive" } }, minors: [31], verdict: "accepted" },
   // names and policies
   { name: "runtimeClassName", spec: { runtimeClassName: "gvisor" }, verdict: "accepted" },
   { name: "runtimeClassName empty", spec: { runtimeClassName: "" }, verdict: { path: "spec.runtimeClassName", fragment: "RFC 1123 subdomain" } },

@@ -59,6 +59,7 @@ const cases: RuleCase[] = [
   // seLinuxChangePolicy: a field from 1.32
   { name: "seLinuxChangePolicy MountOption", spec: { securityContext: { seLinuxChangePolicy: "MountOption" } }, verdict: "accepted" },
   { name: "seLinuxChangePolicy unknown", spec: { securityContext: { seLinuxChangePolicy: "Relabel" } }, minors: [32, 35], verdict: { path: `${POD_SC}.seLinuxChangePolicy`, fragment: 'Unsupported value: "Relabel"' } },
+  { name: "seLinuxChangePolicy unknown to 1.31", spec: { securityContext: { seLinuxChangePolicy: "Relabel" } }, minors: [31], verdict: "accepted" },
   // windowsOptions
   { name: "windows user with domain", spec: withContainerSc({ windowsOptions: { runAsUserName: "NT AUTHORITY\\NETWORK SERVICE" } }, { os: { name: "windows" } }), verdict: "accepted" },
   { name: "windows user with two backslashes", spec: withContainerSc({ windowsOptions: { runAsUserName: "a\\b\\c" } }, { os: { name: "windows" } }), verdict: { path: `${SC}.windowsOptions.runAsUserName`, fragment: "cannot contain more than one backslash" } },
