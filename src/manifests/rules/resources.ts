@@ -40,6 +40,27 @@ function checkResizePolicy(c: PodContainer, podRestartPolicy: string, ctx: RuleC
   });
 }
 
+function checkClaims(c: PodContainer, podClaims: ReadonlySet<string>, sink: IssueSink): void {
+  const path = pathOf(c.path, "resources", "claims");
+  const seen = new Set<string>();
+  arrayAt(recordAt(c.container, "resources"), "claims").forEach((claim, i) => {
+    const name = stringAt(claim, "name") ?? "";
+    const request = stringAt(claim, "request") ?? "";
+    const key = request === "" ? name : `${name}/${request}`;
+    if (name === "") {
+      // A missing name is a schema error already; an empty one is the kubelet's "Required value".
+      if (stringAt(claim, "name") === "") sink.error(pathOf(path, i), "required", "Required value: a claim needs the name of one of spec.resourceClaims");
+      return;
+    }
+    if (seen.has(key)) sink.error(pathOf(path, i), "duplicate", `Duplicate value: "${key}"`);
+    seen.add(key);
+    if (!podClaims.has(name)) {
+      const known = podClaims.size === 0 ? " which is empty" : `: ${[...podClaims].sort().join(", ")}`;
+      sink.error(pathOf(path, i), "claim-not-found", `Not found: "${name}": must be one of the names in pod.spec.resourceClaims${known}`);
+    }
+  });
+}
+
 function checkOverhead(spec: Record<string, unknown>, specPath: string, sink: IssueSink): void {
   const overhead = recordAt(spec, "overhead");
   if (overhead === undefined) return;
@@ -57,13 +78,15 @@ function checkOverhead(spec: Record<string, unknown>, specPath: string, sink: Is
   }
 }
 
-/** Container resources (names, integer extended resources, non-overcommittable resources, hugepages), overhead, resize policies. */
+/** Container resources (names, integer extended resources, non-overcommittable resources, hugepages, claims), overhead, resize policies. */
 export const resourcesRule: PodRule = (pod, base, ctx, sink) => {
   const { spec, specPath } = specOf(pod, base);
   if (spec === undefined) return;
   const podRestartPolicy = stringAt(spec, "restartPolicy") ?? "Always";
+  const podClaims = new Set(arrayAt(spec, "resourceClaims").map((claim) => stringAt(claim, "name") ?? ""));
   for (const c of podContainers(spec, specPath)) {
     checkRequirements(c.container["resources"], pathOf(c.path, "resources"), sink);
+    checkClaims(c, podClaims, sink);
     checkResizePolicy(c, podRestartPolicy, ctx, sink);
   }
   checkOverhead(spec, specPath, sink);

@@ -30,6 +30,9 @@ const cases: RuleCase[] = [
   { name: "hugepages requested below the limit", spec: withResources({ limits: { "hugepages-2Mi": "4Mi", cpu: "1" }, requests: { "hugepages-2Mi": "2Mi", cpu: "1" } }), verdict: { path: `${RES}.requests`, fragment: "hugepages cannot be overcommitted" } },
   // init containers are judged the same way
   { name: "init container GPU without a limit", spec: { initContainers: [ctr({ resources: { requests: { "nvidia.com/gpu": "1" } } }, "init")] }, verdict: { path: "spec.initContainers[0].resources.limits", fragment: "Limit must be set for non overcommitable resources" } },
+  // claims refer to the pod's resourceClaims, which a static pod may not have
+  { name: "a claim with no pod resourceClaims", spec: withResources({ claims: [{ name: "gpu" }] }), verdict: { path: `${RES}.claims[0]`, fragment: 'Not found: "gpu": must be one of the names in pod.spec.resourceClaims which is empty' } },
+  { name: "a claim without a name", spec: withResources({ claims: [{ name: "" }] }), verdict: { path: `${RES}.claims[0]`, fragment: "Required value" } },
   // overhead
   { name: "overhead", spec: { overhead: { cpu: "250m", memory: "120Mi" } }, verdict: "accepted" },
   { name: "overhead with a non-container resource", spec: { overhead: { pods: "1" } }, verdict: { path: "spec.overhead.pods", fragment: "must be a standard resource for containers" } },
