@@ -11,6 +11,7 @@ const SECCOMP_CONTAINER_PREFIX = "container.seccomp.security.alpha.kubernetes.io
 const APPARMOR_CONTAINER_PREFIX = "container.apparmor.security.beta.kubernetes.io/";
 const DELETION_COST = "controller.kubernetes.io/pod-deletion-cost";
 const TOLERATIONS = "scheduler.alpha.kubernetes.io/tolerations";
+const MIRROR = "kubernetes.io/config.mirror";
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
@@ -48,6 +49,12 @@ function checkValues(annotations: Record<string, unknown>, path: string, names: 
       else if (ctx.minor >= FIELD_SINCE.appArmorProfile) {
         sink.warning(at, "deprecated-annotation", "AppArmor annotations are deprecated since 1.30: set securityContext.appArmorProfile instead");
       }
+    } else if (key === MIRROR) {
+      sink.warning(
+        at,
+        "mirror-annotation",
+        `${MIRROR} marks a mirror pod: the kubelet takes this pod for the API copy of a static pod and never runs it. Remove the annotation`,
+      );
     } else if (key === DELETION_COST) {
       const problem = deletionCostProblem(raw);
       if (problem !== undefined) sink.error(at, "invalid-deletion-cost", `"${raw}": ${problem}`);
@@ -124,7 +131,7 @@ function checkContainerAgreement(
   }
 }
 
-/** Seccomp, AppArmor, deletion-cost and tolerations annotations, and seccomp/AppArmor annotations against the fields. */
+/** Seccomp, AppArmor, deletion-cost, tolerations and mirror annotations, and seccomp/AppArmor annotations against the fields. */
 export const podAnnotationsRule: PodRule = (pod, base, ctx, sink) => {
   const annotations = recordAt(recordAt(pod, "metadata"), "annotations");
   if (annotations === undefined) return;

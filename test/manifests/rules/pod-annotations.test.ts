@@ -30,6 +30,7 @@ const cases: RuleCase[] = [
   { name: "tolerations annotation null", ...annotated({ "scheduler.alpha.kubernetes.io/tolerations": "null" }), verdict: "accepted" },
   { name: "tolerations annotation a list of numbers", ...annotated({ "scheduler.alpha.kubernetes.io/tolerations": "[1]" }), verdict: { path: ANN, fragment: "must be a JSON list of tolerations" } },
   { name: "tolerations annotation not JSON", ...annotated({ "scheduler.alpha.kubernetes.io/tolerations": "a=b" }), verdict: { path: ANN, fragment: "must be a JSON list of tolerations" } },
+  { name: "mirror pod annotation", ...annotated({ "kubernetes.io/config.mirror": "abc" }), verdict: { path: `${ANN}[kubernetes.io/config.mirror]`, fragment: "never runs it", severity: "warning", code: "mirror-annotation" } },
   // seccomp annotation against the field
   { name: "pod seccomp annotation agrees", ...annotated({ [SECCOMP_POD]: "runtime/default" }, { securityContext: { seccompProfile: { type: "RuntimeDefault" } } }), verdict: "accepted" },
   {
