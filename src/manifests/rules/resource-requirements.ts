@@ -1,6 +1,6 @@
 // The checks of validateResourceRequirements that checkResources does not make: resource name rules, integer
 // extended resources, non-overcommittable resources (extended, hugepages) and hugepage sizes.
-import { IssueSink, isRecord, pathOf } from "../validate-walk.js";
+import { IssueSink, isRecord, pathOf, recordAt } from "../validate-walk.js";
 import { isWholeQuantity, parseQuantityNano, wholeValue } from "../validate-quantity.js";
 import { hugePageSize, isExtended, isHugePages, isOvercommitAllowed, qualifiedResourceNameProblem } from "./resource-names.js";
 
@@ -12,13 +12,13 @@ interface ResourceList {
 }
 
 function readList(requirements: Record<string, unknown>, key: "limits" | "requests", path: string): ResourceList {
-  const raw = isRecord(requirements[key]) ? (requirements[key] as Record<string, unknown>) : {};
+  const raw = recordAt(requirements, key) ?? {};
   const values = new Map<string, bigint>();
   for (const [name, value] of Object.entries(raw)) {
     const nano = parseQuantityNano(value);
     if (nano !== undefined) values.set(name, nano);
   }
-  return { values, raw, path: pathOf(path, key) };
+  return { values, raw, path };
 }
 
 function show(value: unknown): string {
@@ -78,12 +78,18 @@ function checkNonOvercommit(limits: ResourceList, requests: ResourceList, sink: 
 
 /**
  * The extra checks of validateResourceRequirements on one requirements block (container resources, pod
- * resources, or `{limits: overhead}`). Returns the names set in limits or requests.
+ * resources, or `{limits: overhead}`). `listPath` says where each list sits (default `<path>.limits`,
+ * `<path>.requests`). Returns the names set in limits or requests.
  */
-export function checkRequirements(requirements: unknown, path: string, sink: IssueSink): Set<string> {
+export function checkRequirements(
+  requirements: unknown,
+  path: string,
+  sink: IssueSink,
+  listPath: (key: "limits" | "requests") => string = (key) => pathOf(path, key),
+): Set<string> {
   if (!isRecord(requirements)) return new Set();
-  const limits = readList(requirements, "limits", path);
-  const requests = readList(requirements, "requests", path);
+  const limits = readList(requirements, "limits", listPath("limits"));
+  const requests = readList(requirements, "requests", listPath("requests"));
   checkEach(limits, sink);
   checkEach(requests, sink);
   checkNonOvercommit(limits, requests, sink);

@@ -71,11 +71,7 @@ function checkOverhead(spec: Record<string, unknown>, specPath: string, sink: Is
     }
   }
   // Overhead is validated as the limits of a requirements block; report at the overhead's own keys.
-  const scratch = new IssueSink();
-  checkRequirements({ limits: overhead }, path, scratch);
-  for (const issue of scratch.issues) {
-    sink.error((issue.path ?? path).replace(`${path}.limits`, path), issue.code, issue.message);
-  }
+  checkRequirements({ limits: overhead }, path, sink, () => path);
 }
 
 /** Container resources (names, integer extended resources, non-overcommittable resources, hugepages, claims), overhead, resize policies. */
