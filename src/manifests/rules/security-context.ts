@@ -14,6 +14,8 @@ const PROC_MOUNT_TYPES = ["Default", "Unmasked"];
 export const FIELD_SINCE = { appArmorProfile: 30, supplementalGroupsPolicy: 31, seLinuxChangePolicy: 32 } as const;
 /** The first kubelet minor that refuses procMount Unmasked without a user namespace. */
 const UNMASKED_NEEDS_USERNS_SINCE = 30;
+/** The first kubelet minor that takes static-pod validation options from its feature gates (SELinuxMount off: Recursive only). */
+const ONLY_RECURSIVE_SELINUX_SINCE = 35;
 /** The first kubelet minor with the SupplementalGroupsPolicy feature gate on by default. */
 const SUPPLEMENTAL_GROUPS_POLICY_ON_SINCE = 33;
 
@@ -56,7 +58,21 @@ function checkPodSecurityContext(spec: Record<string, unknown>, specPath: string
       );
     }
   }
-  if (ctx.minor >= FIELD_SINCE.seLinuxChangePolicy) checkOneOf(sc, "seLinuxChangePolicy", SELINUX_CHANGE_POLICIES, path, sink);
+  if (ctx.minor >= FIELD_SINCE.seLinuxChangePolicy) checkSELinuxChangePolicy(sc, path, ctx, sink);
+}
+
+function checkSELinuxChangePolicy(sc: Record<string, unknown>, path: string, ctx: RuleContext, sink: IssueSink): void {
+  // From 1.35 the kubelet derives its validation options from its own feature gates: with SELinuxMount off
+  // (the default) only Recursive is allowed. Earlier kubelets pass empty options, which allow both.
+  if (ctx.minor < ONLY_RECURSIVE_SELINUX_SINCE || sc["seLinuxChangePolicy"] !== "MountOption") {
+    checkOneOf(sc, "seLinuxChangePolicy", SELINUX_CHANGE_POLICIES, path, sink);
+    return;
+  }
+  sink.error(
+    pathOf(path, "seLinuxChangePolicy"),
+    "unsupported-value",
+    `Unsupported value: "MountOption": supported values: "Recursive": a 1.${ctx.minor} kubelet allows MountOption only with the SELinuxMount feature gate, off by default; use Recursive or enable the gate on the node`,
+  );
 }
 
 function checkContainerSecurityContext(

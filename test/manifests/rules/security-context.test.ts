@@ -57,7 +57,14 @@ const cases: RuleCase[] = [
   { name: "supplementalGroupsPolicy behind an off gate", spec: { securityContext: { supplementalGroupsPolicy: "Strict" } }, minors: [31, 32], verdict: { path: `${POD_SC}.supplementalGroupsPolicy`, fragment: "SupplementalGroupsPolicy feature gate", severity: "warning" } },
   { name: "supplementalGroupsPolicy unknown to 1.30", spec: { securityContext: { supplementalGroupsPolicy: "Strict" } }, minors: [29, 30], verdict: "accepted" },
   // seLinuxChangePolicy: a field from 1.32
-  { name: "seLinuxChangePolicy MountOption", spec: { securityContext: { seLinuxChangePolicy: "MountOption" } }, verdict: "accepted" },
+  { name: "seLinuxChangePolicy MountOption before 1.35", spec: { securityContext: { seLinuxChangePolicy: "MountOption" } }, minors: [32, 34], verdict: "accepted" },
+  { name: "seLinuxChangePolicy Recursive", spec: { securityContext: { seLinuxChangePolicy: "Recursive" } }, minors: [32, 35], verdict: "accepted" },
+  {
+    name: "seLinuxChangePolicy MountOption from 1.35",
+    spec: { securityContext: { seLinuxChangePolicy: "MountOption" } },
+    minors: [35],
+    verdict: { path: `${POD_SC}.seLinuxChangePolicy`, fragment: 'Unsupported value: "MountOption": supported values: "Recursive"' },
+  },
   { name: "seLinuxChangePolicy unknown", spec: { securityContext: { seLinuxChangePolicy: "Relabel" } }, minors: [32, 35], verdict: { path: `${POD_SC}.seLinuxChangePolicy`, fragment: 'Unsupported value: "Relabel"' } },
   { name: "seLinuxChangePolicy unknown to 1.31", spec: { securityContext: { seLinuxChangePolicy: "Relabel" } }, minors: [31], verdict: "accepted" },
   // windowsOptions
