@@ -123,16 +123,7 @@ function warnGateOff(resources: Record<string, unknown>, path: string, ctx: Rule
   }
 }
 
-/** spec.resources: supported names, no claims, the requirement rules, and consistency with the containers (from kubelet 1.35). */
-export const podResourcesRule: PodRule = (pod, base, ctx, sink) => {
-  const { spec, specPath } = specOf(pod, base);
-  const path = pathOf(specPath, "resources");
-  const resources = spec?.["resources"];
-  if (spec === undefined || !isRecord(resources)) return;
-  if (ctx.minor < POD_RESOURCES_VALIDATED_SINCE) {
-    warnGateOff(resources, path, ctx, sink);
-    return;
-  }
+function checkPodResources(spec: Record<string, unknown>, resources: Record<string, unknown>, specPath: string, path: string, sink: IssueSink): void {
   if (resources["claims"] !== undefined && resources["claims"] !== null) {
     sink.error(pathOf(path, "claims"), "pod-level-claims", "Forbidden: claims cannot be set for Resources at pod-level: move them to a container's resources.claims");
   }
@@ -145,4 +136,30 @@ export const podResourcesRule: PodRule = (pod, base, ctx, sink) => {
   }
   checkRequirements(resources, path, sink);
   checkConsistency(spec, specPath, path, sink);
+}
+
+/**
+ * spec.resources: supported names, no claims, the requirement rules, and consistency with the containers, as a
+ * 1.35 kubelet refuses them. A 1.34 kubelet runs the pod without validating them: there they are warnings.
+ */
+export const podResourcesRule: PodRule = (pod, base, ctx, sink) => {
+  const { spec, specPath } = specOf(pod, base);
+  const path = pathOf(specPath, "resources");
+  const resources = spec?.["resources"];
+  if (spec === undefined || !isRecord(resources)) return;
+  if (ctx.minor >= POD_RESOURCES_VALIDATED_SINCE) {
+    checkPodResources(spec, resources, specPath, path, sink);
+    return;
+  }
+  warnGateOff(resources, path, ctx, sink);
+  if (ctx.minor < POD_RESOURCES_ON_SINCE) return;
+  const later = new IssueSink();
+  checkPodResources(spec, resources, specPath, path, later);
+  for (const issue of later.issues) {
+    sink.warning(
+      issue.path ?? path,
+      issue.code,
+      `${issue.message} (a 1.${ctx.minor} kubelet does not validate pod-level resources of a static pod; from 1.${POD_RESOURCES_VALIDATED_SINCE} it refuses the pod)`,
+    );
+  }
 };

@@ -32,7 +32,12 @@ const cases: RuleCase[] = [
   },
   { name: "pod request above pod limit", spec: podLevel({ limits: { cpu: "1" }, requests: { cpu: "2" } }), verdict: { path: "spec.resources.requests.cpu", fragment: "must be less than or equal to" } },
   // Before 1.35 the kubelet does not validate spec.resources of a static pod.
-  { name: "unsupported pod-level resource on 1.34", spec: podLevel({ requests: { "ephemeral-storage": "1Gi" } }), minors: [34], verdict: "accepted" },
+  {
+    name: "unsupported pod-level resource on 1.34",
+    spec: podLevel({ requests: { "ephemeral-storage": "1Gi" } }),
+    minors: [34],
+    verdict: { path: "spec.resources.requests.ephemeral-storage", fragment: "from 1.35 it refuses the pod", severity: "warning" },
+  },
   { name: "pod-level resources behind an off gate", spec: podLevel({ requests: { cpu: "1" } }), minors: [32, 33], verdict: { path: "spec.resources", fragment: "PodLevelResources feature gate", severity: "warning" } },
 ];
 
