@@ -19,6 +19,30 @@ const ONLY_RECURSIVE_SELINUX_SINCE = 35;
 /** The first kubelet minor with the SupplementalGroupsPolicy feature gate on by default. */
 const SUPPLEMENTAL_GROUPS_POLICY_ON_SINCE = 33;
 
+/** Linux capabilities (capability.h up to CAP_CHECKPOINT_RESTORE), and ALL. */
+const CAPABILITIES = new Set(
+  `CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP LINUX_IMMUTABLE NET_BIND_SERVICE
+  NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE SYS_RAWIO SYS_CHROOT SYS_PTRACE SYS_PACCT SYS_ADMIN
+  SYS_BOOT SYS_NICE SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG MKNOD LEASE AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE
+  MAC_ADMIN SYSLOG WAKE_ALARM BLOCK_SUSPEND AUDIT_READ PERFMON BPF CHECKPOINT_RESTORE ALL`.split(/\s+/),
+);
+
+function checkCapabilities(sc: Record<string, unknown>, path: string, sink: IssueSink): void {
+  const capabilities = recordAt(sc, "capabilities");
+  for (const key of ["add", "drop"]) {
+    arrayAt(capabilities, key).forEach((cap, i) => {
+      if (typeof cap !== "string") return;
+      const name = cap.toUpperCase().replace(/^CAP_/, "");
+      if (CAPABILITIES.has(name)) return;
+      sink.warning(
+        pathOf(path, "capabilities", key, i),
+        "unknown-capability",
+        `"${cap}" is not a Linux capability: the container runtime fails to create the container. Use a name like NET_ADMIN`,
+      );
+    });
+  }
+}
+
 function checkId(obj: unknown, key: string, path: string, sink: IssueSink): void {
   const value = isRecord(obj) ? obj[key] : undefined;
   checkIdValue(value, pathOf(path, key), sink);
@@ -109,6 +133,7 @@ function checkContainerSecurityContext(
       );
     }
   }
+  checkCapabilities(sc, path, sink);
   checkWindowsOptions(sc["windowsOptions"], pathOf(path, "windowsOptions"), sink);
   if (ctx.minor >= FIELD_SINCE.appArmorProfile) checkAppArmorProfile(sc["appArmorProfile"], pathOf(path, "appArmorProfile"), sink);
 }

@@ -17,17 +17,17 @@ const cases: RuleCase[] = [
   { name: "seccomp localhost with ..", ...annotated({ [SECCOMP_APP]: "localhost/../etc/passwd" }), verdict: { path: `${ANN}[${SECCOMP_APP}]`, fragment: "must not contain '..'" } },
   { name: "seccomp localhost absolute", ...annotated({ [SECCOMP_APP]: "localhost//etc/a.json" }), verdict: { path: `${ANN}[${SECCOMP_APP}]`, fragment: "must be a relative path" } },
   // AppArmor annotation values
-  { name: "AppArmor runtime/default", ...annotated({ [APPARMOR_APP]: "runtime/default" }), minors: [29], verdict: "accepted" },
+  { name: "AppArmor runtime/default", ...annotated({ [APPARMOR_APP]: "runtime/default" }), minors: [29], verdict: "clean" },
   { name: "AppArmor annotation for a missing container", ...annotated({ "container.apparmor.security.beta.kubernetes.io/web": "runtime/default" }), verdict: { path: `${ANN}[container.apparmor.security.beta.kubernetes.io/web]`, fragment: "container not found" } },
   { name: "AppArmor bad profile name", ...annotated({ [APPARMOR_APP]: "docker-default" }), verdict: { path: `${ANN}[${APPARMOR_APP}]`, fragment: 'invalid AppArmor profile name: "docker-default"' } },
   { name: "AppArmor annotation is deprecated from 1.30", ...annotated({ [APPARMOR_APP]: "localhost/k8s-nginx" }), minors: [30, 35], verdict: { path: `${ANN}[${APPARMOR_APP}]`, fragment: "appArmorProfile", severity: "warning" } },
   // deletion cost
-  { name: "deletion cost", ...annotated({ "controller.kubernetes.io/pod-deletion-cost": "-10" }), verdict: "accepted" },
+  { name: "deletion cost", ...annotated({ "controller.kubernetes.io/pod-deletion-cost": "-10" }), verdict: "clean" },
   { name: "deletion cost with a plus sign", ...annotated({ "controller.kubernetes.io/pod-deletion-cost": "+10" }), verdict: { path: `${ANN}[controller.kubernetes.io/pod-deletion-cost]`, fragment: "must be a 32bit integer" } },
   { name: "deletion cost beyond 32 bits", ...annotated({ "controller.kubernetes.io/pod-deletion-cost": "2147483648" }), verdict: { path: `${ANN}[controller.kubernetes.io/pod-deletion-cost]`, fragment: "must be a 32bit integer" } },
   // tolerations annotation
-  { name: "tolerations annotation", ...annotated({ "scheduler.alpha.kubernetes.io/tolerations": '[{"key":"a","operator":"Exists"}]' }), verdict: "accepted" },
-  { name: "tolerations annotation null", ...annotated({ "scheduler.alpha.kubernetes.io/tolerations": "null" }), verdict: "accepted" },
+  { name: "tolerations annotation", ...annotated({ "scheduler.alpha.kubernetes.io/tolerations": '[{"key":"a","operator":"Exists"}]' }), verdict: "clean" },
+  { name: "tolerations annotation null", ...annotated({ "scheduler.alpha.kubernetes.io/tolerations": "null" }), verdict: "clean" },
   { name: "tolerations annotation a list of numbers", ...annotated({ "scheduler.alpha.kubernetes.io/tolerations": "[1]" }), verdict: { path: ANN, fragment: "must be a JSON list of tolerations" } },
   { name: "tolerations annotation not JSON", ...annotated({ "scheduler.alpha.kubernetes.io/tolerations": "a=b" }), verdict: { path: ANN, fragment: "must be a JSON list of tolerations" } },
   { name: "mirror pod annotation", ...annotated({ "kubernetes.io/config.mirror": "abc" }), verdict: { path: `${ANN}[kubernetes.io/config.mirror]`, fragment: "never runs it", severity: "warning", code: "mirror-annotation" } },
@@ -60,7 +60,7 @@ const cases: RuleCase[] = [
     ...annotated({ [APPARMOR_APP]: "localhost/a" }, { containers: [ctr({ securityContext: { appArmorProfile: { type: "Localhost", localhostProfile: "b" } } })] }),
     verdict: { path: "spec.containers[0].securityContext.appArmorProfile.localhostProfile", fragment: "apparmor profile in annotation and field must match" },
   },
-  { name: "AppArmor field unknown to 1.29", ...annotated({ [APPARMOR_APP]: "unconfined" }, { securityContext: { appArmorProfile: { type: "RuntimeDefault" } } }), minors: [29], verdict: "accepted" },
+  { name: "AppArmor field unknown to 1.29", ...annotated({ [APPARMOR_APP]: "unconfined" }, { securityContext: { appArmorProfile: { type: "RuntimeDefault" } } }), minors: [29], verdict: "clean" },
 ];
 
 runCases("pod annotations", cases);

@@ -13,13 +13,13 @@ function podLevel(resources: Obj, containers: Obj[] = [ctr()], extra: Obj = {}):
 const withRequests = (requests: Obj, name = "app", extra: Obj = {}): Obj => ctr({ resources: { requests }, ...extra }, name);
 
 const cases: RuleCase[] = [
-  { name: "pod-level cpu and memory", spec: podLevel({ limits: { cpu: "2", memory: "2Gi" }, requests: { cpu: "1", memory: "1Gi" } }), verdict: "accepted" },
+  { name: "pod-level cpu and memory", spec: podLevel({ limits: { cpu: "2", memory: "2Gi" }, requests: { cpu: "1", memory: "1Gi" } }), verdict: "clean" },
   { name: "pod-level extended resource", spec: podLevel({ requests: { "example.com/gpu": "1" }, limits: { "example.com/gpu": "1" } }), verdict: { path: "spec.resources.requests[example.com/gpu]", fragment: 'Unsupported value: "example.com/gpu": supported values: "cpu", "hugepages-", "memory"', errors: 2 } },
   { name: "pod-level ephemeral-storage", spec: podLevel({ requests: { "ephemeral-storage": "1Gi" } }), verdict: { path: "spec.resources.requests.ephemeral-storage", fragment: "Unsupported value" } },
   { name: "pod-level claims", spec: podLevel({ claims: [{ name: "gpu" }] }), verdict: { path: "spec.resources.claims", fragment: "claims cannot be set for Resources at pod-level" } },
   { name: "containers request more than the pod", spec: podLevel({ requests: { cpu: "1" } }, [withRequests({ cpu: "600m" }, "a"), withRequests({ cpu: "600m" }, "b")]), verdict: { path: "spec.resources.requests.cpu", fragment: "must be greater than or equal to aggregate container requests of 1200m" } },
-  { name: "containers request what the pod has", spec: podLevel({ requests: { cpu: "1" } }, [withRequests({ cpu: "500m" }, "a"), withRequests({ cpu: "500m" }, "b")]), verdict: "accepted" },
-  { name: "an init container peaks alone", spec: podLevel({ requests: { cpu: "1" } }, [withRequests({ cpu: "300m" })], { initContainers: [withRequests({ cpu: "1" }, "init")] }), verdict: "accepted" },
+  { name: "containers request what the pod has", spec: podLevel({ requests: { cpu: "1" } }, [withRequests({ cpu: "500m" }, "a"), withRequests({ cpu: "500m" }, "b")]), verdict: "clean" },
+  { name: "an init container peaks alone", spec: podLevel({ requests: { cpu: "1" } }, [withRequests({ cpu: "300m" })], { initContainers: [withRequests({ cpu: "1" }, "init")] }), verdict: "clean" },
   { name: "a sidecar adds to the containers", spec: podLevel({ requests: { cpu: "1" } }, [withRequests({ cpu: "800m" })], { initContainers: [withRequests({ cpu: "300m" }, "side", { restartPolicy: "Always" })] }), verdict: { path: "spec.resources.requests.cpu", fragment: "aggregate container requests of 1100m" } },
   { name: "a container limit above the pod limit", spec: podLevel({ limits: { memory: "1Gi" }, requests: { memory: "1Gi" } }, [ctr({ resources: { limits: { memory: "2Gi" }, requests: { memory: "512Mi" } } })]), verdict: { path: "spec.containers[0].resources.limits.memory", fragment: "must be less than or equal to pod limits of 1073741824" } },
   {

@@ -8,8 +8,8 @@ import { pod, type Obj } from "../validate-helpers.js";
 
 export type { Obj };
 
-/** What a case expects: no errors at all, or one issue at `path` whose message contains `fragment`. */
-export type Verdict = "accepted" | { path: string; fragment: string; severity?: Issue["severity"]; code?: string; errors?: number };
+/** What a case expects: no errors ("accepted"), no issues at all ("clean"), or one issue at `path` whose message contains `fragment`. */
+export type Verdict = "accepted" | "clean" | { path: string; fragment: string; severity?: Issue["severity"]; code?: string; errors?: number };
 
 export interface RuleCase {
   name: string;
@@ -33,9 +33,13 @@ export function judge(c: RuleCase, minor: number): Issue[] {
   return validatePod(subject, { kubeletMinor: minor, ...(c.nodeName !== undefined ? { nodeName: c.nodeName } : {}) });
 }
 
-/** Checks one verdict against the issues: "accepted" means no errors; otherwise the issue and the error count (default: 1 error, 0 for a warning). */
+/** Checks one verdict against the issues: "accepted" means no errors, "clean" no issues; otherwise the issue and the error count (default: 1 error, 0 for a warning). */
 export function assertVerdict(issues: readonly Issue[], verdict: Verdict, label: string): void {
   const errors = issues.filter((i) => i.severity === "error");
+  if (verdict === "clean") {
+    assert.deepEqual(issues, [], `${label}: expected no issues, got:\n${show(issues)}`);
+    return;
+  }
   if (verdict === "accepted") {
     assert.deepEqual(errors, [], `${label}: expected no errors, got:\n${show(issues)}`);
     return;
