@@ -1,7 +1,7 @@
 // Pod and container security contexts as the kubelet validates them (validatePodSpecSecurityContext, ValidateSecurityContext).
 import { IssueSink, arrayAt, isRecord, pathOf, recordAt } from "../validate-walk.js";
 import type { PodRule, RuleContext } from "./context.js";
-import { checkOneOf, podContainers, specOf, usesUserNamespace } from "./pod-parts.js";
+import { checkOneOf, isWindowsPod, podContainers, specOf, usesUserNamespace } from "./pod-parts.js";
 import { checkAppArmorProfile, checkSeccompProfile, checkWindowsOptions } from "./security-profiles.js";
 
 const MAX_ID = 2147483647;
@@ -138,14 +138,28 @@ function checkContainerSecurityContext(
   if (ctx.minor >= FIELD_SINCE.appArmorProfile) checkAppArmorProfile(sc["appArmorProfile"], pathOf(path, "appArmorProfile"), sink);
 }
 
+/** runAsNonRoot with a runAsUser of 0 (each possibly from the pod): the kubelet refuses to start the container. */
+function checkNonRoot(podSc: Record<string, unknown> | undefined, sc: Record<string, unknown> | undefined, path: string, sink: IssueSink): void {
+  const nonRoot = sc?.["runAsNonRoot"] ?? podSc?.["runAsNonRoot"];
+  const user = sc?.["runAsUser"] ?? podSc?.["runAsUser"];
+  if (nonRoot !== true || user !== 0) return;
+  sink.warning(
+    pathOf(path, "securityContext", "runAsUser"),
+    "non-root-policy",
+    "container's runAsUser breaks non-root policy: with runAsNonRoot: true the kubelet refuses to start a container running as user 0. Set another runAsUser or drop runAsNonRoot",
+  );
+}
+
 /** Pod-level and container-level security contexts: ids, profiles, procMount, privilege escalation, policies (per kubelet minor). */
 export const securityContextRule: PodRule = (pod, base, ctx, sink) => {
   const { spec, specPath } = specOf(pod, base);
   if (spec === undefined) return;
   checkPodSecurityContext(spec, specPath, ctx, sink);
   const hostUsers = !usesUserNamespace(spec);
+  const podSc = recordAt(spec, "securityContext");
   for (const { container, path } of podContainers(spec, specPath)) {
     const sc = recordAt(container, "securityContext");
     if (sc !== undefined) checkContainerSecurityContext(sc, pathOf(path, "securityContext"), hostUsers, ctx, sink);
+    if (!isWindowsPod(spec)) checkNonRoot(podSc, sc, path, sink);
   }
 };

@@ -28,6 +28,10 @@ const cases: RuleCase[] = [
   { name: "negative supplemental group", spec: { securityContext: { supplementalGroups: [1, -2] } }, verdict: { path: `${POD_SC}.supplementalGroups[1]`, fragment: "must be between" } },
   { name: "fsGroupChangePolicy OnRootMismatch", spec: { securityContext: { fsGroupChangePolicy: "OnRootMismatch" } }, verdict: "clean" },
   { name: "fsGroupChangePolicy unknown", spec: { securityContext: { fsGroupChangePolicy: "Sometimes" } }, verdict: { path: `${POD_SC}.fsGroupChangePolicy`, fragment: 'Unsupported value: "Sometimes"' } },
+  // runAsNonRoot
+  { name: "runAsNonRoot with a non-root user", spec: withContainerSc({ runAsUser: 1000 }, { securityContext: { runAsNonRoot: true } }), verdict: "clean" },
+  { name: "runAsNonRoot with user 0 from the pod", spec: { securityContext: { runAsNonRoot: true, runAsUser: 0 } }, verdict: { path: `${SC}.runAsUser`, fragment: "container's runAsUser breaks non-root policy", severity: "warning" } },
+  { name: "runAsNonRoot false with user 0", spec: withContainerSc({ runAsNonRoot: false, runAsUser: 0 }, { securityContext: { runAsNonRoot: true } }), verdict: "clean" },
   // shareProcessNamespace
   { name: "shareProcessNamespace alone", spec: { shareProcessNamespace: true }, verdict: "clean" },
   { name: "shareProcessNamespace with hostPID", spec: { shareProcessNamespace: true, hostPID: true }, verdict: { path: "spec.shareProcessNamespace", fragment: "ShareProcessNamespace and HostPID cannot both be enabled" } },
