@@ -2,6 +2,8 @@
 import { joinPath, type Issue } from "../lib/issues.js";
 import { isDns1123Subdomain } from "../manifests/validate.js";
 import { parseSelector, type LabelSelector } from "./selector.js";
+import { parseRolloutPolicy } from "../rollout/parse-policy.js";
+import type { ResolvedRollout } from "../rollout/policy.js";
 
 export interface NodeDecl {
   name: string;
@@ -22,6 +24,8 @@ export interface FleetConfig {
   vars: Record<string, string>;
   nodes: Map<string, NodeDecl>;
   groups: Map<string, GroupDecl>;
+  /** The `rollout:` policy with each node's wave; undefined without one (every node switches at once). */
+  rollout?: ResolvedRollout | undefined;
 }
 
 export const FLEET_FILE = "fleet.yaml";
@@ -98,7 +102,7 @@ export function parseFleetConfig(
   const root: Record<string, unknown> = isRecord(value) ? value : {};
   if (value !== null && value !== undefined && !isRecord(value))
     c.error("", "fleet.yaml must be a mapping with nodes, groups and vars");
-  c.unknownKeys(root, ["nodes", "groups", "vars"], "");
+  c.unknownKeys(root, ["nodes", "groups", "vars", "rollout"], "");
   config.vars = c.vars(root["vars"], "vars");
 
   const nodes = root["nodes"];
@@ -176,5 +180,8 @@ export function parseFleetConfig(
       c.warn(path, "group has neither selector nor nodes, so it selects no node");
     config.groups.set(name, { name, selector, nodes: list, priority });
   }
+  const rollout = parseRolloutPolicy(root["rollout"], config, file);
+  c.issues.push(...rollout.issues);
+  config.rollout = rollout.rollout;
   return { config, issues: c.issues };
 }

@@ -147,6 +147,7 @@ function* loadFleetSteps(
       nodes,
       warnings: all,
       stats: { files: classified.manifests.length, documents, pods: podCount, nodes: nodes.size },
+      rollout: config.rollout,
       memo,
     },
   };

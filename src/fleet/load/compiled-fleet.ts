@@ -2,6 +2,7 @@
 import type { Issue } from "../../lib/issues.js";
 import type { GroupMatch } from "../compose.js";
 import type { Layer } from "../fleet-files.js";
+import type { ResolvedRollout } from "../../rollout/policy.js";
 import type { LoadMemo } from "./load-memo.js";
 
 /** Where a served pod was defined. */
@@ -42,6 +43,8 @@ export interface CompiledFleet {
   /** Warnings only: a compiled fleet has no errors. */
   warnings: Issue[];
   stats: { files: number; documents: number; pods: number; nodes: number };
+  /** The revision's `rollout:` policy with each node's wave; undefined without one. */
+  rollout?: ResolvedRollout | undefined;
   /** What the next load may reuse (pass this fleet as `previous`); opaque outside the loader. */
   memo?: LoadMemo;
 }
