@@ -1,0 +1,88 @@
+// Operator actions on a rollout: pause, resume, promote, abort. Each is an event naming who did it.
+import { EventLog, nodeList } from "./events.js";
+import { rollBack } from "./rollback.js";
+import { isFinished, updateNodes, type RolloutState } from "./state.js";
+
+export type ActionKind = "pause" | "resume" | "promote" | "abort";
+export const ACTION_KINDS: readonly ActionKind[] = ["pause", "resume", "promote", "abort"];
+
+export interface OperatorAction {
+  kind: ActionKind;
+  /** Who asked: a token's name, a user. */
+  by: string;
+}
+
+/** Why `action` cannot apply to `state` now, or undefined when it can. */
+export function refusal(state: RolloutState, action: OperatorAction): string | undefined {
+  if (isFinished(state))
+    return `rollout ${state.id} has already ${state.phase === "succeeded" ? "succeeded" : "been rolled back"}`;
+  if (action.kind === "pause" && state.phase !== "progressing")
+    return `rollout ${state.id} is not progressing (it is ${state.phase})`;
+  if (action.kind === "resume" && state.phase === "progressing")
+    return `rollout ${state.id} is already progressing`;
+  return undefined;
+}
+
+/**
+ * Applies `action` to `draft` (mutated) and logs it, or returns why it cannot apply (nothing changes then).
+ * pause: no node switches until resumed. resume: continue; after a failure hold, failed nodes get a new deadline.
+ * promote: every remaining node gets the new document now and the rollout succeeds. abort: roll back.
+ */
+export function applyAction(
+  draft: RolloutState,
+  action: OperatorAction,
+  now: number,
+  log: EventLog,
+): { ok: true } | { ok: false; reason: string } {
+  const refused = refusal(draft, action);
+  if (refused !== undefined) return { ok: false, reason: refused };
+  const actor = `operator:${action.by}` as const;
+  switch (action.kind) {
+    case "pause":
+      draft.phase = "paused";
+      draft.reason = `paused by ${action.by}`;
+      log.add(actor, "paused", `paused by ${action.by}: no node switches until resumed`);
+      break;
+    case "resume": {
+      const retried = updateNodes(
+        draft,
+        (p) => p.step === "failed",
+        (p) => ({ ...p, step: "switched", unhealthySince: now }),
+      );
+      draft.phase = "progressing";
+      draft.reason = undefined;
+      log.add(
+        actor,
+        "resumed",
+        `resumed by ${action.by}` +
+          (retried.length === 0 ? "" : `; ${nodeList(retried)} (failed) get a new deadline`),
+        { nodes: retried },
+      );
+      break;
+    }
+    case "promote": {
+      const pushed = updateNodes(
+        draft,
+        (p) => p.step === "waiting" || (p.step === "offline" && p.switchedAt === undefined),
+        (p) => ({ ...p, step: p.step === "offline" ? "offline" : "switched", switchedAt: now }),
+      );
+      for (const w of draft.waves) w.doneAt ??= now;
+      draft.wave = draft.waves.length;
+      draft.phase = "succeeded";
+      draft.reason = `promoted by ${action.by}`;
+      log.add(
+        actor,
+        "promoted",
+        `promoted by ${action.by}: health gates skipped` +
+          (pushed.length === 0 ? "" : `; ${nodeList(pushed)} get the new document now`),
+        { nodes: pushed },
+      );
+      break;
+    }
+    case "abort":
+      log.add(actor, "aborted", `aborted by ${action.by}`);
+      rollBack(draft, log, actor, `aborted by ${action.by}`);
+      break;
+  }
+  return { ok: true };
+}

@@ -1,0 +1,87 @@
+// Starts a rollout towards a new revision: which nodes take part (their bytes change), in which wave, who is offline.
+import { formatDuration } from "../lib/duration.js";
+import { EventLog, nodeList } from "./events.js";
+import { lastSeen, type ByNode, type Observations } from "./observations.js";
+import type { ResolvedRollout } from "./policy.js";
+import type { Doc, Participant, RolloutEvent, RolloutState } from "./state.js";
+
+/** A node not heard of for this long (no fetch, no report) when a rollout starts is offline. */
+export const DEFAULT_OFFLINE_AFTER_MS = 5 * 60_000;
+
+export interface StartInput {
+  id: string;
+  now: number;
+  rollout: ResolvedRollout;
+  /** The revision the fleet comes from (for display) and the new one. */
+  from: string;
+  to: string;
+  /** Every node of the new revision and its new document. */
+  target: ReadonlyMap<string, Doc>;
+  /** What each node is served right now (undefined for a node new in this revision). */
+  served: ByNode<Doc>;
+  obs: Observations;
+  offlineAfterMs?: number | undefined;
+  /** The rollout still running that this one supersedes. */
+  superseding?: RolloutState | undefined;
+}
+
+/**
+ * A new rollout in phase `progressing`, its first wave not yet released (stepRollout releases it), and its events.
+ * Only nodes served other bytes than their new document take part; a node new in this revision has nothing to
+ * protect and is not held. Undefined when no node takes part. Pure.
+ */
+export function startRollout(input: StartInput): { state: RolloutState | undefined; events: RolloutEvent[] } {
+  const { now, rollout } = input;
+  const offlineAfter = input.offlineAfterMs ?? DEFAULT_OFFLINE_AFTER_MS;
+  const nodes: Record<string, Participant> = {};
+  const offline: string[] = [];
+  for (const name of [...input.target.keys()].sort()) {
+    const to = input.target.get(name);
+    const from = input.served.get(name);
+    const wave = rollout.waveOf.get(name);
+    if (to === undefined || from === undefined || from.etag === to.etag || wave === undefined) continue;
+    const seen = lastSeen(input.obs, name);
+    const absent = seen === undefined || now - seen > offlineAfter;
+    if (absent) offline.push(name);
+    nodes[name] = { wave, from, to, step: absent ? "offline" : "waiting" };
+  }
+  const count = Object.keys(nodes).length;
+  if (count === 0) return { state: undefined, events: [] };
+  const state: RolloutState = {
+    id: input.id,
+    from: input.from,
+    to: input.to,
+    phase: "progressing",
+    wave: 0,
+    startedAt: now,
+    policy: rollout.policy,
+    waves: rollout.policy.waves.map(() => ({})),
+    nodes,
+  };
+  const log = new EventLog(input.id, now);
+  const prior = input.superseding;
+  const waves = rollout.policy.waves.map((w) => w.name).join(" → ");
+  log.add(
+    "planner",
+    "started",
+    `rollout ${input.id} of ${input.to} started: ${count} node${count === 1 ? "" : "s"} change, waves ${waves}` +
+      (prior === undefined ? "" : `; it supersedes rollout ${prior.id} (${prior.to}, ${prior.phase})`),
+  );
+  if (offline.length > 0)
+    log.add(
+      "planner",
+      "offline",
+      `${nodeList(offline)} ${offline.length === 1 ? "was" : "were"} offline when the rollout started (not heard of for ${formatDuration(offlineAfter)} or never): ${offline.length === 1 ? "it does" : "they do"} not hold ${offline.length === 1 ? "its wave" : "their waves"} and get the new document when back`,
+      { nodes: offline },
+    );
+  const events = log.events;
+  if (prior !== undefined)
+    events.unshift({
+      rollout: prior.id,
+      at: now,
+      actor: "planner",
+      kind: "superseded",
+      message: `superseded by rollout ${input.id} of ${input.to}; its waves start again from the first`,
+    });
+  return { state, events };
+}

@@ -1,0 +1,66 @@
+// One planning step of a rollout: apply operator actions, judge every node, gate on failures, advance the waves.
+import { applyAction, type OperatorAction } from "./actions.js";
+import { evaluateNodes } from "./evaluate.js";
+import { EventLog, nodeList } from "./events.js";
+import type { Observations } from "./observations.js";
+import { rollBack } from "./rollback.js";
+import { isFinished, type RolloutEvent, type RolloutState } from "./state.js";
+import { advanceWaves, failedWave } from "./waves.js";
+
+export interface StepInput {
+  now: number;
+  obs: Observations;
+  /** Operator actions received since the last step, in order. */
+  actions?: readonly OperatorAction[] | undefined;
+}
+
+export interface StepResult {
+  state: RolloutState;
+  /** Every decision and action of this step, in order. */
+  events: RolloutEvent[];
+  /** Actions that could not apply, and why (e.g. pausing a finished rollout). */
+  refused: Array<{ action: OperatorAction; reason: string }>;
+}
+
+/**
+ * The next state of `state` at `now`. Pure: the input is not changed, nothing is read but the arguments. Call it
+ * whenever something was seen, an operator acted, or time passed (a deadline or a soak may have ended); a step
+ * with nothing new decides nothing new.
+ */
+export function stepRollout(state: RolloutState, input: StepInput): StepResult {
+  const draft = structuredClone(state);
+  const log = new EventLog(state.id, input.now);
+  const refused: StepResult["refused"] = [];
+  for (const action of input.actions ?? []) {
+    const r = applyAction(draft, action, input.now, log);
+    if (!r.ok) refused.push({ action, reason: r.reason });
+  }
+  if (isFinished(draft)) return { state: draft, events: log.events, refused };
+  evaluateNodes(draft, input.obs, input.now, log);
+  if (draft.phase !== "progressing") return { state: draft, events: log.events, refused };
+  const over = failedWave(draft);
+  if (over === undefined) {
+    advanceWaves(draft, input.now, log);
+    return { state: draft, events: log.events, refused };
+  }
+  const wave = draft.policy.waves[over.wave]?.name ?? "";
+  const reasons = over.failed.slice(0, 3).map((n) => `${n}: ${draft.nodes[n]?.reason ?? "failed"}`);
+  const why =
+    `wave ${wave}: ${over.failed.length} node${over.failed.length === 1 ? "" : "s"} failed, ${over.tolerated} tolerated (${reasons.join("; ")}` +
+    `${over.failed.length > 3 ? `; and ${nodeList(over.failed.slice(3), 5)}` : ""})`;
+  if (draft.policy.onFailure === "rollback") rollBack(draft, log, "planner", why);
+  else {
+    draft.phase = "failed";
+    draft.reason = why;
+    log.add(
+      "planner",
+      "failed",
+      `held (onFailure: pause): ${why}; resume to retry, promote to go on, abort to roll back`,
+      {
+        wave,
+        nodes: over.failed,
+      },
+    );
+  }
+  return { state: draft, events: log.events, refused };
+}
