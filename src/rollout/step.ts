@@ -28,7 +28,12 @@ export interface StepResult {
  * with nothing new decides nothing new.
  */
 export function stepRollout(state: RolloutState, input: StepInput): StepResult {
-  const draft = structuredClone(state);
+  // Participants are replaced, never changed in place: unchanged ones stay the same objects (cheap to store).
+  const draft: RolloutState = {
+    ...state,
+    waves: state.waves.map((w) => ({ ...w })),
+    nodes: { ...state.nodes },
+  };
   const log = new EventLog(state.id, input.now);
   const refused: StepResult["refused"] = [];
   for (const action of input.actions ?? []) {

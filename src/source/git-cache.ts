@@ -5,6 +5,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { ExecError, ManifestServerError } from "../lib/errors.js";
 import type { Exec } from "../lib/exec.js";
+import { isAlive } from "../lib/pid.js";
 import { GitRepo } from "./git.js";
 
 /** `$XDG_CACHE_HOME/manifest-server`, else `~/.cache/manifest-server`. */
@@ -50,15 +51,6 @@ export function looksCorrupt(e: unknown): boolean {
     CORRUPTION.test(e.stderr) &&
     !/does not appear to be a git repository/i.test(e.stderr)
   );
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** A bare repository under `<cacheDir>/<key>/repo.git` shared safely by processes through `<key>/lock`. */

@@ -1,0 +1,133 @@
+// The embedded store's data in memory, the journal records that change it, and its snapshot form. Pure.
+import type { Participant, RolloutEvent, RolloutState } from "../rollout/state.js";
+import { KEPT_EVENTS, type Json, type NodeRecordKind, type StoredEvent } from "./store.js";
+
+export interface StoreModel {
+  version: number;
+  rollout: RolloutState | undefined;
+  /** The latest events (at least KEPT_EVENTS once there are that many), oldest first. */
+  events: StoredEvent[];
+  nextSeq: number;
+  records: Record<NodeRecordKind, Map<string, unknown>>;
+}
+
+type Header = Omit<RolloutState, "nodes">;
+
+/** One transaction: a rollout change (as a delta of its nodes) with its events, or a batch of node records. */
+export type JournalRecord =
+  | {
+      t: "rollout";
+      version: number;
+      header: Header | null;
+      set: Record<string, Participant>;
+      del: string[];
+      events: StoredEvent[];
+    }
+  | { t: "records"; kind: NodeRecordKind; entries: Array<[string, Json]> };
+
+export interface Snapshot {
+  format: 1;
+  /** Which journal continues it: `journal-<generation>.log`. */
+  generation: number;
+  version: number;
+  rollout: RolloutState | null;
+  events: StoredEvent[];
+  nextSeq: number;
+  records: Record<NodeRecordKind, Array<[string, unknown]>>;
+}
+
+export function emptyModel(): StoreModel {
+  return {
+    version: 0,
+    rollout: undefined,
+    events: [],
+    nextSeq: 1,
+    records: { fetch: new Map(), report: new Map() },
+  };
+}
+
+/**
+ * The record that moves `model` to `state` with `events`: only the nodes whose participant changed (by identity,
+ * then by value) are written, so a step that touches a few nodes of 100,000 writes a few.
+ */
+export function rolloutRecord(
+  model: StoreModel,
+  state: RolloutState | undefined,
+  events: readonly RolloutEvent[],
+): JournalRecord {
+  const before = model.rollout?.nodes ?? {};
+  const set: Record<string, Participant> = {};
+  const del: string[] = [];
+  let header: Header | null = null;
+  if (state !== undefined) {
+    const { nodes, ...rest } = state;
+    header = rest;
+    for (const [name, p] of Object.entries(nodes)) {
+      const old = before[name];
+      if (old !== p && (old === undefined || JSON.stringify(old) !== JSON.stringify(p))) set[name] = p;
+    }
+  }
+  for (const name of Object.keys(before))
+    if (state === undefined || !Object.hasOwn(state.nodes, name)) del.push(name);
+  const numbered = events.map((e, i) => ({ ...e, seq: model.nextSeq + i }));
+  return { t: "rollout", version: model.version + 1, header, set, del, events: numbered };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Applies one journal record to `model` (mutated). Throws on a record this version cannot read. */
+export function applyRecord(model: StoreModel, record: unknown): void {
+  if (!isRecord(record)) throw new Error("a journal record is not an object");
+  if (record["t"] === "records") {
+    const r = record as Extract<JournalRecord, { t: "records" }>;
+    const map = model.records[r.kind];
+    if (map === undefined) throw new Error(`unknown node record kind ${JSON.stringify(r.kind)}`);
+    for (const [node, value] of r.entries) map.set(node, value);
+    return;
+  }
+  if (record["t"] !== "rollout")
+    throw new Error(`unknown journal record type ${JSON.stringify(record["t"])}`);
+  const r = record as Extract<JournalRecord, { t: "rollout" }>;
+  if (r.header === null) model.rollout = undefined;
+  else {
+    const nodes = { ...(model.rollout?.nodes ?? {}) };
+    for (const name of r.del) delete nodes[name];
+    Object.assign(nodes, r.set);
+    model.rollout = { ...r.header, nodes };
+  }
+  model.version = r.version;
+  model.events.push(...r.events);
+  model.nextSeq += r.events.length;
+  if (model.events.length > 2 * KEPT_EVENTS) model.events = model.events.slice(-KEPT_EVENTS);
+}
+
+export function snapshotOf(model: StoreModel, generation: number): Snapshot {
+  return {
+    format: 1,
+    generation,
+    version: model.version,
+    rollout: model.rollout ?? null,
+    events: model.events.slice(-KEPT_EVENTS),
+    nextSeq: model.nextSeq,
+    records: { fetch: [...model.records.fetch], report: [...model.records.report] },
+  };
+}
+
+/** The model a snapshot holds; throws when it is not one this version wrote. */
+export function modelFromSnapshot(value: unknown): { model: StoreModel; generation: number } {
+  if (!isRecord(value) || value["format"] !== 1 || typeof value["generation"] !== "number")
+    throw new Error("the snapshot is not a format-1 state snapshot");
+  const s = value as unknown as Snapshot;
+  return {
+    generation: s.generation,
+    model: {
+      version: s.version,
+      rollout: s.rollout ?? undefined,
+      events: s.events,
+      nextSeq: s.nextSeq,
+      records: { fetch: new Map(s.records.fetch), report: new Map(s.records.report) },
+    },
+  };
+}
