@@ -2,13 +2,33 @@
 import { layerName } from "../fleet/compose.js";
 import type { CompiledNode, PodOrigin } from "../fleet/load-fleet.js";
 import { nodeEtag } from "../server/documents/etag.js";
+import { formatDuration } from "../lib/duration.js";
+import { formatAmount, type ResolvedRollout } from "../rollout/policy.js";
 
 function where(o: PodOrigin): string {
   return `${o.file} (document ${o.doc}${o.path === "" ? "" : `, ${o.path}`}) [${layerName(o.layer)}]`;
 }
 
-/** The explain report as text lines. */
-export function explainNode(node: CompiledNode, revision: string): string[] {
+/** The node's rollout wave as one line. */
+function waveLine(node: string, rollout: ResolvedRollout | undefined): string {
+  if (rollout === undefined)
+    return "rollout wave: (no rollout: in fleet.yaml; a change reaches every node at once)";
+  const i = rollout.waveOf.get(node) ?? -1;
+  const wave = rollout.policy.waves[i];
+  if (wave === undefined) return "rollout wave: (none)";
+  const limits = [
+    wave.maxNodes === undefined ? "all at once" : `${formatAmount(wave.maxNodes)} at a time`,
+    ...(wave.soakMs > 0 ? [`soak ${formatDuration(wave.soakMs)}`] : []),
+  ];
+  const probe = rollout.probeOf.get(node);
+  return (
+    `rollout wave: ${wave.name} (${i + 1} of ${rollout.policy.waves.length}; ${limits.join(", ")})` +
+    (probe === undefined ? "" : `, probe ${probe}`)
+  );
+}
+
+/** The explain report as text lines; `rollout` is the revision's policy (the node's wave is shown). */
+export function explainNode(node: CompiledNode, revision: string, rollout?: ResolvedRollout): string[] {
   const lines = [
     `node ${node.name} at revision ${revision}${node.declared ? "" : " (not in fleet.yaml: exists because of its nodes/ folder)"}`,
   ];
@@ -19,6 +39,7 @@ export function explainNode(node: CompiledNode, revision: string): string[] {
   lines.push("groups:");
   if (node.groups.length === 0) lines.push("  (none select this node)");
   for (const g of node.groups) lines.push(`  ${g.group} (priority ${g.priority}): ${g.reason}`);
+  lines.push(waveLine(node.name, rollout));
   lines.push(`pods (${node.pods.length}, served as <name>-${node.name}):`);
   if (node.pods.length === 0)
     lines.push("  (none: the node is served an empty PodList, which removes its URL pods)");

@@ -117,7 +117,8 @@ Exit codes: 0 valid (warnings allowed), 1 invalid (every issue is listed), 2 unr
       setExit(compiled);
       return;
     }
-    for (const line of explainNode(compiled.node, compiled.revision)) println(io.stdout, line);
+    for (const line of explainNode(compiled.node, compiled.revision, compiled.rollout))
+      println(io.stdout, line);
   });
 
   program
@@ -206,5 +207,5 @@ async function loadNode(name: string, opts: FleetInputOptions, io: CliIo) {
     );
     return EXIT.usage;
   }
-  return { node, revision: snapshot.revision };
+  return { node, revision: snapshot.revision, rollout: result.fleet.rollout };
 }

@@ -5,7 +5,7 @@ import { EventLog, nodeList } from "./events.js";
 import type { Observations } from "./observations.js";
 import { rollBack } from "./rollback.js";
 import { isFinished, type RolloutEvent, type RolloutState } from "./state.js";
-import { advanceWaves, failedWave } from "./waves.js";
+import { advanceWaves, failedWave, membersByWave } from "./waves.js";
 
 export interface StepInput {
   now: number;
@@ -43,9 +43,10 @@ export function stepRollout(state: RolloutState, input: StepInput): StepResult {
   if (isFinished(draft)) return { state: draft, events: log.events, refused };
   evaluateNodes(draft, input.obs, input.now, log);
   if (draft.phase !== "progressing") return { state: draft, events: log.events, refused };
-  const over = failedWave(draft);
+  const members = membersByWave(draft);
+  const over = failedWave(draft, members);
   if (over === undefined) {
-    advanceWaves(draft, input.now, log);
+    advanceWaves(draft, members, input.now, log);
     return { state: draft, events: log.events, refused };
   }
   const wave = draft.policy.waves[over.wave]?.name ?? "";

@@ -4,18 +4,21 @@ import { EventLog, nodeList } from "./events.js";
 import { failuresTolerated, maxInFlight } from "./policy.js";
 import type { RolloutState } from "./state.js";
 
-/** The nodes taking part, by wave index, each list sorted by name. */
+/**
+ * The nodes taking part, by wave index, in the state's order: sorted by name when the rollout started (a plain
+ * object keeps that order; participants are replaced in place, never re-added).
+ */
 export function membersByWave(state: RolloutState): string[][] {
   const out: string[][] = state.policy.waves.map(() => []);
-  for (const name of Object.keys(state.nodes).sort()) out[state.nodes[name]!.wave]?.push(name);
+  for (const [name, p] of Object.entries(state.nodes)) out[p.wave]?.push(name);
   return out;
 }
 
 /** The first wave (up to the current one) whose failed nodes exceed maxFailures, with its failed nodes. */
 export function failedWave(
   state: RolloutState,
+  members: readonly string[][],
 ): { wave: number; failed: string[]; tolerated: number } | undefined {
-  const members = membersByWave(state);
   for (let w = 0; w <= Math.min(state.wave, members.length - 1); w++) {
     const names = members[w] ?? [];
     const failed = names.filter((n) => state.nodes[n]?.step === "failed");
@@ -32,8 +35,12 @@ export function failedWave(
  * wave in the same step. Offline nodes are switched when their wave is released and never hold it. After the
  * last wave, the rollout has succeeded.
  */
-export function advanceWaves(draft: RolloutState, now: number, log: EventLog): void {
-  const members = membersByWave(draft);
+export function advanceWaves(
+  draft: RolloutState,
+  members: readonly string[][],
+  now: number,
+  log: EventLog,
+): void {
   while (draft.wave < draft.policy.waves.length) {
     const policy = draft.policy.waves[draft.wave]!;
     const progress = draft.waves[draft.wave]!;

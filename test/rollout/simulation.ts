@@ -6,6 +6,14 @@ import { servedDoc, type Doc, type RolloutEvent, type RolloutState } from "../..
 import { stepRollout } from "../../src/rollout/step.js";
 import { World } from "./world.js";
 
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 export class Simulation {
   readonly world = new World();
   /** Revisions in the order they were committed: `r0`, `r1`, … */
@@ -65,7 +73,8 @@ export class Simulation {
 
   step(actions: readonly OperatorAction[] = []): void {
     if (this.state === undefined) return this.record([]);
-    const r = stepRollout(this.state, { now: this.world.now, obs: this.world, actions });
+    // A step must never change its input: frozen, any write to it throws.
+    const r = stepRollout(deepFreeze(this.state), { now: this.world.now, obs: this.world, actions });
     this.state = r.state;
     this.record(r.events);
   }

@@ -1,0 +1,68 @@
+// Rollout figures at fleet scale: planner steps and state-store writes for a rollout of N nodes (default 100,000).
+// node --import tsx bench/rollout.ts [nodes]
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FetchSeen } from "../src/rollout/observations.js";
+import { startRollout } from "../src/rollout/start.js";
+import { servedDoc, type Doc } from "../src/rollout/state.js";
+import { stepRollout } from "../src/rollout/step.js";
+import { JournalStore } from "../src/store/journal-store.js";
+
+const count = Number(process.argv[2] ?? 100_000);
+const names = Array.from({ length: count }, (_, i) => `node-${String(i).padStart(6, "0")}`);
+const docs = (rev: string): Map<string, Doc> =>
+  new Map(names.map((n) => [n, { revision: rev, etag: `"${rev}-${n}"` }]));
+const from = docs("a".repeat(40));
+const to = docs("b".repeat(40));
+const fetches = new Map<string, FetchSeen>(names.map((n) => [n, { at: 0, ...from.get(n)! }]));
+const obs = { fetches, reports: new Map(), probes: new Map() };
+const time = async <T>(label: string, fn: () => T | Promise<T>): Promise<T> => {
+  const t = performance.now();
+  const out = await fn();
+  console.log(`${label}: ${(performance.now() - t).toFixed(1)} ms`);
+  return out;
+};
+
+const rollout = {
+  policy: {
+    waves: [
+      { name: "canary", soakMs: 0, maxNodes: undefined },
+      { name: "early", soakMs: 0, maxNodes: { percent: 10 } },
+      { name: "rest", soakMs: 0, maxNodes: { percent: 25 } },
+    ],
+    health: { probe: undefined, deadlineMs: 600_000, maxFailures: { percent: 1 } },
+    onFailure: "rollback" as const,
+  },
+  waveOf: new Map(names.map((n, i) => [n, i === 0 ? 0 : i < count / 10 ? 1 : 2])),
+  probeOf: new Map<string, string>(),
+};
+const started = await time(`start a rollout of ${count} nodes`, () =>
+  startRollout({ id: "1", now: 1, rollout, from: "a", to: "b", target: to, served: from, obs }),
+);
+let state = started.state!;
+const dir = await mkdtemp(join(tmpdir(), "rollout-bench-"));
+const store = await JournalStore.open(dir);
+let version = (
+  await time("store: first commit (every node)", () => store.commitRollout(0, state, started.events))
+).version;
+let steps = 0;
+let now = 1;
+while (state.phase === "progressing") {
+  now += 1000;
+  const step = await time(`step ${++steps} (wave ${state.wave})`, () => stepRollout(state, { now, obs }));
+  state = step.state;
+  version = (
+    await time(`  store: commit of step ${steps}`, () => store.commitRollout(version, state, step.events))
+  ).version;
+  // Every switched node fetches its new document before the next step.
+  for (const n of names) fetches.set(n, { at: now, ...servedDoc(state, n, to.get(n))! });
+}
+console.log(
+  `phase ${state.phase} after ${steps} steps; journal ${((await stat(join(dir, "journal-0.log")).catch(() => ({ size: 0 }))).size / 1e6).toFixed(1)} MB`,
+);
+await store.close();
+const reopened = await time("store: reopen (replay)", () => JournalStore.open(dir));
+await reopened.close();
+console.log(`rss ${Math.round(process.memoryUsage().rss / 1e6)} MB`);
+await rm(dir, { recursive: true, force: true });
