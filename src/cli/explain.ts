@@ -1,9 +1,8 @@
 // `explain NODE`: where each of a node's pods came from, which groups matched and why, which vars were used.
 import { layerName } from "../fleet/compose.js";
 import type { CompiledNode, PodOrigin } from "../fleet/load-fleet.js";
+import { describeWave, type ResolvedRollout } from "../rollout/policy.js";
 import { nodeEtag } from "../server/documents/etag.js";
-import { formatDuration } from "../lib/duration.js";
-import { formatAmount, type ResolvedRollout } from "../rollout/policy.js";
 
 function where(o: PodOrigin): string {
   return `${o.file} (document ${o.doc}${o.path === "" ? "" : `, ${o.path}`}) [${layerName(o.layer)}]`;
@@ -16,13 +15,9 @@ function waveLine(node: string, rollout: ResolvedRollout | undefined): string {
   const i = rollout.waveOf.get(node) ?? -1;
   const wave = rollout.policy.waves[i];
   if (wave === undefined) return "rollout wave: (none)";
-  const limits = [
-    wave.maxNodes === undefined ? "all at once" : `${formatAmount(wave.maxNodes)} at a time`,
-    ...(wave.soakMs > 0 ? [`soak ${formatDuration(wave.soakMs)}`] : []),
-  ];
   const probe = rollout.probeOf.get(node);
   return (
-    `rollout wave: ${wave.name} (${i + 1} of ${rollout.policy.waves.length}; ${limits.join(", ")})` +
+    `rollout wave: ${wave.name} (${i + 1} of ${rollout.policy.waves.length}; ${describeWave(wave)})` +
     (probe === undefined ? "" : `, probe ${probe}`)
   );
 }

@@ -1,8 +1,11 @@
 // `validate`, `render`, `explain` and `diff`: read a fleet (folder or commit), report, and set the exit code.
 import { Command, Option } from "commander";
+import type { CompiledFleet } from "../fleet/load-fleet.js";
 import { EXIT, ManifestServerError } from "../lib/errors.js";
 import type { Format } from "../manifests/render.js";
 import { renderPodList } from "../manifests/render.js";
+import { formatRolloutPreview, previewRollout } from "../rollout/preview.js";
+import { nodeEtag } from "../server/documents/etag.js";
 import { defaultCacheDir } from "../source/git-cache.js";
 import { gitEnv } from "../source/git.js";
 import { checkSource, ENV, readerFor, revOption, sourceOptions, type SetExit } from "./command-options.js";
@@ -182,6 +185,10 @@ Exit codes: 0 no node's served document changes, 1 some change, 2 error (a revis
       const diff = diffFleets(from, to);
       progress.done();
       for (const line of formatFleetDiff(diff)) println(io.stdout, line);
+      const etags = (f: CompiledFleet) => new Map([...f.nodes].map(([n, c]) => [n, nodeEtag(c)]));
+      if (diff.changed > 0)
+        for (const line of formatRolloutPreview(previewRollout(etags(from), etags(to), to.rollout)))
+          println(io.stdout, line);
       setExit(diff.changed === 0 ? EXIT.ok : EXIT.failed);
     });
 }

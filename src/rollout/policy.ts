@@ -1,4 +1,5 @@
 // The rollout policy of a revision (`rollout:` in fleet.yaml) as plain data, and how its amounts resolve.
+import { formatDuration } from "../lib/duration.js";
 
 /** A count of nodes, or a percentage of a wave's taking-part nodes. */
 export type Amount = { count: number } | { percent: number };
@@ -59,4 +60,12 @@ export function failuresTolerated(amount: Amount, total: number): number {
 /** `3` or `25%`, as written in fleet.yaml. */
 export function formatAmount(amount: Amount): string {
   return "count" in amount ? String(amount.count) : `${amount.percent}%`;
+}
+
+/** How a wave moves, for people: `all at once`, `1 at a time, soak 10m`. */
+export function describeWave(wave: WavePolicy): string {
+  return [
+    wave.maxNodes === undefined ? "all at once" : `${formatAmount(wave.maxNodes)} at a time`,
+    ...(wave.soakMs > 0 ? [`soak ${formatDuration(wave.soakMs)}`] : []),
+  ].join(", ");
 }
