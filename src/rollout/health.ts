@@ -67,7 +67,8 @@ export function nodeHealth(
   if (answer === undefined || answer.at < switchedAt)
     return {
       healthy: false,
-      reason: `probe ${answer?.url ?? ""} not answered since the switch`.replace("  ", " "),
+      reason:
+        answer === undefined ? "probe not answered yet" : `probe ${answer.url} not answered since the switch`,
     };
   if (answer.status !== undefined && answer.status >= 200 && answer.status <= 299) return HEALTHY;
   const lasting = formatDuration(now - Math.max(answer.since, switchedAt));

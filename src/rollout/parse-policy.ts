@@ -4,6 +4,7 @@ import { matchesSelector, parseSelector, type LabelSelector } from "../fleet/sel
 import { expandTemplates } from "../fleet/template.js";
 import { joinPath, type Issue } from "../lib/issues.js";
 import { parseDuration } from "../lib/duration.js";
+import { messageOf } from "../lib/errors.js";
 import { isDns1123Subdomain } from "../manifests/validate.js";
 import {
   DEFAULT_DEADLINE_MS,
@@ -58,7 +59,7 @@ class Checker {
       try {
         return parseDuration(value);
       } catch (e) {
-        this.error(path, (e as Error).message);
+        this.error(path, messageOf(e));
         return fallback;
       }
     this.error(path, `${JSON.stringify(value)} is not a duration: use e.g. 30s, 10m or 1h30m`);

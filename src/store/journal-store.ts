@@ -1,7 +1,7 @@
 // The embedded state store under --state-dir: an append-only journal (fsync per transaction) over an atomic snapshot.
 import { mkdir, open, readdir, readFile, rm, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
-import { ManifestServerError } from "../lib/errors.js";
+import { ManifestServerError, messageOf } from "../lib/errors.js";
 import { syncDir, writeFileAtomic } from "../lib/atomic-file.js";
 import type { RolloutEvent, RolloutState } from "../rollout/state.js";
 import { lockDir, type DirLock } from "./dir-lock.js";
@@ -94,7 +94,7 @@ export class JournalStore implements StateStore {
       if (cause instanceof ManifestServerError) throw cause;
       throw new ManifestServerError(
         "state-store-corrupt",
-        `cannot read the state in ${dir}: ${(cause as Error).message}`,
+        `cannot read the state in ${dir}: ${messageOf(cause)}`,
         {
           cause,
           hint: "move the folder aside to start with no rollout state (the served revisions are not affected)",
@@ -169,12 +169,12 @@ export class JournalStore implements StateStore {
       await this.handle.truncate(this.bytes).catch((e: unknown) => {
         this.broken = new ManifestServerError(
           "state-store-failed",
-          `the state journal in ${this.dir} cannot be repaired: ${String(e)}`,
+          `the state journal in ${this.dir} cannot be repaired: ${messageOf(e)}`,
         );
       });
       throw new ManifestServerError(
         "state-store-failed",
-        `cannot write the state in ${this.dir}: ${(cause as Error).message}`,
+        `cannot write the state in ${this.dir}: ${messageOf(cause)}`,
         { cause },
       );
     }
