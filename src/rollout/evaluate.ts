@@ -1,6 +1,6 @@
 // Re-judges every node of a rollout from what was seen: healthy, not yet (and why), failed past its deadline, back.
 import { EventLog, nodeList } from "./events.js";
-import { nodeHealth } from "./health.js";
+import { describeHealth, nodeHealth } from "./health.js";
 import { lastSeen, type Observations } from "./observations.js";
 import type { RolloutState } from "./state.js";
 
@@ -23,7 +23,7 @@ export function evaluateNodes(draft: RolloutState, obs: Observations, now: numbe
       continue;
     }
     if ((p.step !== "switched" && p.step !== "healthy") || p.switchedAt === undefined) continue;
-    const health = nodeHealth(name, p.to, p.switchedAt, obs, probe !== undefined, now);
+    const health = nodeHealth(name, p.to, p.switchedAt, obs, probe !== undefined);
     if (health.healthy) {
       if (p.step !== "healthy")
         draft.nodes[name] = { ...p, step: "healthy", unhealthySince: undefined, reason: undefined };
@@ -31,12 +31,15 @@ export function evaluateNodes(draft: RolloutState, obs: Observations, now: numbe
     }
     const since = p.step === "healthy" ? now : (p.unhealthySince ?? p.switchedAt);
     if (now - since >= deadlineMs) {
-      draft.nodes[name] = { ...p, step: "failed", unhealthySince: since, reason: health.reason };
-      log.add("planner", "node-failed", `${name}: ${health.reason}`, {
+      const reason = describeHealth(health, now);
+      draft.nodes[name] = { ...p, step: "failed", unhealthySince: since, reason };
+      log.add("planner", "node-failed", `${name}: ${reason}`, {
         wave: draft.policy.waves[p.wave]?.name,
         nodes: [name],
       });
-    } else draft.nodes[name] = { ...p, step: "switched", unhealthySince: since, reason: health.reason };
+    } else if (p.step !== "switched" || p.unhealthySince !== since || p.reason !== health.reason)
+      // Replaced only when something changed: an unchanged participant stays the same object (nothing to store).
+      draft.nodes[name] = { ...p, step: "switched", unhealthySince: since, reason: health.reason };
   }
   if (back.length > 0)
     log.add(

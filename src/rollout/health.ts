@@ -4,7 +4,13 @@ import { formatDuration } from "../lib/duration.js";
 import type { Observations, ReportSeen } from "./observations.js";
 import type { Doc } from "./state.js";
 
-export type Health = { healthy: true } | { healthy: false; reason: string };
+/**
+ * Healthy, or why not: `reason` does not change while the cause lasts (a rollout stores it at every step);
+ * `lasting` says since when, for describeHealth.
+ */
+export type Health =
+  | { healthy: true }
+  | { healthy: false; reason: string; lasting?: { since: number; form: "for" | "last fetch" } };
 
 const HEALTHY: Health = { healthy: true };
 
@@ -31,7 +37,8 @@ function same(seen: { revision: string | null; etag: string | null }, doc: Doc):
 
 /**
  * The health of `node`, switched to `doc` at `switchedAt`, judged from what was seen since then. A node runs
- * manifest-agent when any report of it is known; `probe` says whether the policy has a probe. Pure.
+ * manifest-agent when any report of it is known; `probe` says whether the policy has a probe. Pure; the result
+ * does not depend on the time (describeHealth adds how long).
  */
 export function nodeHealth(
   node: string,
@@ -39,7 +46,6 @@ export function nodeHealth(
   switchedAt: number,
   obs: Observations,
   probe: boolean,
-  now: number,
 ): Health {
   const fetch = obs.fetches.get(node);
   const report = obs.reports.get(node);
@@ -48,10 +54,8 @@ export function nodeHealth(
   if (!fetched)
     return {
       healthy: false,
-      reason:
-        fetch === undefined
-          ? "never fetched the new document"
-          : `never fetched the new document (last fetch ${formatDuration(now - fetch.at)} ago)`,
+      reason: "never fetched the new document",
+      ...(fetch === undefined ? {} : { lasting: { since: fetch.at, form: "last fetch" as const } }),
     };
   if (report !== undefined) {
     if (!reportNew)
@@ -71,12 +75,21 @@ export function nodeHealth(
         answer === undefined ? "probe not answered yet" : `probe ${answer.url} not answered since the switch`,
     };
   if (answer.status !== undefined && answer.status >= 200 && answer.status <= 299) return HEALTHY;
-  const lasting = formatDuration(now - Math.max(answer.since, switchedAt));
   return {
     healthy: false,
     reason:
       answer.status !== undefined
-        ? `probe ${answer.url} answered ${answer.status} for ${lasting}`
-        : `probe ${answer.url} failed (${answer.error ?? "no answer"}) for ${lasting}`,
+        ? `probe ${answer.url} answered ${answer.status}`
+        : `probe ${answer.url} failed (${answer.error ?? "no answer"})`,
+    lasting: { since: Math.max(answer.since, switchedAt), form: "for" },
   };
+}
+
+/** Why a node is not healthy at `now`, in full: `probe … answered 503 for 10m`. */
+export function describeHealth(health: Health, now: number): string {
+  if (health.healthy) return "healthy";
+  const l = health.lasting;
+  if (l === undefined) return health.reason;
+  const d = formatDuration(now - l.since);
+  return l.form === "for" ? `${health.reason} for ${d}` : `${health.reason} (last fetch ${d} ago)`;
 }

@@ -346,14 +346,17 @@ describe("rollout planner", () => {
     assert.deepEqual(next.nodes["n1"]?.from, doc("B", "n1"), "a rollback of C gives n1 back B, never A");
   });
 
-  it("a step with nothing new decides nothing and does not change its input", () => {
+  it("a step with nothing new decides nothing, keeps every participant, and does not change its input", () => {
     const r = start(policy([{ name: "a", maxNodes: { count: 1 } }], { n1: 0, n2: 0 }), ["n1", "n2"]);
     r.world.now += MIN;
     const once = stepRollout(r.state, { now: r.world.now, obs: r.world }).state;
     const before = structuredClone(once);
+    r.world.now += MIN;
     const again = stepRollout(once, { now: r.world.now, obs: r.world });
     assert.deepEqual(again.events, []);
     assert.deepEqual(again.state, before);
     assert.deepEqual(once, before);
+    for (const n of ["n1", "n2"])
+      assert.equal(again.state.nodes[n], once.nodes[n], `${n} is the same object`);
   });
 });

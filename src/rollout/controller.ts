@@ -1,0 +1,137 @@
+// Drives the planner against a state store: each decision is committed (compare-and-set) before it takes effect,
+// so a process killed at any point resumes from the last committed step, and only one writer decides at a time.
+import type { StateStore } from "../store/store.js";
+import type { OperatorAction } from "./actions.js";
+import type { ByNode, Observations } from "./observations.js";
+import type { ResolvedRollout } from "./policy.js";
+import { startRollout } from "./start.js";
+import { isFinished, servedDoc, type Doc, type RolloutEvent, type RolloutState } from "./state.js";
+import { stepRollout, type StepResult } from "./step.js";
+
+export interface NewRevision {
+  revision: string;
+  /** Every node of the new revision and its document. */
+  target: ReadonlyMap<string, Doc>;
+  /** The new revision's policy; undefined: every node gets it at once. */
+  rollout: ResolvedRollout | undefined;
+  /** The documents of the revision served until now (what nodes outside the running rollout get). */
+  previous: ByNode<Doc>;
+  /** The revision served until now, for display. */
+  from: string;
+}
+
+/** What a call decided: its events, refused actions, and whether another writer had moved first (nothing done). */
+export interface Decision {
+  events: RolloutEvent[];
+  refused: StepResult["refused"];
+  conflict: boolean;
+}
+
+const NONE: Decision = { events: [], refused: [], conflict: false };
+
+export class RolloutController {
+  private constructor(
+    private readonly store: StateStore,
+    private committedVersion: number,
+    private current: RolloutState | undefined,
+  ) {}
+
+  /** A controller at the store's current rollout. */
+  static async open(store: StateStore): Promise<RolloutController> {
+    const { version, state } = await store.readRollout();
+    return new RolloutController(store, version, state);
+  }
+
+  get state(): RolloutState | undefined {
+    return this.current;
+  }
+
+  /** The store version of `state`. */
+  get version(): number {
+    return this.committedVersion;
+  }
+
+  /** The document `node` is served: its rollout's decision, else `target` (the revision's own document). */
+  served(node: string, target: Doc | undefined): Doc | undefined {
+    return servedDoc(this.current, node, target);
+  }
+
+  /**
+   * A new valid revision. Starts its rollout (superseding a running one), or with no policy, or no node whose bytes
+   * change, ends any running rollout so every node gets the revision. The revision of the current rollout again
+   * (after a restart) changes nothing.
+   */
+  async newRevision(input: NewRevision, obs: Observations, now: number): Promise<Decision> {
+    if (this.current?.to === input.revision) return NONE;
+    const running = this.current !== undefined && !isFinished(this.current) ? this.current : undefined;
+    const served = {
+      get: (node: string) => servedDoc(this.current, node, input.previous.get(node)),
+    };
+    const started =
+      input.rollout === undefined
+        ? { state: undefined, events: [] }
+        : startRollout({
+            id: String(Number(this.current?.id ?? 0) + 1),
+            now,
+            rollout: input.rollout,
+            from: input.from,
+            to: input.revision,
+            target: input.target,
+            served,
+            obs,
+            superseding: running,
+          });
+    // With no new rollout, the nodes a running one still holds move to the new revision at once.
+    const events =
+      started.state === undefined && running !== undefined
+        ? [supersededAtOnce(running, input.revision, now)]
+        : started.events;
+    if (started.state === undefined && this.current === undefined) return NONE;
+    return this.commit(started.state, events, []);
+  }
+
+  /** One planner step at `now` with what was seen and the operators' actions (nothing without a running rollout). */
+  async step(obs: Observations, now: number, actions: readonly OperatorAction[] = []): Promise<Decision> {
+    if (this.current === undefined)
+      return { ...NONE, refused: actions.map((action) => ({ action, reason: "no rollout" })) };
+    const r = stepRollout(this.current, { now, obs, actions });
+    if (r.events.length === 0 && unchanged(this.current, r.state)) return { ...NONE, refused: r.refused };
+    return this.commit(r.state, r.events, r.refused);
+  }
+
+  /** Commits `state`; on a conflict, takes the store's state instead (another writer decided) and decides nothing. */
+  private async commit(
+    state: RolloutState | undefined,
+    events: RolloutEvent[],
+    refused: StepResult["refused"],
+  ): Promise<Decision> {
+    const r = await this.store.commitRollout(this.committedVersion, state, events);
+    if (!r.ok) {
+      const latest = await this.store.readRollout();
+      this.committedVersion = latest.version;
+      this.current = latest.state;
+      return { events: [], refused: [], conflict: true };
+    }
+    this.committedVersion = r.version;
+    this.current = state;
+    return { events, refused, conflict: false };
+  }
+}
+
+/** True when a step changed nothing: the same participants (steps replace, never change, them) and header. */
+function unchanged(before: RolloutState, after: RolloutState): boolean {
+  const { nodes: a, ...headerA } = before;
+  const { nodes: b, ...headerB } = after;
+  for (const name of Object.keys(b)) if (a[name] !== b[name]) return false;
+  return JSON.stringify(headerA) === JSON.stringify(headerB);
+}
+
+function supersededAtOnce(running: RolloutState, revision: string, now: number): RolloutEvent {
+  return {
+    rollout: running.id,
+    at: now,
+    actor: "planner",
+    kind: "superseded",
+    message: `superseded by ${revision}, which has no rollout policy (or changes no node's document): every node gets it at once`,
+  };
+}
