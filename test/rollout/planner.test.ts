@@ -1,76 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { OperatorAction } from "../../src/rollout/actions.js";
-import type { ResolvedRollout } from "../../src/rollout/policy.js";
-import { startRollout } from "../../src/rollout/start.js";
-import { servedDoc, type RolloutEvent, type RolloutState } from "../../src/rollout/state.js";
 import { stepRollout } from "../../src/rollout/step.js";
-import { doc, docs, policy, World } from "./world.js";
+import { messages, start } from "./run.js";
+import { policy } from "./world.js";
 
 const MIN = 60_000;
-
-interface Run {
-  world: World;
-  state: RolloutState;
-  target: Map<string, ReturnType<typeof doc>>;
-  events: RolloutEvent[];
-  step(actions?: OperatorAction[]): { refused: string[] };
-  /** Nodes served the new revision. */
-  onNew(): string[];
-  /** Every named node fetches; those in `agentFail` report a crash-looping pod, the rest report running pods. */
-  poll(nodes?: string[]): void;
-}
-
-function start(
-  rollout: ResolvedRollout,
-  nodes: string[],
-  opts: { changed?: string[]; seen?: boolean } = {},
-): Run {
-  const world = new World();
-  const old = docs("A", nodes);
-  const target = docs("B", nodes);
-  for (const n of nodes)
-    if (opts.changed !== undefined && !opts.changed.includes(n)) target.set(n, old.get(n)!);
-  if (opts.seen !== false) for (const n of nodes) world.fetches.set(n, { at: world.now, ...old.get(n)! });
-  const started = startAB(world, rollout, nodes, target);
-  assert.ok(started.state !== undefined);
-  const run: Run = {
-    world,
-    state: started.state,
-    target,
-    events: [...started.events],
-    step(actions = []) {
-      const r = stepRollout(run.state, { now: world.now, obs: world, actions });
-      run.state = r.state;
-      run.events.push(...r.events);
-      return { refused: r.refused.map((x) => x.reason) };
-    },
-    onNew: () => nodes.filter((n) => servedDoc(run.state, n, target.get(n))?.revision === "B"),
-    poll(list = nodes) {
-      world.fetch(run.state, target, list);
-    },
-  };
-  run.step();
-  return run;
-}
-
-/** Rollout 1 from A to B for `nodes`, every node changing. */
-function startAB(world: World, rollout: ResolvedRollout, nodes: string[], target = docs("B", nodes)) {
-  return startRollout({
-    id: "1",
-    now: world.now,
-    rollout,
-    from: "A",
-    to: "B",
-    target,
-    served: docs("A", nodes),
-    obs: world,
-  });
-}
-
 const five = ["n1", "n2", "n3", "n4", "n5"];
-const messages = (r: Run, kind: RolloutEvent["kind"]) =>
-  r.events.filter((e) => e.kind === kind).map((e) => e.message);
 
 describe("rollout planner", () => {
   it("switches the first wave first, and the next only once the first is healthy", () => {
@@ -274,76 +209,6 @@ describe("rollout planner", () => {
     assert.deepEqual(Object.keys(r.state.nodes), ["n2"]);
     assert.deepEqual(messages(r, "wave-skipped"), ["wave a: no node's document changes; skipped"]);
     assert.deepEqual(r.onNew(), ["n2"]);
-  });
-
-  it("a node offline at the start does not hold its wave and gets the new document when its wave comes", () => {
-    const world = new World();
-    const rollout = policy([{ name: "a" }, { name: "b" }], { n1: 0, n2: 0, n3: 1 });
-    world.fetches.set("n1", { at: world.now, ...doc("A", "n1") });
-    world.fetches.set("n3", { at: world.now, ...doc("A", "n3") });
-    world.fetches.set("n2", { at: world.now - 60 * MIN, ...doc("A", "n2") });
-    const s = startAB(world, rollout, ["n1", "n2", "n3"]);
-    assert.match(
-      s.events[1]!.message,
-      /^n2 was offline when the rollout started \(not heard of for 5m or never\)/,
-    );
-    let state = stepRollout(s.state!, { now: world.now, obs: world }).state;
-    assert.equal(
-      servedDoc(state, "n2", undefined)?.revision,
-      "B",
-      "served the new document when its wave is released",
-    );
-    world.fetch(state, docs("B", ["n1", "n2", "n3"]), ["n1"]);
-    state = stepRollout(state, { now: world.now, obs: world }).state;
-    assert.equal(servedDoc(state, "n3", undefined)?.revision, "B", "wave a done without n2");
-  });
-
-  it("a node offline at the start that comes back before its wave waits for it like the others", () => {
-    const world = new World();
-    const rollout = policy([{ name: "a" }, { name: "b" }], { n1: 0, n2: 1 });
-    world.fetches.set("n1", { at: world.now, ...doc("A", "n1") });
-    const s = startAB(world, rollout, ["n1", "n2"]);
-    let state = stepRollout(s.state!, { now: world.now, obs: world }).state;
-    world.now += MIN;
-    world.fetches.set("n2", { at: world.now, ...doc("A", "n2") });
-    const r = stepRollout(state, { now: world.now, obs: world });
-    state = r.state;
-    assert.equal(state.nodes["n2"]?.step, "waiting");
-    assert.equal(r.events[0]?.kind, "node-back");
-    assert.equal(servedDoc(state, "n2", undefined)?.revision, "A");
-  });
-
-  it("a newer commit supersedes a running rollout: waves start again, no node goes back", () => {
-    const nodes = ["n1", "n2", "n3"];
-    const rollout = policy([{ name: "a" }, { name: "b" }], { n1: 0, n2: 1, n3: 1 });
-    const r = start(rollout, nodes);
-    assert.deepEqual(r.onNew(), ["n1"]);
-    const served = new Map(nodes.map((n) => [n, servedDoc(r.state, n, r.target.get(n))!]));
-    const c = startRollout({
-      id: "2",
-      now: r.world.now,
-      rollout,
-      from: "B",
-      to: "C",
-      target: docs("C", nodes),
-      served,
-      obs: r.world,
-      superseding: r.state,
-    });
-    assert.deepEqual(
-      c.events.map((e) => [e.rollout, e.kind]),
-      [
-        ["1", "superseded"],
-        ["2", "started"],
-      ],
-    );
-    const next = stepRollout(c.state!, { now: r.world.now, obs: r.world }).state;
-    assert.deepEqual(
-      nodes.map((n) => servedDoc(next, n, undefined)?.revision),
-      ["C", "A", "A"],
-      "n1 moves on to C first; n2 and n3 keep A until their wave",
-    );
-    assert.deepEqual(next.nodes["n1"]?.from, doc("B", "n1"), "a rollback of C gives n1 back B, never A");
   });
 
   it("a step with nothing new decides nothing, keeps every participant, and does not change its input", () => {
