@@ -1,6 +1,6 @@
 // Rollout figures at fleet scale: planner steps and state-store writes for a rollout of N nodes (default 100,000).
 // node --import tsx bench/rollout.ts [nodes]
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FetchSeen } from "../src/rollout/observations.js";
@@ -58,9 +58,12 @@ while (state.phase === "progressing") {
   // Every switched node fetches its new document before the next step.
   for (const n of names) fetches.set(n, { at: now, ...servedDoc(state, n, to.get(n))! });
 }
-console.log(
-  `phase ${state.phase} after ${steps} steps; journal ${((await stat(join(dir, "journal-0.log")).catch(() => ({ size: 0 }))).size / 1e6).toFixed(1)} MB`,
+const files = await readdir(dir);
+const bytes = (await Promise.all(files.map((f) => stat(join(dir, f)).then((st) => st.size)))).reduce(
+  (a, b) => a + b,
+  0,
 );
+console.log(`phase ${state.phase} after ${steps} steps; state folder ${(bytes / 1e6).toFixed(1)} MB`);
 await store.close();
 const reopened = await time("store: reopen (replay)", () => JournalStore.open(dir));
 await reopened.close();

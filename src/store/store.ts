@@ -1,6 +1,10 @@
 // The state store: a rollout's state and events, the fetch ledger and agent reports, behind one async interface.
-// The embedded journal (journal-store.ts) implements it under --state-dir; a PostgreSQL backend will implement the
-// same contract for several replicas (one transaction per call, the version check inside it).
+// The embedded journal (journal-store.ts) implements it under --state-dir. A PostgreSQL backend implements the same
+// contract for several replicas, one transaction per call, e.g. with tables
+//   rollout(singleton, version, header jsonb)            -- commitRollout: UPDATE … WHERE version = $expected
+//   rollout_node(node primary key, participant jsonb)    -- the nodes that changed, upserted; the rest deleted
+//   rollout_event(seq bigserial, rollout, at, actor, kind, message, wave, nodes)
+//   node_record(kind, node, value jsonb, primary key (kind, node))
 import type { RolloutEvent, RolloutState } from "../rollout/state.js";
 
 /** The current rollout and its version. Version 0 (and no state) before anything was stored. */
