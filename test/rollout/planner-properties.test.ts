@@ -99,6 +99,21 @@ describe("rollout planner properties", () => {
     );
   });
 
+  it("after a rollback every node of the rollout is served exactly what it had before it started", () => {
+    fc.assert(
+      fc.property(fleet, ops(["pause", "resume", "abort"]), ({ nodes, rollout }, list) => {
+        const sim = new Simulation(nodes, rollout);
+        for (const o of list) {
+          apply(sim, o);
+          const state = sim.state;
+          if (state?.phase !== "rolled-back") continue;
+          for (const [n, p] of Object.entries(state.nodes)) assert.deepEqual(sim.served(n), p.from, n);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("the planner never switches a node while maxNodes of its wave are in flight", () => {
     fc.assert(
       fc.property(fleet, ops(["pause", "resume", "abort"]), ({ nodes, rollout }, list) => {
