@@ -18,6 +18,8 @@ export interface NewRevision {
   previous: ByNode<Doc>;
   /** The revision served until now, for display. */
   from: string;
+  /** Since when the observations are complete (see StartInput.observingSince). */
+  observingSince?: number | undefined;
 }
 
 /** What a call decided: its events, refused actions, and whether another writer had moved first (nothing done). */
@@ -79,6 +81,7 @@ export class RolloutController {
             target: input.target,
             served,
             obs,
+            observingSince: input.observingSince,
             superseding: running,
           });
     // With no new rollout, the nodes a running one still holds move to the new revision at once.

@@ -21,6 +21,12 @@ export interface StartInput {
   served: ByNode<Doc>;
   obs: Observations;
   offlineAfterMs?: number | undefined;
+  /**
+   * Since when `obs` is complete (e.g. when this server started, if its fetch ledger does not survive restarts).
+   * A node never seen is offline only once that is longer ago than `offlineAfterMs`: just after a restart,
+   * silence proves nothing. Default: observations are complete.
+   */
+  observingSince?: number | undefined;
   /** The rollout still running that this one supersedes. */
   superseding?: RolloutState | undefined;
 }
@@ -41,7 +47,7 @@ export function startRollout(input: StartInput): { state: RolloutState | undefin
     const wave = rollout.waveOf.get(name);
     if (to === undefined || from === undefined || from.etag === to.etag || wave === undefined) continue;
     const seen = lastSeen(input.obs, name);
-    const absent = seen === undefined || now - seen > offlineAfter;
+    const absent = now - (seen ?? input.observingSince ?? -Infinity) > offlineAfter;
     if (absent) offline.push(name);
     nodes[name] = { wave, from, to, step: absent ? "offline" : "waiting" };
   }

@@ -46,6 +46,25 @@ describe("rollout planner: offline nodes and newer commits", () => {
     assert.equal(servedDoc(state, "n2", undefined)?.revision, "A");
   });
 
+  it("just after a restart, a node not seen yet is not taken for offline", () => {
+    const world = new World();
+    const rollout = policy([{ name: "a" }], { n1: 0, n2: 0 });
+    world.fetches.set("n1", { at: world.now, ...doc("A", "n1") });
+    const input = {
+      id: "1",
+      rollout,
+      from: "A",
+      to: "B",
+      target: docs("B", ["n1", "n2"]),
+      served: docs("A", ["n1", "n2"]),
+      obs: world,
+    };
+    const fresh = startRollout({ ...input, now: world.now, observingSince: world.now - MIN });
+    assert.equal(fresh.state?.nodes["n2"]?.step, "waiting", "observed for 1 minute only");
+    const long = startRollout({ ...input, now: world.now, observingSince: world.now - 10 * MIN });
+    assert.equal(long.state?.nodes["n2"]?.step, "offline", "not seen in 10 minutes of observation");
+  });
+
   it("a newer commit supersedes a running rollout: waves start again, no node goes back", () => {
     const nodes = ["n1", "n2", "n3"];
     const rollout = policy([{ name: "a" }, { name: "b" }], { n1: 0, n2: 1, n3: 1 });
