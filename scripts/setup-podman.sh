@@ -12,27 +12,28 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-missing=()
-command -v podman >/dev/null 2>&1 || missing+=(podman)
-command -v runc >/dev/null 2>&1 || missing+=(runc)
-[ -x /bin/busybox ] || missing+=(busybox-static)
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "setup-podman.sh: installing ${missing[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  apt-get install -y -qq "${missing[@]}" >&2
-fi
+# Podman and everything it needs to run a pod here, named because recommends are not installed: conmon, runc (the
+# runtime selected below), catatonit (the pause binary of every pod's infra container), the CNI plugins and
+# iptables (the pods' network), and busybox-static for the image.
+bash "$(dirname "$0")/install-packages.sh" podman conmon runc catatonit containernetworking-plugins iptables \
+  busybox-static
 
 mkdir -p "$CONF_DIR"
+# Two setups at once (two checkouts on one machine) take turns; the config and the image are shared by both.
+exec 9>"$CONF_DIR/.lock"
+flock 9
+
 # The default ulimits cannot be raised in a sandbox, and crun refuses the hybrid cgroup layout.
-cat >"$CONF.tmp" <<'CONF'
+tmp="$(mktemp "$CONF_DIR/.containers.conf.XXXXXX")"
+cat >"$tmp" <<'CONF'
 [containers]
 default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
 
 [engine]
 runtime = "runc"
 CONF
-mv "$CONF.tmp" "$CONF"
+chmod 644 "$tmp"
+mv "$tmp" "$CONF"
 export CONTAINERS_CONF="$CONF"
 
 if ! podman image exists "$IMAGE"; then
