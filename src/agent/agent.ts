@@ -2,6 +2,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "../lib/logger.js";
 import type { DesiredPod, RuntimeDriver } from "../runtime/driver.js";
+import { adoptLegacy, type Claim } from "./adopt.js";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { decodeResponse, ResponseRejectedError } from "./decode.js";
 import { describePlan, planReconcile } from "./diff.js";
@@ -71,6 +72,8 @@ export class Agent {
   private readonly deps: Required<Omit<AgentDeps, "report">>;
   private booted = false;
   private desired: DesiredPod[] | undefined;
+  /** The checkpoint's pods at boot: what an older agent on this URL and node ran, so its pods are adopted. */
+  private checkpointClaims: Claim[] = [];
   private lastBody: string | undefined;
   private etag: string | undefined;
   private failures = 0;
@@ -115,6 +118,7 @@ export class Agent {
     try {
       const decoded = decodeResponse(checkpoint.body, { node, url });
       this.desired = decoded.pods;
+      this.checkpointClaims = decoded.pods.map(({ fullName, hash }) => ({ fullName, hash }));
       this.lastBody = checkpoint.body;
       this.etag = checkpoint.etag;
       this.deps.logger.info(
@@ -262,7 +266,7 @@ export class Agent {
     const { driver, logger } = this.deps;
     let actual;
     try {
-      actual = await driver.list();
+      actual = adoptLegacy(await driver.list(), [...desired, ...this.checkpointClaims]);
     } catch (cause) {
       logger.error({ err: cause, runtime: driver.name }, "cannot list the runtime's pods; will retry");
       result.errors.push(`cannot list the ${driver.name} runtime's pods: ${errorText(cause)}`);
@@ -279,12 +283,12 @@ export class Agent {
     result.blocked = plan.blocked.length;
     for (const line of describePlan(plan)) logger.debug({ runtime: driver.name }, line);
     for (const pod of plan.blocked) {
-      const reason = `a pod named ${pod.fullName} exists that manifest-agent did not create`;
+      const reason = `a pod named ${pod.fullName} exists that this agent instance did not create`;
       mark(pod.fullName, "failed", reason);
       result.errors.push(reason);
       logger.error(
         { pod: pod.fullName, runtime: driver.name },
-        `a pod named ${pod.fullName} exists that manifest-agent did not create; not touching it. Remove or rename it`,
+        `${reason}; not touching it. Remove or rename it`,
       );
     }
     const steps: { what: string; pod: string; hash?: string; run: () => Promise<void>; removal: boolean }[] =

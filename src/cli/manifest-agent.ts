@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { Agent } from "../agent/agent.js";
+import { defaultInstance, instanceProblem } from "../agent/instance.js";
 import { parseDuration } from "../lib/duration.js";
 import { parseHeader } from "../agent/poll.js";
 import { postReport, reportUrlFor } from "../agent/report.js";
@@ -41,6 +42,7 @@ A failed poll never removes pods; at boot with the server unreachable the agent 
 interface Flags {
   url: string;
   node: string;
+  instance?: string;
   runtime: (typeof RUNTIMES)[number];
   staticDir?: string;
   stateDir: string;
@@ -87,6 +89,13 @@ export function buildCommand(): Command {
       new Option("--node <name>", "node name; pods are named <name>-<lowercased node>")
         .env("MANIFEST_AGENT_NODE")
         .default(hostname(), "this host's name"),
+    )
+    .addOption(
+      new Option(
+        "--instance <name>",
+        "this agent's identity on the host: it lists, replaces and removes only the pods and files it labelled " +
+          "with it, so several agents can share a podman or a staticPodPath (default: <node>-<hash of node and URL>)",
+      ).env("MANIFEST_AGENT_INSTANCE"),
     )
     .addOption(
       new Option("--runtime <runtime>", "required: where pods run")
@@ -165,6 +174,8 @@ function checkFlags(flags: Flags): void {
       "set --node explicitly",
     );
   }
+  const badInstance = flags.instance === undefined ? undefined : instanceProblem(flags.instance);
+  if (badInstance !== undefined) throw new UsageError(`--instance ${badInstance}`);
   if (flags.reportUrl !== undefined && flags.reportUrl !== "off") {
     let report: URL | undefined;
     try {
@@ -186,10 +197,11 @@ function checkFlags(flags: Flags): void {
   }
 }
 
-function createDriver(flags: Flags): RuntimeDriver {
-  if (flags.runtime === "podman") return createPodmanDriver({ podman: flags.podman });
+function createDriver(flags: Flags, instance: string): RuntimeDriver {
+  if (flags.runtime === "podman") return createPodmanDriver({ instance, podman: flags.podman });
   if (flags.runtime === "static-dir") {
-    return createStaticDirDriver({ dir: flags.staticDir ?? "", tempDir: join(flags.stateDir, "tmp") });
+    const tempDir = join(flags.stateDir, "tmp");
+    return createStaticDirDriver({ instance, dir: flags.staticDir ?? "", tempDir });
   }
   return createDryRunDriver((line) => process.stdout.write(line + "\n"));
 }
@@ -215,6 +227,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const logger = createLogger(flags.logLevel);
+  const instance = flags.instance ?? defaultInstance(flags.node, flags.url);
   const userAgent = agentUserAgent(VERSION);
   const reportUrl = flags.reportUrl === "off" ? undefined : (flags.reportUrl ?? reportUrlFor(flags.url));
   const agent = new Agent(
@@ -228,7 +241,7 @@ async function main(argv: string[]): Promise<number> {
       stateDir: flags.stateDir,
     },
     {
-      driver: createDriver(flags),
+      driver: createDriver(flags, instance),
       logger,
       ...(reportUrl === undefined
         ? {}
@@ -250,7 +263,13 @@ async function main(argv: string[]): Promise<number> {
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
   logger.info(
-    { url: flags.url, node: flags.node, runtime: flags.runtime, headers: flags.header.map(([k]) => k) },
+    {
+      url: flags.url,
+      node: flags.node,
+      instance,
+      runtime: flags.runtime,
+      headers: flags.header.map(([k]) => k),
+    },
     "starting",
   );
   if (flags.once) {

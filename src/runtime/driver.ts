@@ -1,8 +1,15 @@
 // The one interface every runtime (podman, static-dir, dry-run) implements, and the pod shapes it works on.
+import { ManifestServerError } from "../lib/errors.js";
 import type { JsonObject } from "./json.js";
 
 /** Label (podman) marking a pod as created by manifest-agent; pods without it are never touched. */
 export const OWNED_LABEL = "manifest-agent.io/owned";
+/**
+ * Label (podman) / annotation (static-dir) naming the agent instance that created the pod. A driver lists, replaces
+ * and removes only its own instance's pods, plus pods without it (made by agents older than instances), which the
+ * agent adopts or leaves alone (see adoptLegacy).
+ */
+export const INSTANCE_KEY = "manifest-agent.io/instance";
 /** Label/annotation holding the agent's content hash of the pod (see `DesiredPod.hash`). */
 export const HASH_KEY = "manifest-agent.io/hash";
 /** Label holding the pod's Kubernetes namespace (podman pods have none of their own). */
@@ -35,8 +42,10 @@ export interface ActualPod {
   fullName: string;
   /** The hash recorded when the agent created it; "" when unreadable (which forces a replace). */
   hash: string;
-  /** True when the agent created it (ownership label or file prefix). Unowned pods are never planned. */
+  /** True when this agent instance created it (or adopted it). Unowned pods are never removed or replaced. */
   owned: boolean;
+  /** True when the pod carries no instance (an older agent made it, or it is unreadable): the agent decides. */
+  legacy?: boolean;
   /** True when the pod exists but is not running (stopped or exited by hand, or a failed start). */
   stopped?: boolean;
 }
@@ -45,12 +54,32 @@ export interface ActualPod {
 export interface RuntimeDriver {
   /** Human name for logs: `podman`, `static-dir`, `dry-run`. */
   readonly name: string;
-  /** Every pod the runtime has that the agent owns, read fresh from the runtime on each call. */
+  /**
+   * Every pod of this agent instance (`owned`), and every agent pod without an instance (`legacy`, listed as not
+   * owned), read fresh from the runtime on each call. Other instances' pods are not listed.
+   */
   list(): Promise<ActualPod[]>;
-  /** Creates the pod, or replaces the owned pod with the same full name. Refuses to overwrite unowned pods. */
+  /**
+   * Creates the pod, or replaces the pod with the same full name when it is this instance's or has no instance
+   * (the caller only replaces legacy pods it adopted). Throws PodConflictError rather than touch any other pod.
+   */
   apply(pod: DesiredPod): Promise<void>;
-  /** Removes the owned pod with this full name; a no-op when it is already gone. */
+  /** Removes this instance's (or a legacy) pod with this full name; a no-op when it is already gone. */
   remove(fullName: string): Promise<void>;
+}
+
+/** The runtime holds something under the wanted name that is not this agent instance's to replace. */
+export class PodConflictError extends ManifestServerError {
+  /** `what` names it as the runtime does (`podman pod web-n1`, a file path); `hint` says how to clear it. */
+  constructor(what: string, why: string, hint: string) {
+    super("pod-conflict", `${what} exists and ${why}; leaving it alone`, { hint });
+  }
+}
+
+/** Why a pod of `owner` (its instance label or annotation) is not this instance's, or undefined when it is. */
+export function foreignOwner(owner: string | undefined, instance: string): string | undefined {
+  if (owner === undefined || owner === instance) return undefined;
+  return `belongs to manifest-agent instance ${owner} (this is ${instance})`;
 }
 
 /** Splits `namespace/name`; a name without a slash is in `default`. */

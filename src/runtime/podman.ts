@@ -1,11 +1,13 @@
-// The podman runtime: real pods through `podman kube play`, owned pods labelled, removed by label, never others.
-import { ManifestServerError } from "../lib/errors.js";
+// The podman runtime: real pods through `podman kube play`, labelled with the agent instance, only its own touched.
 import { execCommand, type Exec } from "../lib/exec.js";
 import {
+  foreignOwner,
   GRACE_LABEL,
   HASH_KEY,
+  INSTANCE_KEY,
   NAMESPACE_LABEL,
   OWNED_LABEL,
+  PodConflictError,
   type ActualPod,
   type DesiredPod,
   type RuntimeDriver,
@@ -17,13 +19,15 @@ const DEFAULT_GRACE_SECONDS = 30;
 /** Pod states that are not drift: running, partly running (containers restarting), or paused on purpose. */
 const ALIVE = new Set(["running", "degraded", "paused"]);
 
-/** A podman pod with the name the agent wants exists and is not the agent's pod of that full name. */
-export class PodConflictError extends ManifestServerError {
-  constructor(name: string, why = "was not created by manifest-agent") {
-    super("pod-conflict", `podman pod ${name} exists and ${why}; leaving it alone`, {
-      hint: `Remove it (podman pod rm -f ${name}) or rename the pod in the fleet`,
-    });
-  }
+export { PodConflictError };
+
+/** A podman pod with the name the agent wants exists and is not this instance's pod of that full name. */
+function conflict(name: string, why: string): PodConflictError {
+  return new PodConflictError(
+    `podman pod ${name}`,
+    why,
+    `Remove it (podman pod rm -f ${name}) or rename the pod in the fleet`,
+  );
 }
 
 interface PodmanPod {
@@ -57,8 +61,11 @@ function graceOf(pod: PodmanPod): string {
   return grace !== undefined && /^\d+$/.test(grace) ? grace : String(DEFAULT_GRACE_SECONDS);
 }
 
-/** The pod given to `podman kube play`: the defaulted pod plus the ownership, hash, namespace and grace labels. */
-export function podmanPodSpec(pod: DesiredPod): string {
+/**
+ * The pod given to `podman kube play`: the defaulted pod plus the ownership, instance, hash, namespace and grace
+ * labels.
+ */
+export function podmanPodSpec(pod: DesiredPod, instance: string): string {
   const spec = structuredClone(pod.pod);
   const metadata = recordAt(spec, "metadata") ?? {};
   spec.metadata = metadata;
@@ -66,6 +73,7 @@ export function podmanPodSpec(pod: DesiredPod): string {
   metadata.labels = {
     ...(recordAt(metadata, "labels") ?? {}),
     [OWNED_LABEL]: "true",
+    [INSTANCE_KEY]: instance,
     [HASH_KEY]: pod.hash,
     [NAMESPACE_LABEL]: pod.namespace,
     [GRACE_LABEL]: String(
@@ -76,6 +84,8 @@ export function podmanPodSpec(pod: DesiredPod): string {
 }
 
 export interface PodmanOptions {
+  /** The agent instance whose pods this driver lists, replaces and removes (a label value). */
+  instance: string;
   exec?: Exec;
   /** The podman binary. */
   podman?: string;
@@ -86,22 +96,25 @@ export interface PodmanOptions {
 }
 
 /**
- * A runtime backed by podman. `list` reads pods labelled `manifest-agent.io/owned=true`; `apply` removes the
- * owned pod of that name (if any) and runs `podman kube play -` with the pod on stdin; `remove` deletes by label
- * with the pod's grace period. A pod of the same name without the label is never touched (PodConflictError).
- * Podman failures throw ExecError with podman's stderr.
+ * A runtime backed by podman. `list` reads pods labelled `manifest-agent.io/owned=true` with this instance's
+ * `manifest-agent.io/instance` (owned) or none (legacy); `apply` removes that pod of the same name (if any) and runs
+ * `podman kube play -` with the pod on stdin; `remove` deletes it with the pod's grace period. A pod of the same
+ * name that is another instance's or not the agent's is never touched (PodConflictError). Podman failures throw
+ * ExecError with podman's stderr.
  */
-export function createPodmanDriver(options: PodmanOptions = {}): RuntimeDriver {
+export function createPodmanDriver(options: PodmanOptions): RuntimeDriver {
+  const { instance } = options;
   const exec = options.exec ?? execCommand;
   const podman = options.podman ?? "podman";
   const env = options.env;
   const run = (args: string[], extra: { input?: string; timeoutMs?: number } = {}) =>
     exec(podman, args, { ...(env === undefined ? {} : { env }), ...extra });
 
+  /** This instance's pods and the legacy ones (no instance label); never another instance's. */
   const owned = async (): Promise<PodmanPod[]> =>
     parsePodList(
       (await run(["pod", "ls", "--filter", `label=${OWNED_LABEL}=true`, "--format", "json"])).stdout,
-    );
+    ).filter((pod) => foreignOwner(pod.labels[INSTANCE_KEY], instance) === undefined);
 
   const named = async (name: string): Promise<PodmanPod[]> =>
     parsePodList((await run(["pod", "ls", "--filter", `name=^${name}$`, "--format", "json"])).stdout).filter(
@@ -116,33 +129,37 @@ export function createPodmanDriver(options: PodmanOptions = {}): RuntimeDriver {
   return {
     name: "podman",
     async list(): Promise<ActualPod[]> {
-      return (await owned()).map((pod) => ({
-        fullName: fullNameOf(pod),
-        hash: pod.labels[HASH_KEY] ?? "",
-        owned: true,
-        stopped: !ALIVE.has(pod.status.toLowerCase()),
-      }));
+      return (await owned()).map((pod) => {
+        const legacy = pod.labels[INSTANCE_KEY] === undefined;
+        return {
+          fullName: fullNameOf(pod),
+          hash: pod.labels[HASH_KEY] ?? "",
+          owned: !legacy,
+          ...(legacy ? { legacy } : {}),
+          stopped: !ALIVE.has(pod.status.toLowerCase()),
+        };
+      });
     },
     async apply(pod: DesiredPod): Promise<void> {
       for (const existing of await named(pod.name)) {
-        if (existing.labels[OWNED_LABEL] !== "true") throw new PodConflictError(pod.name);
+        if (existing.labels[OWNED_LABEL] !== "true")
+          throw conflict(pod.name, "was not created by manifest-agent");
+        const foreign = foreignOwner(existing.labels[INSTANCE_KEY], instance);
+        if (foreign !== undefined) throw conflict(pod.name, foreign);
         if (fullNameOf(existing) !== pod.fullName) {
-          throw new PodConflictError(
-            pod.name,
-            `runs ${fullNameOf(existing)}; podman pod names have no namespace`,
-          );
+          throw conflict(pod.name, `runs ${fullNameOf(existing)}; podman pod names have no namespace`);
         }
         await removePod(existing);
       }
       try {
         await run(["kube", "play", "-"], {
-          input: podmanPodSpec(pod),
+          input: podmanPodSpec(pod, instance),
           timeoutMs: options.playTimeoutMs ?? 300_000,
         });
       } catch (cause) {
         // kube play can leave a half-created pod behind; remove it so the next pass retries from scratch.
         for (const leftover of await named(pod.name).catch(() => [])) {
-          if (leftover.labels[OWNED_LABEL] === "true") await removePod(leftover).catch(() => undefined);
+          if (leftover.labels[INSTANCE_KEY] === instance) await removePod(leftover).catch(() => undefined);
         }
         throw cause;
       }

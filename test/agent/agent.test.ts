@@ -105,7 +105,7 @@ test("a failing runtime is retried on the next pass (level-triggered)", async ()
     server.answer({ status: 200, body });
     const podDir = join(dir, "manifests");
     const agent = new Agent(config(), {
-      driver: createStaticDirDriver({ dir: podDir, tempDir: join(dir, "tmp") }),
+      driver: createStaticDirDriver({ instance: "agent-test", dir: podDir, tempDir: join(dir, "tmp") }),
       logger,
     });
     const failed = await agent.pass();

@@ -50,6 +50,8 @@ test("--help lists every flag with its default, the env vars and examples", asyn
     "--url <url>",
     "--runtime <runtime>",
     "--static-dir <dir>",
+    "--instance <name>",
+    "MANIFEST_AGENT_INSTANCE",
     "(default: 20s",
     "(default: 5m",
     "required:",
@@ -74,6 +76,9 @@ test("usage errors exit 2 and say how to fix them", async () => {
   const badHeader = await agent(["--url", server.url, "--runtime", "dry-run", "--header", "no colon"]);
   assert.equal(badHeader.code, 2);
   assert.match(badHeader.stderr, /'Key: Value'/);
+  const badInstance = await agent(["--url", server.url, "--runtime", "dry-run", "--instance", "a/b"]);
+  assert.equal(badInstance.code, 2);
+  assert.match(badInstance.stderr, /--instance "a\/b" is not a valid instance name/);
   const badInterval = await agent(["--url", server.url, "--runtime", "dry-run", "--interval", "soon"]);
   assert.equal(badInterval.code, 2);
   assert.match(badInterval.stderr, /not a duration/);

@@ -6,24 +6,31 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { Agent } from "../../src/agent/agent.js";
-import { HASH_KEY, NAMESPACE_LABEL, OWNED_LABEL } from "../../src/runtime/driver.js";
+import { HASH_KEY, INSTANCE_KEY, NAMESPACE_LABEL } from "../../src/runtime/driver.js";
 import { createPodmanDriver } from "../../src/runtime/podman.js";
 import { startServer } from "../../src/server/start.js";
-import { detectPodman, podmanPods, TEST_IMAGE } from "../helpers/podman.js";
+import {
+  detectPodman,
+  podmanPods,
+  removeInstancePods,
+  removePods,
+  TEST_IMAGE,
+  uniqueName,
+} from "../helpers/podman.js";
 import { busyboxPod, copyFleet } from "./fleet-copy.js";
 import { captureLogger } from "./url-server.js";
 import { manualDirSource } from "../helpers/fleet.js";
 
 const podman = detectPodman();
 const FLEET = join(import.meta.dirname, "..", "..", "manifests");
-const CP1 = [
-  "etcd-cp-1",
-  "kube-apiserver-cp-1",
-  "kube-controller-manager-cp-1",
-  "kube-scheduler-cp-1",
-  "node-exporter-cp-1",
-];
-const BYSTANDER = "manifest-agent-e2e-bystander";
+// The agent polls cp-1's URL as a node of its own, so its pod names (<name>-<node>) are this run's alone.
+const NODE = uniqueName("cp-1");
+const INSTANCE = uniqueName("podman-e2e");
+const CP1 = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "node-exporter"].map(
+  (name) => `${name}-${NODE}`,
+);
+const [ETCD, APISERVER, , SCHEDULER, EXPORTER] = CP1 as [string, string, string, string, string];
+const BYSTANDER = uniqueName("manifest-agent-e2e-bystander");
 
 function run(args: string[]): string {
   return execFileSync("podman", args, { env: podman.env, stdio: ["ignore", "pipe", "pipe"] }).toString(
@@ -31,10 +38,11 @@ function run(args: string[]): string {
   );
 }
 
-const owned = () => podmanPods(podman.env, `${OWNED_LABEL}=true`).filter((p) => CP1.includes(p.name));
+const owned = () => podmanPods(podman.env, `${INSTANCE_KEY}=${INSTANCE}`);
 
 function cleanup(): void {
-  for (const name of [...CP1, BYSTANDER]) run(["pod", "rm", "--force", "--time", "0", name]);
+  removeInstancePods(podman.env, INSTANCE);
+  removePods(podman.env, [BYSTANDER]);
 }
 
 test(
@@ -46,7 +54,7 @@ test(
     const stateDir = join(root, "state");
     await copyFleet(FLEET, fleet, busyboxPod(TEST_IMAGE));
     cleanup();
-    run(["pod", "create", "--name", BYSTANDER, "--label", "purpose=e2e"]);
+    run(["pod", "create", "--name", BYSTANDER, "--label", `purpose=${BYSTANDER}`]);
     const server = await startServer({ source: manualDirSource(fleet), listen: "127.0.0.1:0" });
     let serverOpen = true;
     const makeAgent = () => {
@@ -54,13 +62,13 @@ test(
       const agent = new Agent(
         {
           url: `${server.url}/nodes/cp-1`,
-          node: "cp-1",
+          node: NODE,
           userAgent: "manifest-agent/test",
           intervalMs: 1000,
           maxBackoffMs: 1000,
           stateDir,
         },
-        { driver: createPodmanDriver({ env: podman.env }), logger },
+        { driver: createPodmanDriver({ instance: INSTANCE, env: podman.env }), logger },
       );
       return { agent, entries };
     };
@@ -80,8 +88,8 @@ test(
         CP1,
       );
       for (const pod of running) assert.equal(pod.status, "Running", pod.name);
-      assert.equal(running.find((p) => p.name === "etcd-cp-1")?.labels[NAMESPACE_LABEL], "kube-system");
-      const etcdHash = running.find((p) => p.name === "etcd-cp-1")?.labels[HASH_KEY];
+      assert.equal(running.find((p) => p.name === ETCD)?.labels[NAMESPACE_LABEL], "kube-system");
+      const etcdHash = running.find((p) => p.name === ETCD)?.labels[HASH_KEY];
 
       const steady = await agent.pass();
       assert.deepEqual([steady.source, steady.applied, steady.converged], ["unchanged", 0, true]);
@@ -91,9 +99,9 @@ test(
       assert.equal((await server.follower.refresh()).kind, "published");
       const changed = await agent.pass();
       assert.deepEqual([changed.source, changed.applied, changed.converged], ["changed", 1, true]);
-      const etcd = owned().find((p) => p.name === "etcd-cp-1");
+      const etcd = owned().find((p) => p.name === ETCD);
       assert.notEqual(etcd?.labels[HASH_KEY], etcdHash);
-      assert.match(run(["inspect", "--format", "{{.Config.Entrypoint}}", "etcd-cp-1-etcd"]), /3601/);
+      assert.match(run(["inspect", "--format", "{{.Config.Entrypoint}}", `${ETCD}-etcd`]), /3601/);
 
       await unlink(etcdFile);
       assert.equal((await server.follower.refresh()).kind, "published");
@@ -104,8 +112,8 @@ test(
         CP1.slice(1),
       );
 
-      run(["pod", "rm", "--force", "--time", "0", "kube-apiserver-cp-1"]);
-      run(["pod", "stop", "--time", "0", "kube-scheduler-cp-1"]);
+      run(["pod", "rm", "--force", "--time", "0", APISERVER]);
+      run(["pod", "stop", "--time", "0", SCHEDULER]);
       const repaired = await agent.pass();
       assert.deepEqual([repaired.source, repaired.applied, repaired.converged], ["unchanged", 2, true]);
       assert.deepEqual(
@@ -122,7 +130,7 @@ test(
         CP1.slice(1),
       );
 
-      run(["pod", "rm", "--force", "--time", "0", "node-exporter-cp-1"]);
+      run(["pod", "rm", "--force", "--time", "0", EXPORTER]);
       const restarted = makeAgent();
       const boot = await restarted.agent.pass();
       assert.deepEqual([boot.source, boot.applied, boot.converged], ["error", 1, true]);
@@ -133,7 +141,7 @@ test(
       );
 
       assert.deepEqual(
-        podmanPods(podman.env, "purpose=e2e").map((p) => p.name),
+        podmanPods(podman.env, `purpose=${BYSTANDER}`).map((p) => p.name),
         [BYSTANDER],
         "unowned pods are untouched",
       );

@@ -43,7 +43,14 @@ test("static-dir: pods appear, change, go, come back after a hand delete, and su
         maxBackoffMs: 1000,
         stateDir,
       },
-      { driver: createStaticDirDriver({ dir: podDir, tempDir: join(stateDir, "tmp") }), logger },
+      {
+        driver: createStaticDirDriver({
+          instance: "static-e2e",
+          dir: podDir,
+          tempDir: join(stateDir, "tmp"),
+        }),
+        logger,
+      },
     );
     return { agent, entries };
   };

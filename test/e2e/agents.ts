@@ -29,7 +29,11 @@ export function agentFor(
 
 /** A static-dir runtime whose folder is below a regular file, so every runtime call fails for real. */
 export function brokenDriver(fileInTemp: string): RuntimeDriver {
-  return createStaticDirDriver({ dir: join(fileInTemp, "manifests"), tempDir: join(fileInTemp, "tmp") });
+  return createStaticDirDriver({
+    instance: "e2e-broken",
+    dir: join(fileInTemp, "manifests"),
+    tempDir: join(fileInTemp, "tmp"),
+  });
 }
 
 /** One pass of each agent, in order. */

@@ -1,6 +1,8 @@
 // Test helper: finds a usable podman (with the registry-free localhost/busybox image) and the env it needs.
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
+import { INSTANCE_KEY } from "../../src/runtime/driver.js";
 import { isRecord, stringMapAt } from "../../src/runtime/json.js";
 
 /** Written by scripts/setup-podman.sh. */
@@ -40,11 +42,11 @@ export function detectPodman(): PodmanSetup {
   return { env, skip };
 }
 
-/** Names of the podman pods carrying `label` (e.g. `manifest-agent.io/owned=true`), sorted. */
+/** The podman pods carrying `label` (e.g. `manifest-agent.io/owned=true`), sorted by name. */
 export function podmanPods(
   env: NodeJS.ProcessEnv,
   label: string,
-): { name: string; status: string; labels: Record<string, string> }[] {
+): { id: string; name: string; status: string; labels: Record<string, string> }[] {
   const out = execFileSync("podman", ["pod", "ls", "--filter", `label=${label}`, "--format", "json"], {
     env,
   }).toString("utf8");
@@ -52,6 +54,36 @@ export function podmanPods(
   if (!Array.isArray(value)) return [];
   return value
     .filter(isRecord)
-    .map((p) => ({ name: String(p.Name), status: String(p.Status), labels: stringMapAt(p, "Labels") }))
+    .map((p) => ({
+      id: String(p.Id),
+      name: String(p.Name),
+      status: String(p.Status),
+      labels: stringMapAt(p, "Labels"),
+    }))
     .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * A name no other test or test run on this host uses at the same time (podman pod names are host-wide):
+ * `<prefix>-<8 random hex digits>`, a DNS-1123 label when `prefix` is one of at most 54 characters.
+ */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString("hex")}`;
+}
+
+/** Removes these pods at once (no grace period); names that do not exist are ignored. */
+export function removePods(env: NodeJS.ProcessEnv, names: readonly string[]): void {
+  if (names.length === 0) return;
+  execFileSync("podman", ["pod", "rm", "--force", "--ignore", "--time", "0", ...names], {
+    env,
+    stdio: "ignore",
+  });
+}
+
+/** Removes every pod labelled with this agent instance: a test's cleanup, whatever the test left. */
+export function removeInstancePods(env: NodeJS.ProcessEnv, instance: string): void {
+  removePods(
+    env,
+    podmanPods(env, `${INSTANCE_KEY}=${instance}`).map((p) => p.name),
+  );
 }

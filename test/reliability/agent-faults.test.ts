@@ -71,7 +71,14 @@ async function setup(prefix: string) {
         stateDir,
         timeoutMs: 500,
       },
-      { driver: createStaticDirDriver({ dir: podDir, tempDir: join(stateDir, "tmp") }), logger: log.logger },
+      {
+        driver: createStaticDirDriver({
+          instance: "agent-faults",
+          dir: podDir,
+          tempDir: join(stateDir, "tmp"),
+        }),
+        logger: log.logger,
+      },
     );
     return { agent, logs: log.entries };
   };

@@ -91,7 +91,11 @@ test("git remote unreachable, serving a corrupt pack, then slow: every served by
       stateDir: join(fx.root.path, "state"),
     },
     {
-      driver: createStaticDirDriver({ dir: podDir, tempDir: join(fx.root.path, "state", "tmp") }),
+      driver: createStaticDirDriver({
+        instance: "git-faults",
+        dir: podDir,
+        tempDir: join(fx.root.path, "state", "tmp"),
+      }),
       logger: silentLogger(),
     },
   );

@@ -1,41 +1,70 @@
-// The podman driver against real podman: labels, stopped pods, and never touching a pod it does not own.
+// The podman driver against real podman: labels, stopped pods, instances, and never touching a pod it does not own.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { test } from "node:test";
 import { applyKubeletDefaults } from "../../src/agent/defaults.js";
 import { ExecError } from "../../src/lib/errors.js";
-import { GRACE_LABEL, HASH_KEY, NAMESPACE_LABEL, OWNED_LABEL } from "../../src/runtime/driver.js";
+import {
+  GRACE_LABEL,
+  HASH_KEY,
+  INSTANCE_KEY,
+  NAMESPACE_LABEL,
+  OWNED_LABEL,
+  type ActualPod,
+  type RuntimeDriver,
+} from "../../src/runtime/driver.js";
 import { isRecord, recordAt } from "../../src/runtime/json.js";
 import { createPodmanDriver, PodConflictError, podmanPodSpec } from "../../src/runtime/podman.js";
-import { detectPodman, podmanPods, TEST_IMAGE } from "../helpers/podman.js";
+import {
+  detectPodman,
+  podmanPods,
+  removeInstancePods,
+  removePods,
+  TEST_IMAGE,
+  uniqueName,
+} from "../helpers/podman.js";
 
 const podman = detectPodman();
-const NODE = "podman-driver-test";
 
-const desired = (name: string, image = TEST_IMAGE, namespace = "drivers") =>
-  applyKubeletDefaults(
-    {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name, namespace },
-      spec: {
-        terminationGracePeriodSeconds: 0,
-        containers: [{ name: "main", image, imagePullPolicy: "Never", command: ["sleep", "3600"] }],
+/** Pods of a node no other test (or concurrent test run) uses, so their names are this test's alone. */
+const podsOf =
+  (node: string) =>
+  (name: string, image = TEST_IMAGE, namespace = "drivers") =>
+    applyKubeletDefaults(
+      {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name, namespace },
+        spec: {
+          terminationGracePeriodSeconds: 0,
+          containers: [{ name: "main", image, imagePullPolicy: "Never", command: ["sleep", "3600"] }],
+        },
       },
-    },
-    { node: NODE, url: "http://server/nodes/x" },
-  );
+      { node, url: "http://server/nodes/x" },
+    );
 
-function rm(name: string): void {
-  execFileSync("podman", ["pod", "rm", "--force", "--time", "0", name], { env: podman.env, stdio: "ignore" });
+function run(args: string[], input?: string): void {
+  execFileSync("podman", args, {
+    env: podman.env,
+    stdio: [input === undefined ? "ignore" : "pipe", "ignore", "ignore"],
+    input,
+  });
 }
 
-test("podmanPodSpec labels the pod as owned, with its hash, namespace and grace period", () => {
-  const pod = desired("web");
-  const spec: unknown = JSON.parse(podmanPodSpec(pod));
+/** The driver's list, restricted to `node` (a concurrent test run may have legacy pods of its own), sorted. */
+async function listOn(driver: RuntimeDriver, node: string): Promise<ActualPod[]> {
+  return (await driver.list())
+    .filter((p) => p.fullName.endsWith(`-${node}`))
+    .sort((x, y) => x.fullName.localeCompare(y.fullName));
+}
+
+test("podmanPodSpec labels the pod as owned by the instance, with its hash, namespace and grace period", () => {
+  const pod = podsOf("n1")("web");
+  const spec: unknown = JSON.parse(podmanPodSpec(pod, "agent-a"));
   assert.ok(isRecord(spec));
   assert.deepEqual(recordAt(spec, "metadata")?.labels, {
     [OWNED_LABEL]: "true",
+    [INSTANCE_KEY]: "agent-a",
     [HASH_KEY]: pod.hash,
     [NAMESPACE_LABEL]: "drivers",
     [GRACE_LABEL]: "0",
@@ -46,55 +75,103 @@ test(
   "podman driver: apply, list, stopped detection, conflict with an unowned pod, remove",
   { skip: podman.skip, timeout: 120_000 },
   async () => {
-    const driver = createPodmanDriver({ env: podman.env });
+    const node = uniqueName("drv");
+    const instance = uniqueName("podman-driver");
+    const desired = podsOf(node);
+    const driver = createPodmanDriver({ instance, env: podman.env });
     const mine = desired("mine");
     const clash = desired("clash");
-    rm(mine.name);
-    rm(clash.name);
     try {
       await driver.apply(mine);
-      let listed = (await driver.list()).filter((p) => p.fullName === mine.fullName);
-      assert.deepEqual(listed, [
-        { fullName: "drivers/mine-podman-driver-test", hash: mine.hash, owned: true, stopped: false },
-      ]);
+      let listed = await listOn(driver, node);
+      assert.deepEqual(listed, [{ fullName: mine.fullName, hash: mine.hash, owned: true, stopped: false }]);
 
       await assert.rejects(
         driver.apply(desired("mine", TEST_IMAGE, "elsewhere")),
         /podman pod names have no namespace/,
       );
 
-      execFileSync("podman", ["pod", "stop", "--time", "0", mine.name], { env: podman.env, stdio: "ignore" });
-      listed = (await driver.list()).filter((p) => p.fullName === mine.fullName);
+      run(["pod", "stop", "--time", "0", mine.name]);
+      listed = await listOn(driver, node);
       assert.equal(listed[0]?.stopped, true);
 
-      execFileSync("podman", ["pod", "create", "--name", clash.name, "--label", "purpose=driver-test"], {
-        env: podman.env,
-        stdio: "ignore",
-      });
+      run(["pod", "create", "--name", clash.name, "--label", `purpose=${instance}`]);
       await assert.rejects(driver.apply(clash), PodConflictError);
       await driver.remove(clash.fullName);
       assert.deepEqual(
-        podmanPods(podman.env, "purpose=driver-test").map((p) => p.name),
+        podmanPods(podman.env, `purpose=${instance}`).map((p) => p.name),
         [clash.name],
         "the unowned pod is still there",
       );
 
-      await assert.rejects(driver.apply(desired("broken", "localhost/does-not-exist:1")), ExecError);
+      const broken = desired("broken", "localhost/does-not-exist:1");
+      await assert.rejects(driver.apply(broken), ExecError);
       assert.deepEqual(
-        (await driver.list()).filter((p) => p.fullName.startsWith("drivers/broken")),
-        [],
+        podmanPods(podman.env, `${INSTANCE_KEY}=${instance}`).map((p) => p.name),
+        [mine.name],
         "no half-made pod left",
       );
 
       await driver.remove(mine.fullName);
+      assert.deepEqual(await listOn(driver, node), []);
+    } finally {
+      removeInstancePods(podman.env, instance);
+      removePods(podman.env, [clash.name]);
+    }
+  },
+);
+
+test(
+  "podman driver instances: another instance's pods are neither listed, replaced nor removed; legacy pods are listed as such",
+  { skip: podman.skip, timeout: 120_000 },
+  async () => {
+    const node = uniqueName("inst");
+    const [a, b] = [uniqueName("podman-a"), uniqueName("podman-b")];
+    const desired = podsOf(node);
+    const driverA = createPodmanDriver({ instance: a, env: podman.env });
+    const driverB = createPodmanDriver({ instance: b, env: podman.env });
+    const shared = desired("shared");
+    const old = desired("old");
+    try {
+      await driverA.apply(shared);
+      assert.deepEqual(await listOn(driverB, node), [], "B does not see A's pod");
+      await assert.rejects(
+        driverB.apply(desired("shared", TEST_IMAGE)),
+        /belongs to manifest-agent instance/,
+      );
+      await driverB.remove(shared.fullName);
       assert.deepEqual(
-        (await driver.list()).filter((p) => p.fullName === mine.fullName),
-        [],
+        (await listOn(driverA, node)).map((p) => p.fullName),
+        [shared.fullName],
+        "B's remove did not touch A's pod",
+      );
+
+      // A pod made by an agent older than instances: the same labels without the instance.
+      const spec: unknown = JSON.parse(podmanPodSpec(old, "gone"));
+      assert.ok(isRecord(spec));
+      const labels = recordAt(recordAt(spec, "metadata") ?? {}, "labels") ?? {};
+      delete labels[INSTANCE_KEY];
+      run(["kube", "play", "-"], JSON.stringify(spec));
+      const legacy = { fullName: old.fullName, hash: old.hash, owned: false, legacy: true, stopped: false };
+      assert.deepEqual(await listOn(driverB, node), [legacy], "listed, not owned: the agent decides");
+      assert.deepEqual(await listOn(driverA, node), [
+        legacy,
+        { fullName: shared.fullName, hash: shared.hash, owned: true, stopped: false },
+      ]);
+
+      // Replacing an adopted legacy pod gives it the instance.
+      await driverB.apply(old);
+      assert.deepEqual(await listOn(driverB, node), [
+        { fullName: old.fullName, hash: old.hash, owned: true, stopped: false },
+      ]);
+      assert.deepEqual(
+        podmanPods(podman.env, `${INSTANCE_KEY}=${b}`).map((p) => p.name),
+        [old.name],
       );
     } finally {
-      rm(mine.name);
-      rm(clash.name);
-      rm("broken-podman-driver-test");
+      removeInstancePods(podman.env, a);
+      removeInstancePods(podman.env, b);
+      removePods(podman.env, [old.name]);
     }
   },
 );
