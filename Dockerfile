@@ -2,7 +2,7 @@
 # Serve a mounted fleet folder:  docker run -p 8080:8080 -v "$PWD/manifests:/fleet:ro" manifest-server
 # Or follow a repository:        docker run -p 8080:8080 manifest-server serve --repo https://git.example/fleet.git
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -10,7 +10,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends git openssh-client ca-certificates \
  && rm -rf /var/lib/apt/lists/*
