@@ -11,6 +11,12 @@ import { nodeEtag } from "../../src/server/documents/etag.js";
 export interface SoakOptions {
   durationMs: number;
   clients: number;
+  /**
+   * Keep going past durationMs until this many revision switches were published (at most maxDurationMs), so a
+   * machine busy with other work still checks answers across switches. Default 0.
+   */
+  minSwitches?: number;
+  maxDurationMs?: number;
 }
 
 export interface SoakResult {
@@ -66,13 +72,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     result.switches += 1;
   });
   let stop = false;
+  let started = 0;
   const switcher = async () => {
     let i = 0;
     while (!stop) {
       i += 1;
       await writeFile(join(fleet.path, "common", "soak.yaml"), podYaml("soak", `busybox:1.${i % 3}`));
       await server.follower.refresh();
-      await new Promise((r) => setTimeout(r, 5));
+      const elapsed = Date.now() - started;
+      const enough = result.switches >= (options.minSwitches ?? 0);
+      if (elapsed >= options.durationMs && (enough || elapsed >= (options.maxDurationMs ?? 0))) stop = true;
+      else await new Promise((r) => setTimeout(r, 5));
     }
   };
   const client = async () => {
@@ -115,10 +125,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       ),
     );
     result.heapStartMb = heapMb();
-    const started = Date.now();
-    const timer = setTimeout(() => (stop = true), options.durationMs);
+    started = Date.now();
     await Promise.all([switcher(), ...Array.from({ length: options.clients }, () => client())]);
-    clearTimeout(timer);
     result.durationMs = Date.now() - started;
     result.revisions = published.size;
     published.clear();

@@ -9,7 +9,7 @@ import { createGitFixture, GIT_TEST_ENV } from "../helpers/git.js";
 import { runSoak } from "./soak-harness.js";
 
 test("soak: 32 clients on random nodes while revisions switch: one revision's bytes and ETag each, zero 5xx, flat memory", async () => {
-  const r = await runSoak({ durationMs: 8000, clients: 32 });
+  const r = await runSoak({ durationMs: 8000, clients: 32, minSwitches: 5, maxDurationMs: 60_000 });
   assert.deepEqual(r.mismatches.slice(0, 5), []);
   assert.equal(r.status5xx, 0);
   assert.ok(r.requests > 1000, `only ${r.requests} requests`);
