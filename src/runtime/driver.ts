@@ -2,7 +2,10 @@
 import { ManifestServerError } from "../lib/errors.js";
 import type { JsonObject } from "./json.js";
 
-/** Label (podman) marking a pod as created by manifest-agent; pods without it are never touched. */
+/**
+ * Label (podman) that agents older than instances put on every pod they made (and removed every pod with it that
+ * they did not want). Current agents recognise it on legacy pods but no longer set it.
+ */
 export const OWNED_LABEL = "manifest-agent.io/owned";
 /**
  * Label (podman) / annotation (static-dir) naming the agent instance that created the pod. A driver lists, replaces

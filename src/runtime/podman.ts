@@ -62,8 +62,8 @@ function graceOf(pod: PodmanPod): string {
 }
 
 /**
- * The pod given to `podman kube play`: the defaulted pod plus the ownership, instance, hash, namespace and grace
- * labels.
+ * The pod given to `podman kube play`: the defaulted pod plus the instance, hash, namespace and grace labels. Not the
+ * `manifest-agent.io/owned` label of agents older than instances: such an agent would remove every pod carrying it.
  */
 export function podmanPodSpec(pod: DesiredPod, instance: string): string {
   const spec = structuredClone(pod.pod);
@@ -72,7 +72,6 @@ export function podmanPodSpec(pod: DesiredPod, instance: string): string {
   const grace = recordAt(spec, "spec")?.terminationGracePeriodSeconds;
   metadata.labels = {
     ...(recordAt(metadata, "labels") ?? {}),
-    [OWNED_LABEL]: "true",
     [INSTANCE_KEY]: instance,
     [HASH_KEY]: pod.hash,
     [NAMESPACE_LABEL]: pod.namespace,
@@ -96,8 +95,8 @@ export interface PodmanOptions {
 }
 
 /**
- * A runtime backed by podman. `list` reads pods labelled `manifest-agent.io/owned=true` with this instance's
- * `manifest-agent.io/instance` (owned) or none (legacy); `apply` removes that pod of the same name (if any) and runs
+ * A runtime backed by podman. `list` reads the pods labelled with this instance's `manifest-agent.io/instance`
+ * (owned) and those an agent older than instances made (`manifest-agent.io/owned=true`, no instance: legacy); `apply` removes that pod of the same name (if any) and runs
  * `podman kube play -` with the pod on stdin; `remove` deletes it with the pod's grace period. A pod of the same
  * name that is another instance's or not the agent's is never touched (PodConflictError). Podman failures throw
  * ExecError with podman's stderr.
@@ -110,11 +109,18 @@ export function createPodmanDriver(options: PodmanOptions): RuntimeDriver {
   const run = (args: string[], extra: { input?: string; timeoutMs?: number } = {}) =>
     exec(podman, args, { ...(env === undefined ? {} : { env }), ...extra });
 
-  /** This instance's pods and the legacy ones (no instance label); never another instance's. */
+  /** Whose a pod is: this instance's, an older agent's (legacy), another instance's, or not an agent's at all. */
+  const ownerOf = (pod: PodmanPod): "mine" | "legacy" | "foreign" | "none" => {
+    const owner = pod.labels[INSTANCE_KEY];
+    if (owner !== undefined) return owner === instance ? "mine" : "foreign";
+    return pod.labels[OWNED_LABEL] === "true" ? "legacy" : "none";
+  };
+
+  /** This instance's pods and the legacy ones; never another instance's. */
   const owned = async (): Promise<PodmanPod[]> =>
-    parsePodList(
-      (await run(["pod", "ls", "--filter", `label=${OWNED_LABEL}=true`, "--format", "json"])).stdout,
-    ).filter((pod) => foreignOwner(pod.labels[INSTANCE_KEY], instance) === undefined);
+    parsePodList((await run(["pod", "ls", "--format", "json"])).stdout).filter((pod) =>
+      ["mine", "legacy"].includes(ownerOf(pod)),
+    );
 
   const named = async (name: string): Promise<PodmanPod[]> =>
     parsePodList((await run(["pod", "ls", "--filter", `name=^${name}$`, "--format", "json"])).stdout).filter(
@@ -130,7 +136,7 @@ export function createPodmanDriver(options: PodmanOptions): RuntimeDriver {
     name: "podman",
     async list(): Promise<ActualPod[]> {
       return (await owned()).map((pod) => {
-        const legacy = pod.labels[INSTANCE_KEY] === undefined;
+        const legacy = ownerOf(pod) === "legacy";
         return {
           fullName: fullNameOf(pod),
           hash: pod.labels[HASH_KEY] ?? "",
@@ -142,8 +148,8 @@ export function createPodmanDriver(options: PodmanOptions): RuntimeDriver {
     },
     async apply(pod: DesiredPod): Promise<void> {
       for (const existing of await named(pod.name)) {
-        if (existing.labels[OWNED_LABEL] !== "true")
-          throw conflict(pod.name, "was not created by manifest-agent");
+        const owner = ownerOf(existing);
+        if (owner === "none") throw conflict(pod.name, "was not created by manifest-agent");
         const foreign = foreignOwner(existing.labels[INSTANCE_KEY], instance);
         if (foreign !== undefined) throw conflict(pod.name, foreign);
         if (fullNameOf(existing) !== pod.fullName) {
@@ -159,7 +165,7 @@ export function createPodmanDriver(options: PodmanOptions): RuntimeDriver {
       } catch (cause) {
         // kube play can leave a half-created pod behind; remove it so the next pass retries from scratch.
         for (const leftover of await named(pod.name).catch(() => [])) {
-          if (leftover.labels[INSTANCE_KEY] === instance) await removePod(leftover).catch(() => undefined);
+          if (ownerOf(leftover) === "mine") await removePod(leftover).catch(() => undefined);
         }
         throw cause;
       }

@@ -19,12 +19,13 @@ import {
   type RuntimeDriver,
 } from "../../src/runtime/driver.js";
 import { recordAt, type JsonObject } from "../../src/runtime/json.js";
-import { createPodmanDriver, podmanPodSpec } from "../../src/runtime/podman.js";
+import { createPodmanDriver } from "../../src/runtime/podman.js";
 import { createStaticDirDriver, staticFileName } from "../../src/runtime/static-dir.js";
 import { startServer, type RunningServer } from "../../src/server/start.js";
 import { manualDirSource, tempDir, writeTree, type TempDir } from "../helpers/fleet.js";
 import {
   detectPodman,
+  legacyPodSpec,
   podmanPods,
   removeInstancePods,
   removePods,
@@ -67,18 +68,18 @@ interface Runtime {
 }
 
 function podmanRuntime(node: string): Runtime {
-  const ours = () => podmanPods(podman.env, `${OWNED_LABEL}=true`).filter((p) => p.name.endsWith(`-${node}`));
+  const ours = () =>
+    [...podmanPods(podman.env, OWNED_LABEL), ...podmanPods(podman.env, INSTANCE_KEY)].filter((p) =>
+      p.name.endsWith(`-${node}`),
+    );
   return {
     driver: (instance) => createPodmanDriver({ instance, env: podman.env }),
     snapshot: () => Promise.resolve(new Map(ours().map((p) => [p.name, p.id]))),
     legacy(pods) {
       for (const p of pods) {
-        const spec = JSON.parse(podmanPodSpec(p, "unused")) as JsonObject;
-        const labels = recordAt(recordAt(spec, "metadata") ?? {}, "labels") ?? {};
-        delete labels[INSTANCE_KEY];
         execFileSync("podman", ["kube", "play", "-"], {
           env: podman.env,
-          input: JSON.stringify(spec),
+          input: legacyPodSpec(p),
           stdio: ["pipe", "ignore", "pipe"],
         });
       }

@@ -2,8 +2,9 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { INSTANCE_KEY } from "../../src/runtime/driver.js";
-import { isRecord, stringMapAt } from "../../src/runtime/json.js";
+import { INSTANCE_KEY, OWNED_LABEL, type DesiredPod } from "../../src/runtime/driver.js";
+import { isRecord, recordAt, stringMapAt, type JsonObject } from "../../src/runtime/json.js";
+import { podmanPodSpec } from "../../src/runtime/podman.js";
 
 /** Written by scripts/setup-podman.sh. */
 export const TEST_CONTAINERS_CONF = "/etc/manifest-agent-test/containers.conf";
@@ -86,4 +87,13 @@ export function removeInstancePods(env: NodeJS.ProcessEnv, instance: string): vo
     env,
     podmanPods(env, `${INSTANCE_KEY}=${instance}`).map((p) => p.name),
   );
+}
+
+/** The pod as an agent older than instances played it: `manifest-agent.io/owned=true` and no instance label. */
+export function legacyPodSpec(pod: DesiredPod): string {
+  const spec = JSON.parse(podmanPodSpec(pod, "unused")) as JsonObject;
+  const labels = recordAt(recordAt(spec, "metadata") ?? {}, "labels") ?? {};
+  delete labels[INSTANCE_KEY];
+  labels[OWNED_LABEL] = "true";
+  return JSON.stringify(spec);
 }

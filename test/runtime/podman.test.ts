@@ -9,7 +9,6 @@ import {
   HASH_KEY,
   INSTANCE_KEY,
   NAMESPACE_LABEL,
-  OWNED_LABEL,
   type ActualPod,
   type RuntimeDriver,
 } from "../../src/runtime/driver.js";
@@ -17,6 +16,7 @@ import { isRecord, recordAt } from "../../src/runtime/json.js";
 import { createPodmanDriver, PodConflictError, podmanPodSpec } from "../../src/runtime/podman.js";
 import {
   detectPodman,
+  legacyPodSpec,
   podmanPods,
   removeInstancePods,
   removePods,
@@ -63,7 +63,6 @@ test("podmanPodSpec labels the pod as owned by the instance, with its hash, name
   const spec: unknown = JSON.parse(podmanPodSpec(pod, "agent-a"));
   assert.ok(isRecord(spec));
   assert.deepEqual(recordAt(spec, "metadata")?.labels, {
-    [OWNED_LABEL]: "true",
     [INSTANCE_KEY]: "agent-a",
     [HASH_KEY]: pod.hash,
     [NAMESPACE_LABEL]: "drivers",
@@ -147,11 +146,7 @@ test(
       );
 
       // A pod made by an agent older than instances: the same labels without the instance.
-      const spec: unknown = JSON.parse(podmanPodSpec(old, "gone"));
-      assert.ok(isRecord(spec));
-      const labels = recordAt(recordAt(spec, "metadata") ?? {}, "labels") ?? {};
-      delete labels[INSTANCE_KEY];
-      run(["kube", "play", "-"], JSON.stringify(spec));
+      run(["kube", "play", "-"], legacyPodSpec(old));
       const legacy = { fullName: old.fullName, hash: old.hash, owned: false, legacy: true, stopped: false };
       assert.deepEqual(await listOn(driverB, node), [legacy], "listed, not owned: the agent decides");
       assert.deepEqual(await listOn(driverA, node), [
