@@ -1,4 +1,6 @@
 // fleet.yaml: nodes (labels, vars), groups (selector and/or node list, priority) and fleet-wide vars.
+import { ExactInteger } from "../lib/exact-integer.js";
+import { setOwn } from "../lib/own-property.js";
 import { joinPath, type Issue } from "../lib/issues.js";
 import { isDns1123Subdomain } from "../manifests/validate.js";
 import { parseSelector, type LabelSelector } from "./selector.js";
@@ -57,9 +59,10 @@ class Collector {
       return out;
     }
     for (const [k, v] of Object.entries(value)) {
-      if (typeof v === "string") out[k] = v;
+      if (typeof v === "string") setOwn(out, k, v);
+      else if (v instanceof ExactInteger) setOwn(out, k, v.text);
       else if (typeof v === "number" || typeof v === "boolean") {
-        out[k] = String(v);
+        setOwn(out, k, String(v));
         if (typeof v === "boolean")
           this.warn(
             joinPath(path, k),
@@ -77,7 +80,7 @@ class Collector {
       return out;
     }
     for (const [k, v] of Object.entries(value)) {
-      if (typeof v === "string") out[k] = v;
+      if (typeof v === "string") setOwn(out, k, v);
       else
         this.error(
           joinPath(path, k),

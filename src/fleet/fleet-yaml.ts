@@ -1,4 +1,5 @@
 // Reads fleet.yaml, re-parsing only the node entries that changed since the previous revision.
+import { setOwn } from "../lib/own-property.js";
 import { yamlToJson } from "../manifests/yaml.js";
 
 /** Parsed pieces of a fleet.yaml, reusable by the next revision: node entries by their exact text, and the rest. */
@@ -12,6 +13,9 @@ interface Split {
   rest: string;
   entries: string[];
 }
+
+// fleet.yaml is configuration: a key YAML 1.1 would read as a boolean or number (`on:`, `0x1a:`) is an error.
+const STRICT = { strictKeys: true } as const;
 
 const EMPTY: FleetYamlCache = { entries: new Map(), rest: undefined };
 
@@ -61,7 +65,7 @@ function split(text: string): Split | undefined {
 function readEntry(entry: string): [string, unknown] | undefined {
   let value: unknown;
   try {
-    value = yamlToJson(`nodes:\n${entry}\n`);
+    value = yamlToJson(`nodes:\n${entry}\n`, STRICT);
   } catch {
     return undefined;
   }
@@ -110,20 +114,20 @@ export function readFleetYaml(
         break;
       }
       entries.set(entryText, entry);
-      nodes[entry[0]] = entry[1];
+      setOwn(nodes, entry[0], entry[1]);
     }
     if (ok && rest !== undefined) {
       const value = { ...rest, nodes: parts.entries.length === 0 ? null : nodes };
       return { value, cache: { entries, rest: { text: parts.rest, value: rest } } };
     }
   }
-  const value = yamlToJson(text);
+  const value = yamlToJson(text, STRICT);
   return { value, cache: parts === undefined ? EMPTY : seed(parts, value) };
 }
 
 function readRest(text: string): Record<string, unknown> | undefined {
   try {
-    const value = yamlToJson(text);
+    const value = yamlToJson(text, STRICT);
     return isRecord(value) && value["nodes"] === null ? value : undefined;
   } catch {
     return undefined;

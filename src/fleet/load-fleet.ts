@@ -2,7 +2,9 @@
 import { groupsForNode } from "./compose.js";
 import { classifyFleetFiles, type FleetFile } from "./fleet-files.js";
 import { parseFleetConfig } from "./fleet-config.js";
-import { IssueSet } from "./issue-set.js";
+import { IssueCollector } from "../lib/issue-collector.js";
+import type { Issue } from "../lib/issues.js";
+import { AliasBudget, MAX_ALIAS_NODES_PER_REVISION } from "../manifests/yaml.js";
 import type { CompiledNode, LoadOptions, LoadResult, LoadStep } from "./load/compiled-fleet.js";
 import { compileNode } from "./load/compile-node.js";
 import { fleetYamlStep } from "./load/fleet-yaml-step.js";
@@ -57,12 +59,33 @@ export async function loadFleetInSlices(
   }
 }
 
+/** `run()`, or `fallback` of an error issue (placed at `where`) for whatever `run` throws. */
+function failSafe<T>(run: () => T, fallback: (issue: Issue) => T, where: Pick<Issue, "file" | "nodes">): T {
+  try {
+    return run();
+  } catch (e) {
+    const message =
+      e instanceof RangeError
+        ? "too large or too deeply nested to process"
+        : e instanceof Error
+          ? e.message
+          : String(e);
+    return fallback({
+      severity: "error",
+      code: "load-failed",
+      message: `cannot be loaded: ${message.slice(0, 500)}`,
+      ...where,
+    });
+  }
+}
+
 /** The loader as a generator that pauses after each file and each node; drivers decide when to resume. */
 function* loadFleetSteps(
   files: readonly FleetFile[],
   options: LoadOptions,
 ): Generator<LoadStep, LoadResult, undefined> {
-  const issues = new IssueSet();
+  const issues = new IssueCollector();
+  const aliasBudget = new AliasBudget(MAX_ALIAS_NODES_PER_REVISION);
   const classified = classifyFleetFiles(files);
   issues.addAll(classified.issues);
   const before = options.previous?.memo;
@@ -87,7 +110,19 @@ function* loadFleetSteps(
   let documents = 0;
   for (const [done, file] of classified.manifests.entries()) {
     yield { stage: "files", done, total: classified.manifests.length };
-    const read = readManifest(file, before?.files.get(file.path), () => memo.nextFileId++);
+    const read = failSafe(
+      () => readManifest(file, before?.files.get(file.path), () => memo.nextFileId++, { aliasBudget }),
+      // Whatever a file's content makes fail is an error of that file, never of the process.
+      (issue) => ({
+        id: memo.nextFileId++,
+        content: file.content,
+        pods: [],
+        issues: [issue],
+        documents: 0,
+        prepared: new Map(),
+      }),
+      { file: file.path },
+    );
     memo.files.set(file.path, read);
     issues.addAll(read.issues);
     documents += read.documents;
@@ -118,17 +153,22 @@ function* loadFleetSteps(
     const outcome =
       old?.signature === signature
         ? { compiled: old.compiled, issues: old.issues, expansions: before?.templated.get(node.name) }
-        : compileNode({
-            node,
-            groups,
-            config,
-            common,
-            groupPods,
-            own: podsOf(index.byNode.get(node.name)),
-            prepared,
-            previous: before?.templated.get(node.name),
-            scratch,
-          });
+        : failSafe(
+            () =>
+              compileNode({
+                node,
+                groups,
+                config,
+                common,
+                groupPods,
+                own: podsOf(index.byNode.get(node.name)),
+                prepared,
+                previous: before?.templated.get(node.name),
+                scratch,
+              }),
+            (issue) => ({ compiled: undefined, issues: [issue], expansions: new Map() }),
+            { nodes: [node.name] },
+          );
     if (outcome.expansions !== undefined) memo.templated.set(node.name, outcome.expansions);
     issues.addAll(outcome.issues);
     if (outcome.compiled !== undefined) {

@@ -1,7 +1,13 @@
 // Turns one manifest file into the pods it defines: every document a v1 Pod or the items of a v1 PodList.
-import { messageOf } from "../lib/errors.js";
+import { IssueCollector } from "../lib/issue-collector.js";
 import { joinPath, type Issue } from "../lib/issues.js";
-import { parseYamlDocuments } from "../manifests/yaml.js";
+import {
+  MAX_DOCUMENTS,
+  parseYamlDocuments,
+  YamlSyntaxError,
+  type YamlReadOptions,
+} from "../manifests/yaml.js";
+import { JsonReadError, readJson } from "../manifests/yaml-json.js";
 import { hasTemplate } from "./template.js";
 import type { Layer, ManifestFile } from "./fleet-files.js";
 
@@ -33,10 +39,14 @@ export function decodeUtf8(content: Buffer): string | undefined {
   }
 }
 
-/** Parses a whole file as documents: `.json` strictly as one JSON value, anything else as a YAML 1.1 stream. */
+/**
+ * Parses a whole file as documents: `.json` strictly as one JSON value, anything else as a YAML 1.1 stream. Bounded
+ * (nesting, number range, documents, aliases: see readJson and parseYamlDocuments); never throws for any content.
+ */
 export function parseManifestDocuments(
   path: string,
   content: Buffer,
+  options: YamlReadOptions = {},
 ): { docs: Array<{ index: number; value: unknown }>; issues: Issue[] } {
   const text = decodeUtf8(content);
   if (text === undefined)
@@ -46,18 +56,18 @@ export function parseManifestDocuments(
     };
   if (path.toLowerCase().endsWith(".json")) {
     try {
-      return { docs: [{ index: 1, value: JSON.parse(text) as unknown }], issues: [] };
+      return { docs: [{ index: 1, value: readJson(text) }], issues: [] };
     } catch (e) {
-      const message = messageOf(e);
+      if (!(e instanceof JsonReadError)) throw e;
+      const message =
+        e.position === undefined ? e.message : new YamlSyntaxError(e.message, e.position).message;
       return {
         docs: [],
-        issues: [
-          { severity: "error", code: "json-syntax", file: path, doc: 1, message: `invalid JSON: ${message}` },
-        ],
+        issues: [{ severity: "error", code: "json-syntax", file: path, doc: 1, message }],
       };
     }
   }
-  const parsed = parseYamlDocuments(text);
+  const parsed = parseYamlDocuments(text, options);
   const issues = [...parsed.issues, ...parsed.documents.flatMap((d) => d.warnings)].map((i) => ({
     ...i,
     file: path,
@@ -66,11 +76,18 @@ export function parseManifestDocuments(
 }
 
 /** Reads the pods of one manifest file. Returns every pod it could read and every issue, each naming file and document. */
-export function readPodSources(file: ManifestFile): { pods: SourcePod[]; issues: Issue[] } {
-  const { docs, issues } = parseManifestDocuments(file.path, file.content);
+export function readPodSources(
+  file: ManifestFile,
+  options: YamlReadOptions = {},
+): { pods: SourcePod[]; issues: Issue[] } {
+  const parsed = parseManifestDocuments(file.path, file.content, options);
+  const { docs } = parsed;
+  // One file keeps its first issues only (a list of millions of bad items must not become millions of issues).
+  const issues = new IssueCollector();
+  issues.addAll(parsed.issues);
   const pods: SourcePod[] = [];
   const err = (doc: number, path: string, message: string): void => {
-    issues.push({ severity: "error", code: "kind", file: file.path, doc, path, message });
+    issues.add({ severity: "error", code: "kind", file: file.path, doc, path, message });
   };
   const add = (doc: number, path: string, value: Record<string, unknown>): void => {
     pods.push({ file: file.path, doc, path, layer: file.layer, value, templated: hasTemplate(value) });
@@ -96,6 +113,14 @@ export function readPodSources(file: ManifestFile): { pods: SourcePod[]; issues:
         err(index, "items", "a PodList needs an items list");
         continue;
       }
+      if (items.length > MAX_DOCUMENTS) {
+        err(
+          index,
+          "items",
+          `a PodList of ${items.length.toLocaleString("en-US")} items; a file may define at most ${MAX_DOCUMENTS.toLocaleString("en-US")} pods, split it`,
+        );
+        continue;
+      }
       items.forEach((item: unknown, i) => {
         const path = joinPath("items", i);
         if (!isRecord(item)) return err(index, path, "each PodList item must be a Pod mapping");
@@ -116,5 +141,5 @@ export function readPodSources(file: ManifestFile): { pods: SourcePod[]; issues:
         : `kind ${JSON.stringify(kind)} is not served: only v1 Pod and v1 PodList documents are static pods (the kubelet rejects the whole response otherwise)`,
     );
   }
-  return { pods, issues };
+  return { pods, issues: issues.list() };
 }

@@ -1,4 +1,5 @@
 // Kubernetes label selectors (matchLabels + matchExpressions): parsing with all issues, and matching.
+import { setOwn } from "../lib/own-property.js";
 import { joinPath, type Issue } from "../lib/issues.js";
 
 export type SelectorOperator = "In" | "NotIn" | "Exists" | "DoesNotExist";
@@ -51,7 +52,7 @@ export function parseSelector(
             joinPath(lp, k),
             `label value must be a string, got ${JSON.stringify(v)}; quote it (YAML 1.1 reads yes/no/on/off as booleans)`,
           );
-        else selector.matchLabels[k] = v;
+        else setOwn(selector.matchLabels, k, v);
       }
   }
   const exprs = value["matchExpressions"];

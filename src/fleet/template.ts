@@ -1,5 +1,6 @@
 // Templating of string values after parsing: {{ node.name }}, {{ node.labels.KEY }}, {{ node.vars.KEY }}, {{ vars.KEY }}.
 import { joinPath, type Issue } from "../lib/issues.js";
+import { setOwn } from "../lib/own-property.js";
 
 export interface TemplateContext {
   node: { name: string; labels: Readonly<Record<string, string>>; vars: Readonly<Record<string, string>> };
@@ -8,6 +9,16 @@ export interface TemplateContext {
 
 const OPEN = "{{";
 const CLOSE = "}}";
+
+/** The longest string a template may expand to (characters); a var used many times cannot build a huge value. */
+export const MAX_EXPANDED_STRING = 1024 * 1024;
+/** The most characters all templated strings of one pod may expand to for one node. */
+export const MAX_EXPANDED_POD = 10 * 1024 * 1024;
+
+/** Characters still allowed for the strings of one expansion; shared by the strings of one pod. */
+interface Room {
+  left: number;
+}
 
 /** True when any string (not key) inside `value` contains `{{`, i.e. the value differs per node. */
 export function hasTemplate(value: unknown): boolean {
@@ -56,12 +67,29 @@ function expandString(
   path: string,
   issues: Issue[],
   used: Set<string>,
+  room: Room = { left: MAX_EXPANDED_POD },
 ): string {
   let out = "";
   let i = 0;
+  // Checked before each append, so no string beyond the limits is ever built.
+  const fits = (more: number): boolean => {
+    const limit = Math.min(MAX_EXPANDED_STRING, room.left);
+    if (out.length + more <= limit) return true;
+    issues.push({
+      severity: "error",
+      code: "template-too-large",
+      message:
+        room.left < MAX_EXPANDED_STRING
+          ? `the templated strings of this pod expand to more than ${MAX_EXPANDED_POD.toLocaleString("en-US")} characters for this node`
+          : `this string expands to more than ${MAX_EXPANDED_STRING.toLocaleString("en-US")} characters`,
+      path,
+    });
+    return false;
+  };
   while (i < s.length) {
     const start = s.indexOf(OPEN, i);
     if (start < 0) break;
+    if (!fits(start - i)) return "";
     out += s.slice(i, start);
     // Find the closing braces, skipping a quoted literal so {{ "}}" }} works.
     let j = start + OPEN.length;
@@ -82,10 +110,14 @@ function expandString(
     const r = evaluate(expr, ctx);
     if (r.variable !== undefined) used.add(r.variable);
     if (r.error !== undefined) issues.push({ severity: "error", code: "template", message: r.error, path });
+    if (!fits((r.value ?? "").length)) return "";
     out += r.value ?? "";
     i = end + CLOSE.length;
   }
-  return out + s.slice(i);
+  if (!fits(s.length - i)) return "";
+  out += s.slice(i);
+  room.left -= out.length;
+  return out;
 }
 
 /** One string expanded for one node, as expandTemplates expands it (issues and variables are not reported). */
@@ -112,6 +144,7 @@ export function expandTemplates(
 ): { value: unknown; issues: Issue[]; used: Set<string> } {
   const issues: Issue[] = [];
   const used = new Set<string>();
+  const room: Room = { left: MAX_EXPANDED_POD };
   const templated = (v: unknown): boolean => {
     if (typeof v === "string") return v.includes(OPEN);
     if (typeof v !== "object" || v === null) return false;
@@ -124,12 +157,13 @@ export function expandTemplates(
   };
   const walk = (v: unknown, path: string): unknown => {
     if (!templated(v)) return v;
-    if (typeof v === "string") return expandString(v, ctx, path, issues, used);
+    if (typeof v === "string") return expandString(v, ctx, path, issues, used, room);
     if (Array.isArray(v)) return v.map((item, i) => walk(item, joinPath(path, i)));
     if (typeof v === "object" && v !== null) {
+      // setOwn: a key named __proto__ (or constructor) is a field like any other, never the object's prototype.
       const out: Record<string, unknown> = {};
       for (const [k, item] of Object.entries(v))
-        out[k] = templated(item) ? walk(item, joinPath(path, k)) : item;
+        setOwn(out, k, templated(item) ? walk(item, joinPath(path, k)) : item);
       return out;
     }
     return v;

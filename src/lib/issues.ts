@@ -17,6 +17,8 @@ export interface Issue {
   path?: string;
   /** Nodes the issue was found on, when it depends on the node (templating, final names). */
   nodes?: string[];
+  /** Set on an `issues-omitted` summary: how many further issues of its severity it stands for beyond itself. */
+  omitted?: number;
 }
 
 /** Appends a field name or index to a field path: `joinPath("spec", "containers")`, `joinPath("spec.containers", 0)`. */

@@ -1,4 +1,5 @@
 // Canonical, byte-stable renderings of pods and pod lists (JSON for the kubelet, YAML for people and tools).
+import { ExactInteger } from "../lib/exact-integer.js";
 import { formatNumber, sortedEntries, toYaml } from "./yaml-emit.js";
 
 export { toYaml } from "./yaml-emit.js";
@@ -20,6 +21,7 @@ function pad(level: number): string {
 export function canonicalJson(value: unknown, indent = 0): string {
   if (value === null || typeof value === "boolean" || typeof value === "string") return JSON.stringify(value);
   if (typeof value === "number") return formatNumber(value);
+  if (value instanceof ExactInteger) return value.text;
   if (Array.isArray(value)) {
     if (value.length === 0) return "[]";
     const items = value.map((v: unknown) => `${pad(indent + 1)}${canonicalJson(v, indent + 1)}`);
@@ -62,7 +64,8 @@ export function planPodFragment(pod: object, isHole: (s: string) => boolean): Fr
       chunks.push(text);
       holes.push(value);
       text = "";
-    } else if (value === null || typeof value !== "object") text += canonicalJson(value, indent);
+    } else if (value === null || typeof value !== "object" || value instanceof ExactInteger)
+      text += canonicalJson(value, indent);
     else if (Array.isArray(value)) {
       if (value.length === 0) text += "[]";
       else {
@@ -135,4 +138,25 @@ export function renderPodList(pods: readonly object[], format: Format): string {
     case "stream":
       return sorted.length === 0 ? "# no pods\n" : sorted.map((p) => `---\n${toYaml(p.pod)}`).join("");
   }
+}
+
+/** The kubelet refuses bodies of this many bytes or more (10 MiB); no served form may reach it. */
+export const MAX_SERVED_BYTES = 10 * 1024 * 1024;
+
+/**
+ * The first served form of a node's pods (given its JSON PodList bytes) that reaches `limit` bytes, with its size;
+ * undefined when every form (json, yaml, stream) stays below. YAML can be several times larger than JSON (escapes,
+ * indentation), so each form is measured, not estimated.
+ */
+export function oversizedForm(
+  json: Buffer,
+  pods: readonly object[],
+  limit = MAX_SERVED_BYTES,
+): { format: Format; bytes: number } | undefined {
+  if (json.length >= limit) return { format: "json", bytes: json.length };
+  for (const format of ["yaml", "stream"] as const) {
+    const bytes = Buffer.byteLength(renderPodList(pods, format));
+    if (bytes >= limit) return { format, bytes };
+  }
+  return undefined;
 }

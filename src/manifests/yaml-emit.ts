@@ -1,4 +1,5 @@
 // Canonical YAML that YAML 1.1 (the kubelet's go-yaml) and YAML 1.2 core readers read as the same JSON value.
+import { ExactInteger } from "../lib/exact-integer.js";
 import { resolvePlain12, resolveScalar11 } from "./yaml-resolve.js";
 
 /** Implicit keys longer than this are written in the explicit `? key` form: go-yaml stops looking for ':' after 1024 characters. */
@@ -63,6 +64,7 @@ function inline(value: unknown): string | undefined {
   if (value === null) return "null";
   if (typeof value === "boolean") return String(value);
   if (typeof value === "number") return formatNumber(value);
+  if (value instanceof ExactInteger) return value.text;
   if (typeof value === "string") return quote(value);
   if (Array.isArray(value)) return value.length === 0 ? "[]" : undefined;
   if (typeof value === "object") return sortedEntries(value).length === 0 ? "{}" : undefined;

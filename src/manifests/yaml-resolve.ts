@@ -1,4 +1,5 @@
 // Scalar resolution the way go-yaml v2 (the kubelet's YAML 1.1 reader) does it, plus the YAML 1.2 core reading for comparison.
+import { ExactInteger, exactInteger } from "../lib/exact-integer.js";
 
 /** A resolved YAML scalar. `int` keeps full precision; `unsigned` marks values only Go's uint64 could hold. */
 export type Resolved =
@@ -152,14 +153,15 @@ export function resolvePlain12(s: string): null | boolean | number | string {
 }
 
 /** The JSON value of a resolved scalar, or undefined for ±Inf/NaN, which JSON cannot hold. */
-export function jsonOf(r: Resolved): null | boolean | number | string | undefined {
+export function jsonOf(r: Resolved): null | boolean | number | string | ExactInteger | undefined {
   switch (r.kind) {
     case "null":
       return null;
     case "bool":
       return r.value;
     case "int":
-      return Number(r.value);
+      // Never rounded: beyond ±2^53 the exact value is kept for validation to judge (an int64 field, or "too large").
+      return exactInteger(r.value);
     case "float":
       return Number.isFinite(r.value) ? r.value : undefined;
     case "str":
@@ -204,11 +206,13 @@ export function describeValue(v: unknown, r?: Resolved): string {
   if (typeof v === "boolean") return `the boolean ${v}`;
   if (typeof v === "string") return `the string ${JSON.stringify(v)}`;
   const base = r?.kind === "int" ? { 2: " (binary)", 8: " (octal)", 10: "", 16: " (hexadecimal)" }[r.base] : "";
-  return `the number ${String(v)}${base}`;
+  return `the number ${v instanceof ExactInteger ? v.text : String(v)}${base}`;
 }
 
 /** JSON scalar equality where 0 equals -0 and NaN equals NaN. */
 export function sameJson(a: unknown, b: unknown): boolean {
+  // A YAML 1.2 reader in JavaScript rounds a big integer; the value is the same, only its precision differs.
+  if (a instanceof ExactInteger) return typeof b === "number" ? Number(a.value) === b : b instanceof ExactInteger && a.value === b.value;
   return a === b || (typeof a === "number" && typeof b === "number" && Number.isNaN(a) && Number.isNaN(b));
 }
 

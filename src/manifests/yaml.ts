@@ -1,7 +1,8 @@
 // Reads YAML exactly as the kubelet does (go-yaml v2 via sigs.k8s.io/yaml YAMLToJSON) and flags YAML 1.1/1.2 ambiguities.
-import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Scalar, type YAMLMap, type YAMLSeq } from "yaml";
+import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Parser, type Document, type Scalar, type YAMLMap, type YAMLSeq } from "yaml";
 import { ManifestServerError } from "../lib/errors.js";
 import { joinPath, type Issue } from "../lib/issues.js";
+import { JsonReadError, MAX_NESTING, readJson } from "./yaml-json.js";
 import {
   BINARY_TAG,
   decodeBinary,
@@ -47,10 +48,44 @@ export class YamlSyntaxError extends ManifestServerError {
   }
 }
 
-/** How many nodes alias expansion may produce in one document before it is rejected as an alias bomb. */
+/** How many nodes alias expansion may produce in one file (all its documents) before it is rejected as an alias bomb. */
 export const MAX_ALIAS_NODES = 1_000_000;
-/** How deeply collections may nest. */
-export const MAX_DEPTH = 1000;
+/** How many nodes alias expansion may produce in one revision (all its files); see AliasBudget. */
+export const MAX_ALIAS_NODES_PER_REVISION = 4_000_000;
+/** How deeply collections may nest (YAML and JSON alike). */
+export const MAX_DEPTH = MAX_NESTING;
+/** How many documents one file may hold; reading stops beyond it. */
+export const MAX_DOCUMENTS = 10_000;
+
+/** Alias expansion allowed across several reads (e.g. every file of a revision); pass one to each parse. */
+export class AliasBudget {
+  private used = 0;
+  constructor(
+    readonly limit: number,
+    private readonly parent?: AliasBudget,
+  ) {}
+
+  /** Spends one expanded node here and in the parent; false once either is exhausted. */
+  spend(): boolean {
+    return ++this.used <= this.limit && (this.parent === undefined || this.parent.spend());
+  }
+
+  /** Whether this budget (not its parent) is the one exhausted. */
+  get exhausted(): boolean {
+    return this.used > this.limit;
+  }
+}
+
+/** How a stream is read. */
+export interface YamlReadOptions {
+  /** Alias expansion allowed for the whole revision; each file also has its own MAX_ALIAS_NODES. */
+  aliasBudget?: AliasBudget;
+  /**
+   * Configuration files: every key must read as a string in YAML 1.1. A plain key YAML 1.1 turns into a boolean,
+   * number or null (`on:`, `0x1a:`) is an error telling to quote it, never a silent conversion.
+   */
+  strictKeys?: boolean;
+}
 
 const PARSE_OPTIONS = { version: "1.1", schema: "failsafe", uniqueKeys: false, merge: false } as const;
 
@@ -78,10 +113,11 @@ class Converter {
   readonly warnings: Issue[] = [];
   private readonly anchors = new Map<string, Node>();
   private readonly active = new Set<unknown>();
-  private aliasNodes = 0;
   constructor(
     private readonly lines: Lines,
     private readonly doc: number,
+    private readonly aliases: AliasBudget,
+    private readonly strictKeys: boolean,
   ) {}
 
   fail(message: string, node: unknown): never {
@@ -91,9 +127,14 @@ class Converter {
   }
 
   value(node: unknown, path: string, depth: number, expanding: boolean): unknown {
-    if (depth > MAX_DEPTH) this.fail(`collections nest deeper than ${MAX_DEPTH} levels`, node);
-    if (expanding && ++this.aliasNodes > MAX_ALIAS_NODES) {
-      this.fail(`aliases expand to more than ${MAX_ALIAS_NODES} nodes (an alias bomb?)`, node);
+    if (depth > MAX_DEPTH) this.fail(`nested deeper than ${MAX_DEPTH.toLocaleString("en-US")} levels`, node);
+    if (expanding && !this.aliases.spend()) {
+      this.fail(
+        this.aliases.exhausted
+          ? `aliases expand to more than ${MAX_ALIAS_NODES.toLocaleString("en-US")} nodes in this file (an alias bomb?)`
+          : `aliases expand to more than ${MAX_ALIAS_NODES_PER_REVISION.toLocaleString("en-US")} nodes in this revision (an alias bomb?)`,
+        node,
+      );
     }
     if (node === null || node === undefined) return null;
     if (isAlias(node)) return this.value(this.target(node), path, depth, true);
@@ -174,7 +215,7 @@ class Converter {
     const scalarNode = isAlias(node) ? this.target(node) : node;
     if (scalarNode === null || scalarNode === undefined) return this.fail("unsupported map key of type null", node);
     if (!isScalar(scalarNode)) return this.fail("invalid map key: a mapping or sequence cannot be a key", node);
-    if (depth > MAX_DEPTH) this.fail(`collections nest deeper than ${MAX_DEPTH} levels`, node);
+    if (depth > MAX_DEPTH) this.fail(`nested deeper than ${MAX_DEPTH.toLocaleString("en-US")} levels`, node);
     if (warnPath !== undefined) this.register(scalarNode);
     const r = this.resolve(scalarNode);
     let key: string;
@@ -197,6 +238,13 @@ class Converter {
       }
       case "null":
         return this.fail("unsupported map key of type null", node);
+    }
+    if (this.strictKeys && r.kind !== "str" && isPlainUntagged(scalarNode)) {
+      const text = String(scalarNode.value);
+      return this.fail(
+        `key '${text}' is ${describeValue(jsonOf(r), r)} in YAML 1.1, not the string "${text}"; quote it (${JSON.stringify(text)})`,
+        node,
+      );
     }
     if (warnPath !== undefined && !isAlias(node) && isPlainUntagged(scalarNode)) {
       const text = String(scalarNode.value);
@@ -260,19 +308,27 @@ function isPlainUntagged(node: Scalar): boolean {
   return node.type === "PLAIN" && node.tag === undefined;
 }
 
-function syntaxErrorOf(doc: Document.Parsed): YamlSyntaxError | undefined {
+function syntaxErrorOf(doc: Document.Parsed, lines: Lines): YamlSyntaxError | undefined {
   const first = doc.errors[0];
   if (first === undefined) return undefined;
   const message = (first.message.split("\n")[0] ?? first.message).replace(/ at line \d+, column \d+:?$/, "");
-  const pos = first.linePos?.[0];
+  const linePos = first.linePos?.[0];
+  const at = linePos === undefined ? lines.at(first.pos[0]) : { line: linePos.line, column: linePos.col };
+  const pos = { line: at.line, col: at.column };
   const more = doc.errors.length > 1 ? ` (and ${doc.errors.length - 1} more error${doc.errors.length > 2 ? "s" : ""})` : "";
   return new YamlSyntaxError(message + more, pos === undefined ? undefined : { line: pos.line, column: pos.col });
 }
 
-function convert(doc: Document.Parsed, lines: Lines, index: number): { value: unknown; warnings: Issue[] } {
-  const error = syntaxErrorOf(doc);
+function convert(
+  doc: Document.Parsed,
+  lines: Lines,
+  index: number,
+  aliases: AliasBudget,
+  strictKeys: boolean,
+): { value: unknown; warnings: Issue[] } {
+  const error = syntaxErrorOf(doc, lines);
   if (error !== undefined) throw error;
-  const converter = new Converter(lines, index);
+  const converter = new Converter(lines, index, aliases, strictKeys);
   return { value: converter.value(doc.contents, "", 0, false), warnings: converter.warnings };
 }
 
@@ -282,81 +338,110 @@ function jsonPrefixed(text: string): boolean {
 }
 
 function parseJson(text: string): unknown {
-  let value: unknown;
   try {
-    value = JSON.parse(text);
+    return readJson(text);
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    const offset = /at position (\d+)/.exec(message)?.[1];
-    throw new YamlSyntaxError(`invalid JSON: ${message}`, offset === undefined ? undefined : new Lines(text).at(Number(offset)));
+    if (!(e instanceof JsonReadError)) throw e;
+    throw new YamlSyntaxError(e.message, e.position);
   }
-  const check = (v: unknown): void => {
-    if (typeof v === "number" && !Number.isFinite(v)) throw new YamlSyntaxError("invalid JSON: a number is out of range");
-    if (Array.isArray(v)) v.forEach(check);
-    else if (v !== null && typeof v === "object") Object.values(v).forEach(check);
-  };
-  check(value);
-  return value;
 }
 
-function allDocuments(text: string): Document.Parsed[] {
+/**
+ * The documents of a stream, composed one at a time (so reading can stop early): at most `max` (MAX_DOCUMENTS + 1
+ * by default, so a caller can tell "too many"). Throws YamlSyntaxError when the stream nests too deeply to compose.
+ */
+function* documentsOf(text: string, max = MAX_DOCUMENTS + 1): Generator<Document.Parsed> {
+  let count = 0;
   try {
-    const docs = parseAllDocuments(text, PARSE_OPTIONS);
-    if (!("empty" in docs)) return docs;
-    const first = docs.errors[0];
-    if (first !== undefined) throw new YamlSyntaxError(first.message.split("\n")[0] ?? first.message);
-    return [];
+    const composer = new Composer(PARSE_OPTIONS);
+    for (const doc of composer.compose(new Parser().parse(text))) {
+      yield doc;
+      if (++count >= max) return;
+    }
+    const streamError = count === 0 ? composer.streamInfo().errors[0] : undefined;
+    if (streamError !== undefined) throw new YamlSyntaxError(streamError.message.split("\n")[0] ?? streamError.message);
   } catch (e) {
     if (e instanceof RangeError) throw new YamlSyntaxError("the YAML nests too deeply to read");
     throw e;
   }
 }
 
-/** All documents of a stream (for fleet files). A syntax error in one document is reported with its index; other documents are still returned. */
-export function parseYamlDocuments(text: string): YamlParseResult {
+/** The error of a document beyond MAX_DOCUMENTS. */
+function tooManyDocuments(index: number): Issue {
+  return {
+    severity: "error",
+    code: "too-many-documents",
+    message: `the file holds more than ${MAX_DOCUMENTS.toLocaleString("en-US")} documents; split it (reading stopped here)`,
+    doc: index,
+  };
+}
+
+/**
+ * All documents of a stream (for fleet files). A syntax error in one document is reported with its index; other
+ * documents are still returned. At most MAX_DOCUMENTS are read (an error says so beyond); alias expansion is bounded
+ * per file (MAX_ALIAS_NODES) and by `options.aliasBudget`; nesting by MAX_DEPTH. Never throws for any input text.
+ */
+export function parseYamlDocuments(text: string, options: YamlReadOptions = {}): YamlParseResult {
   const lines = new Lines(text);
   if (jsonPrefixed(text)) {
     try {
       const value = parseJson(text);
       return { documents: [{ index: 1, value, line: lines.at(text.search(/\{/)).line, warnings: [] }], issues: [] };
-    } catch {
-      // Not a single JSON value: read it as a YAML stream (JSON documents separated by '---').
+    } catch (e) {
+      // Not a single JSON value: read it as a YAML stream (JSON documents separated by '---'), unless it was JSON
+      // refused for its bounds (nesting, number range), which YAML would refuse too, at more cost.
+      if (e instanceof YamlSyntaxError && !e.message.startsWith("invalid JSON"))
+        return { documents: [], issues: [{ severity: "error", code: "yaml-syntax", message: e.message, doc: 1 }] };
     }
   }
-  let docs: Document.Parsed[];
+  const aliases = new AliasBudget(MAX_ALIAS_NODES, options.aliasBudget);
+  const result: YamlParseResult = { documents: [], issues: [] };
+  let index = 0;
   try {
-    docs = allDocuments(text);
+    for (const doc of documentsOf(text)) {
+      index++;
+      if (index > MAX_DOCUMENTS) {
+        // First, so that it is listed even when the file's other issues are cut.
+        result.issues.unshift(tooManyDocuments(index));
+        break;
+      }
+      try {
+        const { value, warnings } = convert(doc, lines, index, aliases, options.strictKeys === true);
+        result.documents.push({ index, value, line: lines.at(doc.range[0]).line, warnings });
+      } catch (e) {
+        if (!(e instanceof YamlSyntaxError)) throw e;
+        result.issues.push({ severity: "error", code: "yaml-syntax", message: e.message, doc: index });
+      }
+    }
   } catch (e) {
     if (!(e instanceof YamlSyntaxError)) throw e;
-    return { documents: [], issues: [{ severity: "error", code: "yaml-syntax", message: e.message, doc: 1 }] };
+    result.issues.push({ severity: "error", code: "yaml-syntax", message: e.message, doc: index + 1 });
   }
-  const result: YamlParseResult = { documents: [], issues: [] };
-  docs.forEach((doc, i) => {
-    try {
-      const { value, warnings } = convert(doc, lines, i + 1);
-      result.documents.push({ index: i + 1, value, line: lines.at(doc.range[0]).line, warnings });
-    } catch (e) {
-      if (!(e instanceof YamlSyntaxError)) throw e;
-      result.issues.push({ severity: "error", code: "yaml-syntax", message: e.message, doc: i + 1 });
-    }
-  });
   return result;
 }
 
 /**
  * Exactly sigs.k8s.io/yaml YAMLToJSON as the kubelet applies it: the FIRST document only (later ones are ignored,
  * even if invalid); "" or comment-only text gives null; text starting with '{' is read as JSON. Throws YamlSyntaxError.
+ * `options.strictKeys` reads configuration files (see YamlReadOptions).
  */
-export function yamlToJson(text: string): unknown {
+export function yamlToJson(text: string, options: YamlReadOptions = {}): unknown {
   if (jsonPrefixed(text)) return parseJson(text);
-  const first = allDocuments(text)[0];
-  return first === undefined ? null : convert(first, new Lines(text), 1).value;
+  const first = documentsOf(text, 1).next();
+  if (first.done === true) return null;
+  const aliases = new AliasBudget(MAX_ALIAS_NODES, options.aliasBudget);
+  return convert(first.value, new Lines(text), 1, aliases, options.strictKeys === true).value;
 }
 
-/** Number of documents in a stream, split the way go-yaml splits it: "" and comment-only text count 0, `---\n---\nx` counts 2. */
+/**
+ * Number of documents in a stream, split the way go-yaml splits it: "" and comment-only text count 0, `---\n---\nx`
+ * counts 2. Counting stops at MAX_DOCUMENTS + 1.
+ */
 export function countYamlDocuments(text: string): number {
   try {
-    return allDocuments(text).length;
+    let n = 0;
+    for (const _doc of documentsOf(text)) n++;
+    return n;
   } catch {
     return 1;
   }

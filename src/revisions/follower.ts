@@ -1,9 +1,10 @@
 // Follows a source: on every change, load and validate the whole fleet, then publish it or keep the old one.
-import { loadFleetInSlices } from "../fleet/load-fleet.js";
+import { loadFleetInSlices, type CompiledFleet, type LoadResult } from "../fleet/load-fleet.js";
 import { ManifestServerError, messageOf } from "../lib/errors.js";
+import { countErrors } from "../lib/issue-collector.js";
 import { errorsIn, formatIssue } from "../lib/issues.js";
 import type { Logger } from "../lib/logger.js";
-import type { FleetSource } from "../source/source.js";
+import type { FleetSource, Snapshot } from "../source/source.js";
 import type { RevisionStore } from "./revision-store.js";
 
 export type RefreshOutcome =
@@ -18,6 +19,31 @@ export interface FollowerDeps {
   store: RevisionStore;
   logger: Logger;
   now?: () => Date;
+  /** The loader (injectable for tests); whatever it throws is a rejected revision, never a failure of the process. */
+  load?: (snapshot: Snapshot, previous: CompiledFleet | undefined) => Promise<LoadResult>;
+}
+
+/**
+ * The one boundary around every revision load: any exception becomes a rejection with an error issue saying what
+ * failed, so no input (however hostile) ends the process, whether the load came from a watcher, a poll, a webhook
+ * or SIGHUP.
+ */
+export async function loadGuarded(load: () => Promise<LoadResult>): Promise<LoadResult> {
+  try {
+    return await load();
+  } catch (e) {
+    const message = e instanceof Error ? `${e.name === "Error" ? "" : `${e.name}: `}${e.message}` : String(e);
+    return {
+      ok: false,
+      issues: [
+        {
+          severity: "error",
+          code: "load-failed",
+          message: `the revision could not be loaded: ${message.slice(0, 500)}`,
+        },
+      ],
+    };
+  }
 }
 
 /** Serialises refreshes: at most one load runs; calls made meanwhile share one follow-up load. */
@@ -55,9 +81,16 @@ export class FleetFollower {
   refresh(): Promise<RefreshOutcome> {
     if (this.stopped) return Promise.resolve({ kind: "stopped" });
     if (this.running === undefined) {
-      this.running = this.load().finally(() => {
-        this.running = undefined;
-      });
+      this.running = this.load()
+        .catch((e: unknown): RefreshOutcome => {
+          // Never a rejected promise: callers fire refreshes from watchers and signals without awaiting them.
+          const message = e instanceof Error ? e.message : String(e);
+          this.deps.logger.error({ err: message }, "refresh failed; still serving the last good revision");
+          return { kind: "source-error", message };
+        })
+        .finally(() => {
+          this.running = undefined;
+        });
       return this.running;
     }
     this.queued ??= this.running.then(() => {
@@ -104,16 +137,17 @@ export class FleetFollower {
       };
 
     // Reusing the served revision re-renders only what the change touches; the result is the same as a full load.
-    const result = await loadFleetInSlices(snapshot.files, {
-      revision: snapshot.revision,
-      previous: current?.fleet,
-    });
+    const result = await this.loadSnapshot(snapshot, current?.fleet);
     if (!result.ok) {
       const errors = errorsIn(result.issues);
+      const errorCount = countErrors(result.issues);
       this.rejectedRevision = snapshot.revision;
+      // Nothing served yet (a start): serve the revision this source served last, if it still validates.
+      const fallback = current === undefined ? await this.fallback(snapshot.revision) : undefined;
+      const served = fallback ?? current?.fleet.revision;
       const message =
-        `revision ${snapshot.revision} rejected: ${errors.length} error${errors.length === 1 ? "" : "s"}; ` +
-        (current === undefined ? "nothing is served yet" : `still serving ${current.fleet.revision}`);
+        `revision ${snapshot.revision} rejected: ${errorCount} error${errorCount === 1 ? "" : "s"}; ` +
+        (served === undefined ? "nothing is served yet" : `still serving ${served}`);
       store.fail({
         at: this.now(),
         kind: "rejected",
@@ -123,10 +157,10 @@ export class FleetFollower {
         issues: result.issues,
       });
       logger.error(
-        { revision: snapshot.revision, errors: errors.length, issues: errors.slice(0, 50).map(formatIssue) },
+        { revision: snapshot.revision, errors: errorCount, issues: errors.slice(0, 50).map(formatIssue) },
         message,
       );
-      return { kind: "rejected", revision: snapshot.revision, errors: errors.length };
+      return { kind: "rejected", revision: snapshot.revision, errors: errorCount };
     }
     this.rejectedRevision = undefined;
     store.publish({ fleet: result.fleet, loadedAt: this.now(), meta: snapshot.meta });
@@ -140,5 +174,37 @@ export class FleetFollower {
       "serving new revision",
     );
     return { kind: "published", revision: snapshot.revision };
+  }
+
+  private loadSnapshot(snapshot: Snapshot, previous: CompiledFleet | undefined): Promise<LoadResult> {
+    const load =
+      this.deps.load ??
+      ((snap: Snapshot, prev: CompiledFleet | undefined) =>
+        loadFleetInSlices(snap.files, { revision: snap.revision, previous: prev }));
+    return loadGuarded(() => load(snapshot, previous));
+  }
+
+  /** Loads and publishes the source's last served revision (not `rejected`); its revision, or undefined. */
+  private async fallback(rejected: string): Promise<string | undefined> {
+    const { source, store, logger } = this.deps;
+    let snapshot: Snapshot | undefined;
+    try {
+      snapshot = await source.lastServed?.();
+    } catch (e) {
+      logger.warn(
+        { err: e instanceof Error ? e.message : String(e) },
+        "cannot read the last served revision",
+      );
+      return undefined;
+    }
+    if (snapshot === undefined || snapshot.revision === rejected) return undefined;
+    const result = await this.loadSnapshot(snapshot, undefined);
+    if (!result.ok) return undefined;
+    store.publish({ fleet: result.fleet, loadedAt: this.now(), meta: snapshot.meta });
+    logger.warn(
+      { revision: snapshot.revision, rejected },
+      "the newest revision is rejected: serving the last revision served before the restart",
+    );
+    return snapshot.revision;
   }
 }

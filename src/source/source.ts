@@ -19,4 +19,9 @@ export interface FleetSource {
    * nothing started by the watch is still running.
    */
   watch(onChange: () => void): () => void | Promise<void>;
+  /**
+   * The revision this source last recorded as served (e.g. before a restart), for a start whose newest revision is
+   * rejected; undefined when none is recorded. Sources without such a record omit it.
+   */
+  lastServed?(): Promise<Snapshot | undefined>;
 }

@@ -1,4 +1,4 @@
-// readFleetYaml must read exactly what yamlToJson reads, whatever the previous revision's cache holds.
+// readFleetYaml must read exactly what yamlToJson reads (with strict keys: fleet.yaml is configuration), whatever the previous revision's cache holds.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
@@ -25,7 +25,7 @@ function check(before: string, after: string): void {
   }
   assert.deepEqual(
     outcome(() => readFleetYaml(after, cache).value),
-    outcome(() => yamlToJson(after)),
+    outcome(() => yamlToJson(after, { strictKeys: true })),
     `before:\n${before}\nafter:\n${after}`,
   );
 }

@@ -1,14 +1,20 @@
 // Step 3: every manifest file parsed once, its untemplated pods validated and rendered once; unchanged files reused.
 import type { Issue } from "../../lib/issues.js";
+import type { YamlReadOptions } from "../../manifests/yaml.js";
 import type { ManifestFile } from "../fleet-files.js";
 import { readPodSources, type SourcePod } from "../pod-sources.js";
 import type { FileMemo, Prepared } from "./load-memo.js";
 import { preparePod, validateSource } from "./prepare-pod.js";
 
 /** `file` read: `old` itself when its bytes are the same, else parsed anew under the id `newId()` gives. */
-export function readManifest(file: ManifestFile, old: FileMemo | undefined, newId: () => number): FileMemo {
+export function readManifest(
+  file: ManifestFile,
+  old: FileMemo | undefined,
+  newId: () => number,
+  options: YamlReadOptions = {},
+): FileMemo {
   if (old !== undefined && old.content.equals(file.content)) return old;
-  const { pods, issues } = readPodSources(file);
+  const { pods, issues } = readPodSources(file, options);
   const prepared: FileMemo["prepared"] = new Map();
   for (const s of pods) {
     if (s.templated) continue;

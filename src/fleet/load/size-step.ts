@@ -1,6 +1,6 @@
 // Step 7: what the kubelet refuses by size: a final pod name over 253 characters, a document of 10 MiB or more.
 import { joinPath, type Issue } from "../../lib/issues.js";
-import { renderPodList } from "../../manifests/render.js";
+import { oversizedForm } from "../../manifests/render.js";
 import { KUBELET_MAX_BODY } from "../fleet-files.js";
 import type { Prepared } from "./load-memo.js";
 
@@ -22,15 +22,15 @@ export function finalNameIssue(p: Prepared, node: string): Issue | undefined {
   };
 }
 
-/** An error when `node`'s document, as JSON (`json`) or as YAML, would reach the kubelet's body limit. */
+/** An error when `node`'s document in any served form (JSON `json`, YAML, stream) would reach the kubelet's body limit. */
 export function documentSizeIssue(node: string, json: Buffer, pods: readonly object[]): Issue | undefined {
-  // The YAML form is rarely larger than the JSON one; only near the limit is it worth rendering to check.
-  const yamlBytes = json.length * 2 >= KUBELET_MAX_BODY ? Buffer.byteLength(renderPodList(pods, "yaml")) : 0;
-  if (json.length < KUBELET_MAX_BODY && yamlBytes < KUBELET_MAX_BODY) return undefined;
+  // Every served form is measured: escaping and indentation can make YAML several times larger than JSON.
+  const tooLarge = oversizedForm(json, pods, KUBELET_MAX_BODY);
+  if (tooLarge === undefined) return undefined;
   return {
     severity: "error",
     code: "node-too-large",
-    message: `node ${node} would receive ${Math.max(json.length, yamlBytes)} bytes; the kubelet rejects responses of 10 MiB (10485760 bytes) or more, so split its pods or shrink them`,
+    message: `node ${node} would receive ${tooLarge.bytes} bytes as ${tooLarge.format}; the kubelet rejects responses of 10 MiB (10485760 bytes) or more, and every served form must stay below that, so split its pods or shrink them`,
     nodes: [node],
   };
 }
