@@ -136,6 +136,16 @@ export class GitCache {
     }
   }
 
+  /** True when `git fsck` finds objects reachable from the cache's refs missing or corrupt. */
+  async damaged(): Promise<boolean> {
+    try {
+      await this.repo.run(["fsck", "--connectivity-only", "--no-dangling", "--no-progress"]);
+      return false;
+    } catch (e) {
+      return e instanceof ExecError && e.exitCode !== null;
+    }
+  }
+
   /** Deletes and re-creates the bare repository (call with the lock held). */
   async rebuild(): Promise<void> {
     await rm(this.repo.gitDir, { recursive: true, force: true });
@@ -162,7 +172,9 @@ export class GitCache {
       try {
         await this.repo.run(args);
       } catch (e) {
-        if (!looksCorrupt(e)) throw e;
+        // A bad pack from the remote also reads like corruption: rebuild (losing the last served commit) only when
+        // git fsck confirms the local repository itself is damaged.
+        if (!looksCorrupt(e) || !(await this.damaged())) throw e;
         await this.rebuild();
         await this.repo.run(args);
       }

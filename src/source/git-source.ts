@@ -140,6 +140,14 @@ export function createGitSource(options: GitSourceOptions): GitFleetSource {
         cache.repo.readFleetFiles(commit, subdir),
       ]);
     } catch (e) {
+      // Only verified corruption discards the cache (and with it the last served commit): any other failure is
+      // reported and retried, the cache kept.
+      if (!(await cache.repo.isCorrupt(commit).catch(() => false)))
+        throw new ManifestServerError(
+          "git-read",
+          `cannot read commit ${commit} from the git cache ${cache.folder}: ${messageOf(e)}`,
+          { hint: "the cache is intact (git fsck); reading is retried on the next change", cause: e },
+        );
       // The cache lost objects: start it afresh on the next fetch instead of failing forever.
       await cache.discard().catch(() => undefined);
       current = undefined;
@@ -148,7 +156,7 @@ export function createGitSource(options: GitSourceOptions): GitFleetSource {
         "git-cache-corrupt",
         `cannot read commit ${commit} from the git cache ${cache.folder}: ${messageOf(e)}`,
         {
-          hint: "the cache was discarded and is fetched again on the next poll or webhook",
+          hint: "git fsck found the cache damaged: it was discarded and is fetched again on the next poll or webhook",
           cause: e,
         },
       );
@@ -180,6 +188,11 @@ export function createGitSource(options: GitSourceOptions): GitFleetSource {
     },
     async markGood(commit) {
       await cache.setRef(refs.good, commit);
+    },
+    async lastServed() {
+      if (!(await cache.isHealthy())) return undefined;
+      const good = await cache.repo.resolveCommit(refs.good);
+      return good === undefined ? undefined : read(good);
     },
     async snapshot() {
       if (!initialised) await initialise();

@@ -1,7 +1,10 @@
 // Git plumbing over the real git CLI (argument arrays only): refs, commits and a fleet read from a commit's tree.
 import { KUBELET_MAX_BODY, type FleetFile } from "../fleet/fleet-files.js";
-import { ManifestServerError, UsageError } from "../lib/errors.js";
+import { ExecError, ManifestServerError, UsageError } from "../lib/errors.js";
 import { execCommand, type Exec } from "../lib/exec.js";
+
+/** The most blob bytes read by one `git cat-file --batch` (the rest in further batches). */
+export const BLOB_BATCH_BYTES = 32 * 1024 * 1024;
 
 /** Variables that would point git at another repository or object store than the one we name. */
 const REPO_LOCATION_VARS = [
@@ -62,14 +65,33 @@ export class GitRepo {
     this.exec = options.exec ?? execCommand;
   }
 
-  /** Runs `git --git-dir=<dir> args...`; rejects with an ExecError. */
-  async run(args: readonly string[], input?: string): Promise<Buffer> {
+  /** Runs `git --git-dir=<dir> args...`; rejects with an ExecError. `maxBuffer`: the most stdout bytes expected. */
+  async run(args: readonly string[], input?: string, maxBuffer?: number): Promise<Buffer> {
     const { stdout } = await this.exec("git", [`--git-dir=${this.gitDir}`, ...args], {
       env: this.options.env,
       timeoutMs: this.options.timeoutMs ?? 120_000,
       ...(input === undefined ? {} : { input }),
+      ...(maxBuffer === undefined ? {} : { maxBuffer }),
     });
     return stdout;
+  }
+
+  /**
+   * True only when the repository provably lost data for `commit`: its tree is unreadable, or `git fsck` finds
+   * objects reachable from it missing or corrupt. Any other failure (a timeout, an output too large) is not corruption.
+   */
+  async isCorrupt(commit: string): Promise<boolean> {
+    try {
+      await this.run(["cat-file", "-e", `${commit}^{tree}`]);
+    } catch {
+      return true;
+    }
+    try {
+      await this.run(["fsck", "--connectivity-only", "--no-dangling", "--no-progress", commit]);
+      return false;
+    } catch (e) {
+      return e instanceof ExecError && e.exitCode !== null;
+    }
   }
 
   /** The full SHA of `rev` as a commit, or undefined when it names no commit here. */
@@ -119,12 +141,39 @@ export class GitRepo {
     return entries;
   }
 
-  /** Reads blobs with one `git cat-file --batch`; throws when any is missing (a corrupt or incomplete repository). */
-  async readBlobs(oids: readonly string[]): Promise<Map<string, Buffer>> {
-    const unique = [...new Set(oids)];
+  /**
+   * Reads blobs (with their sizes from ls-tree) through `git cat-file --batch`, in batches of at most BLOB_BATCH_BYTES,
+   * so a tree of any total size never overflows one command's output buffer. Throws when any is missing.
+   */
+  async readBlobs(wanted: ReadonlyArray<{ oid: string; size: number }>): Promise<Map<string, Buffer>> {
+    const sizes = new Map(wanted.map((w) => [w.oid, w.size]));
     const blobs = new Map<string, Buffer>();
-    if (unique.length === 0) return blobs;
-    const out = await this.run(["cat-file", "--batch"], unique.map((o) => `${o}\n`).join(""));
+    let batch: string[] = [];
+    let bytes = 0;
+    for (const [oid, size] of sizes) {
+      if (batch.length > 0 && bytes + size > BLOB_BATCH_BYTES) {
+        await this.readBatch(batch, bytes, blobs);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(oid);
+      bytes += size;
+    }
+    if (batch.length > 0) await this.readBatch(batch, bytes, blobs);
+    return blobs;
+  }
+
+  private async readBatch(
+    unique: readonly string[],
+    bytes: number,
+    blobs: Map<string, Buffer>,
+  ): Promise<void> {
+    // Each object adds a header line (`<oid> blob <size>`) and a newline to its bytes.
+    const out = await this.run(
+      ["cat-file", "--batch"],
+      unique.map((o) => `${o}\n`).join(""),
+      bytes + unique.length * 100 + 4096,
+    );
     let pos = 0;
     for (const oid of unique) {
       const nl = out.indexOf(10, pos);
@@ -139,7 +188,6 @@ export class GitRepo {
       blobs.set(oid, out.subarray(nl + 1, nl + 1 + size));
       pos = nl + 1 + size + 1;
     }
-    return blobs;
   }
 
   /**
@@ -151,7 +199,7 @@ export class GitRepo {
     const entries = (await this.listTree(commit, subdir)).filter(
       (e) => e.type === "blob" && e.path.startsWith(prefix),
     );
-    const wanted = entries.filter((e) => e.mode === "120000" || e.size < KUBELET_MAX_BODY).map((e) => e.oid);
+    const wanted = entries.filter((e) => e.mode === "120000" || e.size < KUBELET_MAX_BODY);
     const blobs = await this.readBlobs(wanted);
     const files: FleetFile[] = entries.map((e) => {
       const path = e.path.slice(prefix.length);
