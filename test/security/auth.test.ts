@@ -245,7 +245,8 @@ describe("tokens file reload", () => {
 
 describe("metrics access", () => {
   for (const [how, extra, flag, expected] of [
-    ["open by default", "", undefined, [true, true]],
+    ["admin by default (metrics name every node)", "", undefined, [false, true]],
+    ["open from the tokens file", "metrics: open\n", undefined, [true, true]],
     ["admin from the tokens file", "metrics: admin\n", undefined, [false, true]],
     ["admin from the flag", "", "admin", [false, true]],
     ["open from the flag over the file", "metrics: admin\n", "open", [true, true]],
@@ -273,7 +274,7 @@ describe("metrics access", () => {
 });
 
 describe("failed-authentication throttling", () => {
-  it("answers 429 with Retry-After once an address exhausts its failures, and valid tokens are not spent", async () => {
+  it("answers 429 with Retry-After once an address exhausts its failures; valid tokens are neither spent nor blocked", async () => {
     const dir = await tempDir("ms-auth-throttle-");
     const server = await startServer({
       dir: EXAMPLE_FLEET,
@@ -288,7 +289,10 @@ describe("failed-authentication throttling", () => {
         statuses.push((await get(`${server.url}/nodes/cp-1`, bearer(`guess-${i}`))).status);
       assert.deepEqual(statuses.slice(0, 20), Array<number>(20).fill(401));
       assert.deepEqual(statuses.slice(20), Array<number>(5).fill(429));
-      const limited = await get(`${server.url}/nodes/cp-1`, bearer(TOKENS.cp1));
+      // A valid token from the same address is never throttled; only failed attempts are.
+      assert.equal((await get(`${server.url}/nodes/cp-1`, bearer(TOKENS.cp1))).status, 200);
+      assert.equal((await get(`${server.url}/status`, bearer(TOKENS.admin))).status, 200);
+      const limited = await get(`${server.url}/nodes/cp-1`, bearer("another-guess"));
       assert.equal(limited.status, 429);
       assert.match(limited.headers.get("retry-after") ?? "", /^[1-9]\d*$/);
       assert.equal((JSON.parse(limited.body) as { error: { code: string } }).error.code, "too-many-failures");

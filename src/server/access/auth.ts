@@ -141,6 +141,13 @@ export class Authenticator {
     if (table === undefined || cls.kind === "open") return undefined;
     if (cls.kind === "metrics" && (this.options.metrics ?? table.metrics) === "open") return undefined;
     const key = clientKey(req);
+    const node = cls.kind === "node" ? cls.node : undefined;
+    if (node !== undefined && this.options.clientCerts === true && certNames(req).includes(node))
+      return undefined;
+    const header = req.headers.authorization;
+    const result = authorize(table, header, node);
+    // A valid credential is never throttled: the clients sharing an address with a guesser keep working.
+    if (result.ok) return undefined;
     const wait = this.throttle.retryAfter(key);
     if (wait > 0)
       return {
@@ -149,12 +156,6 @@ export class Authenticator {
         message: `too many failed authentications from this address; retry in ${wait} s`,
         headers: { "Retry-After": String(wait) },
       };
-    const node = cls.kind === "node" ? cls.node : undefined;
-    if (node !== undefined && this.options.clientCerts === true && certNames(req).includes(node))
-      return undefined;
-    const header = req.headers.authorization;
-    const result = authorize(table, header, node);
-    if (result.ok) return undefined;
     if (result.status === 401) this.throttle.fail(key);
     this.options.logger.warn(
       {

@@ -23,7 +23,8 @@ async function readTable(path: string): Promise<TokenTable> {
   }
   let value: unknown;
   try {
-    value = yamlToJson(text);
+    // Keys as written: `on:` or `true:` as a node name is an error to quote, never the node "true".
+    value = yamlToJson(text, { strictKeys: true });
   } catch (e) {
     throw new ManifestServerError(
       "tokens-invalid",

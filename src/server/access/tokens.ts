@@ -22,7 +22,7 @@ export interface TokenTable {
   admin: Buffer[];
   /** Every digest → principal, to tell "valid token for another node" (403) from "no valid token" (401). */
   known: Map<string, Principal>;
-  /** Whether /metrics needs a token: "open" (default) or "admin". */
+  /** Whether /metrics needs a token: "admin" (default: metrics name every node) or "open" when set explicitly. */
   metrics: "open" | "admin";
 }
 
@@ -60,7 +60,7 @@ export function parseTokenTable(value: unknown, file: string): { table?: TokenTa
     globs: [],
     admin: [],
     known: new Map(),
-    metrics: "open",
+    metrics: "admin",
   };
   if (!isRecord(value)) {
     err("", "the tokens file must be a mapping with nodes and admin");
@@ -121,7 +121,7 @@ export function parseTokenTable(value: unknown, file: string): { table?: TokenTa
   const metrics = value["metrics"];
   if (metrics !== undefined && metrics !== "open" && metrics !== "admin")
     err("metrics", 'metrics must be "open" or "admin"');
-  else if (metrics === "admin") table.metrics = "admin";
+  else if (metrics === "open") table.metrics = "open";
   return issues.length > 0 ? { issues } : { table, issues };
 }
 
