@@ -50,6 +50,14 @@ export function addServeCommand(program: Command, io: CliIo): void {
       )
       .addOption(
         new Option(
+          "--quiet-period <duration>",
+          "with --dir: how long the folder must stay unchanged before a change is loaded",
+        )
+          .default("5s")
+          .env(`${ENV}QUIET_PERIOD`),
+      )
+      .addOption(
+        new Option(
           "--webhook-secret-file <file>",
           "enables POST /hooks/git with the secret in this file",
         ).env(`${ENV}WEBHOOK_SECRET_FILE`),
@@ -127,6 +135,7 @@ Example kubelet configuration (KubeletConfiguration):
         listen: string;
         logLevel: string;
         poll: string;
+        quietPeriod: string;
         webhookSecretFile?: string;
         tokensFile?: string;
         metricsAuth?: "open" | "admin";
@@ -197,8 +206,14 @@ Example kubelet configuration (KubeletConfiguration):
               hint: "pass --dir with the folder that holds fleet.yaml (the example fleet is manifests/), or --repo",
             },
           );
+        let quietMs: number;
+        try {
+          quietMs = parseDuration(opts.quietPeriod);
+        } catch (e) {
+          throw new UsageError(`--quiet-period: ${e instanceof Error ? e.message : String(e)}`);
+        }
         running = await startServer({
-          source: createDirSource(dir),
+          source: createDirSource(dir, { quietMs }),
           listen: opts.listen,
           logger,
           ...security,

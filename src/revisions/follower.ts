@@ -4,6 +4,7 @@ import { ManifestServerError, messageOf } from "../lib/errors.js";
 import { countErrors } from "../lib/issue-collector.js";
 import { errorsIn, formatIssue } from "../lib/issues.js";
 import type { Logger } from "../lib/logger.js";
+import { SingleFlight } from "../lib/single-flight.js";
 import type { FleetSource, Snapshot } from "../source/source.js";
 import type { RevisionStore } from "./revision-store.js";
 
@@ -48,8 +49,17 @@ export async function loadGuarded(load: () => Promise<LoadResult>): Promise<Load
 
 /** Serialises refreshes: at most one load runs; calls made meanwhile share one follow-up load. */
 export class FleetFollower {
-  private running: Promise<RefreshOutcome> | undefined;
-  private queued: Promise<RefreshOutcome> | undefined;
+  // At most one load runs; calls made meanwhile share one follow-up load.
+  private readonly flight = new SingleFlight<RefreshOutcome>(() =>
+    this.stopped
+      ? Promise.resolve<RefreshOutcome>({ kind: "stopped" })
+      : this.load().catch((e: unknown): RefreshOutcome => {
+          // Never a rejected promise: callers fire refreshes from watchers and signals without awaiting them.
+          const message = e instanceof Error ? e.message : String(e);
+          this.deps.logger.error({ err: message }, "refresh failed; still serving the last good revision");
+          return { kind: "source-error", message };
+        }),
+  );
   private rejectedRevision: string | undefined;
   private sourceError: string | undefined;
   private stopped = false;
@@ -73,31 +83,13 @@ export class FleetFollower {
     this.stopWatching = undefined;
     await stopWatching?.();
     this.stopped = true;
-    await this.queued;
-    await this.running;
+    await this.flight.idle();
   }
 
   /** Reads the source and publishes its revision if it is new and valid. Never throws. */
   refresh(): Promise<RefreshOutcome> {
     if (this.stopped) return Promise.resolve({ kind: "stopped" });
-    if (this.running === undefined) {
-      this.running = this.load()
-        .catch((e: unknown): RefreshOutcome => {
-          // Never a rejected promise: callers fire refreshes from watchers and signals without awaiting them.
-          const message = e instanceof Error ? e.message : String(e);
-          this.deps.logger.error({ err: message }, "refresh failed; still serving the last good revision");
-          return { kind: "source-error", message };
-        })
-        .finally(() => {
-          this.running = undefined;
-        });
-      return this.running;
-    }
-    this.queued ??= this.running.then(() => {
-      this.queued = undefined;
-      return this.refresh();
-    });
-    return this.queued;
+    return this.flight.run();
   }
 
   private async load(): Promise<RefreshOutcome> {

@@ -1,6 +1,7 @@
 // A fleet followed from a git branch: fetched into a local bare cache, read from the commit's tree, never a working copy.
 import { isAbsolute, resolve } from "node:path";
 import { ManifestServerError, UsageError, messageOf } from "../lib/errors.js";
+import { SingleFlight } from "../lib/single-flight.js";
 import type { Exec } from "../lib/exec.js";
 import { GitCache } from "./git-cache.js";
 import { isRemoteUrl, normalizeSubdir, type CommitInfo } from "./git.js";
@@ -83,8 +84,6 @@ export function createGitSource(options: GitSourceOptions): GitFleetSource {
   let current: string | undefined;
   let lastFetchError: string | undefined;
   let snapshotted: Snapshot | undefined;
-  let running: Promise<GitFetchResult> | undefined;
-  let queued: Promise<GitFetchResult> | undefined;
 
   const fetchOnce = async (): Promise<GitFetchResult> => {
     const at = now();
@@ -109,19 +108,9 @@ export function createGitSource(options: GitSourceOptions): GitFleetSource {
     return result;
   };
 
-  const gitFetch = (): Promise<GitFetchResult> => {
-    if (running === undefined) {
-      running = fetchOnce().finally(() => {
-        running = undefined;
-      });
-      return running;
-    }
-    queued ??= running.then(() => {
-      queued = undefined;
-      return gitFetch();
-    });
-    return queued;
-  };
+  // Calls made while a fetch runs share one follow-up fetch.
+  const flight = new SingleFlight(fetchOnce);
+  const gitFetch = (): Promise<GitFetchResult> => flight.run();
 
   const initialise = async (): Promise<void> => {
     initialised = true;

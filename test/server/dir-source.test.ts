@@ -140,7 +140,7 @@ describe("serve --dir: transactional revisions from a watched folder", () => {
   it("notices edits by itself (file-system events or the periodic re-scan)", async () => {
     const dir = await copyExampleFleet();
     const s = await startServer({
-      source: createDirSource(dir.path, { pollMs: 200 }),
+      source: createDirSource(dir.path, { pollMs: 200, quietMs: 200 }),
       listen: "127.0.0.1:0",
     });
     try {

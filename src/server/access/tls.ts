@@ -1,9 +1,9 @@
 // TLS for the server: certificate and key read from files, swapped in on change or SIGHUP without a restart.
-import { watch, type FSWatcher } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { Server as HttpsServer, ServerOptions as HttpsOptions } from "node:https";
 import { basename, dirname } from "node:path";
 import { createSecureContext } from "node:tls";
+import { acceptNames, watchDebounced, type DebouncedWatch } from "../../lib/debounced-watch.js";
 import { ManifestServerError } from "../../lib/errors.js";
 import type { Logger } from "../../lib/logger.js";
 
@@ -62,8 +62,7 @@ export function httpsOptions(material: TlsMaterial): HttpsOptions {
 
 /** Keeps a server's certificate current: `reload()` re-reads the files; `watch()` reloads when they change. */
 export class TlsReloader {
-  private watchers: FSWatcher[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private watcher: DebouncedWatch | undefined;
 
   constructor(
     private readonly server: HttpsServer,
@@ -94,26 +93,18 @@ export class TlsReloader {
       this.files.key,
       ...(this.files.clientCa === undefined ? [] : [this.files.clientCa]),
     ];
-    const names = new Set(paths.map((p) => basename(p)));
-    for (const dir of new Set(paths.map((p) => dirname(p)))) {
-      try {
-        const w = watch(dir, (_event, file) => {
-          if (file !== null && !names.has(file) && !file.startsWith("..")) return;
-          if (this.timer !== undefined) clearTimeout(this.timer);
-          this.timer = setTimeout(() => void this.reload(), 100);
-          this.timer.unref();
-        });
-        w.on("error", () => undefined);
-        this.watchers.push(w);
-      } catch {
-        this.logger.warn({ dir }, "cannot watch the TLS files; send SIGHUP after renewing them");
-      }
-    }
+    const accept = acceptNames(paths.map((p) => basename(p)));
+    this.watcher?.close();
+    this.watcher = watchDebounced(
+      [...new Set(paths.map((p) => dirname(p)))].map((dir) => ({ dir, accept })),
+      100,
+      () => void this.reload(),
+      (dir) => this.logger.warn({ dir }, "cannot watch the TLS files; send SIGHUP after renewing them"),
+    );
   }
 
   close(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    for (const w of this.watchers) w.close();
-    this.watchers = [];
+    this.watcher?.close();
+    this.watcher = undefined;
   }
 }

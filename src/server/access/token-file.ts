@@ -1,7 +1,7 @@
 // The tokens file on disk: loaded at start (a bad file stops the start), reloaded on change or SIGHUP (a bad file is ignored).
-import { watch, type FSWatcher } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname } from "node:path";
+import { acceptNames, watchDebounced, type DebouncedWatch } from "../../lib/debounced-watch.js";
 import { ManifestServerError, ValidationError } from "../../lib/errors.js";
 import { formatIssue } from "../../lib/issues.js";
 import type { Logger } from "../../lib/logger.js";
@@ -39,7 +39,7 @@ async function readTable(path: string): Promise<TokenTable> {
 /** Holds the current token table; `table` is swapped in one assignment, so requests never see a half-read file. */
 export class TokenFile {
   private current: TokenTable | undefined;
-  private watcher: FSWatcher | undefined;
+  private watcher: DebouncedWatch | undefined;
 
   constructor(
     readonly path: string,
@@ -81,19 +81,14 @@ export class TokenFile {
 
   /** Reloads when the file (or its folder, for editors and Kubernetes secrets that replace it) changes. */
   watch(): void {
-    let timer: NodeJS.Timeout | undefined;
-    const name = basename(this.path);
-    try {
-      this.watcher = watch(dirname(this.path), (_event, file) => {
-        if (file !== null && file !== name && !file.startsWith("..")) return;
-        if (timer !== undefined) clearTimeout(timer);
-        timer = setTimeout(() => void this.reload(), 100);
-        timer.unref();
-      });
-      this.watcher.on("error", () => undefined);
-    } catch {
-      this.logger.warn({ file: this.path }, "cannot watch the tokens file; send SIGHUP after editing it");
-    }
+    this.watcher?.close();
+    this.watcher = watchDebounced(
+      [{ dir: dirname(this.path), accept: acceptNames([basename(this.path)]) }],
+      100,
+      () => void this.reload(),
+      () =>
+        this.logger.warn({ file: this.path }, "cannot watch the tokens file; send SIGHUP after editing it"),
+    );
   }
 
   close(): void {
