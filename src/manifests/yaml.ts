@@ -311,7 +311,9 @@ function isPlainUntagged(node: Scalar): boolean {
 function syntaxErrorOf(doc: Document.Parsed, lines: Lines): YamlSyntaxError | undefined {
   const first = doc.errors[0];
   if (first === undefined) return undefined;
-  const message = (first.message.split("\n")[0] ?? first.message).replace(/ at line \d+, column \d+:?$/, "");
+  const text = (first.message.split("\n")[0] ?? first.message).replace(/ at line \d+, column \d+:?$/, "");
+  // The YAML library records its own stack overflow as an error of the document.
+  const message = /call stack/i.test(text) ? `nested too deeply to read (at most ${MAX_DEPTH.toLocaleString("en-US")} levels)` : text;
   const linePos = first.linePos?.[0];
   const at = linePos === undefined ? lines.at(first.pos[0]) : { line: linePos.line, column: linePos.col };
   const pos = { line: at.line, col: at.column };
@@ -361,7 +363,8 @@ function* documentsOf(text: string, max = MAX_DOCUMENTS + 1): Generator<Document
     const streamError = count === 0 ? composer.streamInfo().errors[0] : undefined;
     if (streamError !== undefined) throw new YamlSyntaxError(streamError.message.split("\n")[0] ?? streamError.message);
   } catch (e) {
-    if (e instanceof RangeError) throw new YamlSyntaxError("the YAML nests too deeply to read");
+    if (e instanceof RangeError)
+      throw new YamlSyntaxError(`nested too deeply to read (at most ${MAX_DEPTH.toLocaleString("en-US")} levels)`);
     throw e;
   }
 }
