@@ -73,7 +73,7 @@ describe("readers refuse what they cannot hold, naming the file", () => {
     // Rendering writes the digits as read.
     assert.match(
       renderPodList([{ metadata: { name: "a" }, count: yaml["a"] }], "json"),
-      new RegExp(`"count": ${big}\\n`),
+      new RegExp(`"count": ${big},\\n`),
     );
     assert.match(
       renderPodList([{ metadata: { name: "a" }, count: yaml["a"] }], "yaml"),
