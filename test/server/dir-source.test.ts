@@ -157,3 +157,96 @@ describe("serve --dir: transactional revisions from a watched folder", () => {
     }
   });
 });
+
+describe("serve --dir: watching", () => {
+  /** The pods of one node in a published revision. */
+  const podsOf = (server: RunningServer, node: string): string[] =>
+    server.store.current?.fleet.nodes.get(node)?.pods.map((p) => p.key) ?? [];
+  const nextPublish = (server: RunningServer): Promise<void> =>
+    new Promise((resolve) => server.store.onPublish(() => resolve()));
+  const pod = (name: string): string => podYaml(name).replace(/\n$/, "");
+
+  it("waits for a quiet period: a writer that pauses between documents is never published half-written", async () => {
+    const dir = await copyExampleFleet();
+    const s = await startServer({
+      source: createDirSource(dir.path, { pollMs: 0, quietMs: 1500 }),
+      listen: "127.0.0.1:0",
+    });
+    try {
+      const published = nextPublish(s);
+      const file = join(dir.path, "common/three.yaml");
+      await writeFile(file, `${pod("one")}\n---\n${pod("two")}\n`);
+      // The writer pauses longer than an editor's burst, shorter than the quiet period.
+      await new Promise((r) => setTimeout(r, 600));
+      const { appendFile } = await import("node:fs/promises");
+      await appendFile(file, `---\n${pod("three")}\n`);
+      await published;
+      const keys = podsOf(s, "cp-1");
+      for (const name of ["one", "two", "three"]) assert.ok(keys.includes(`default/${name}`), keys.join(","));
+    } finally {
+      await s.close();
+      await dir.remove();
+    }
+  });
+
+  it("follows a --dir that is a symlink switched atomically (ln -sfn): one revision, never 'not a folder'", async () => {
+    const root = await copyExampleFleet();
+    const { cp, rename } = await import("node:fs/promises");
+    const v1 = join(root.path, "v1");
+    const v2 = join(root.path, "v2");
+    const link = join(root.path, "current");
+    await mkdir(v1);
+    for (const entry of ["fleet.yaml", "common", "groups", "nodes"])
+      await rename(join(root.path, entry), join(v1, entry)).catch(() => undefined);
+    await cp(v1, v2, { recursive: true });
+    await writeFile(join(v2, "common/switched.yaml"), podYaml("switched"));
+    await symlink(v1, link);
+    const s = await startServer({
+      source: createDirSource(link, { pollMs: 0, quietMs: 100 }),
+      listen: "127.0.0.1:0",
+    });
+    try {
+      assert.equal(s.firstLoad.kind, "published");
+      const published = nextPublish(s);
+      // ln -sfn: a new link under a temporary name renamed over the old one.
+      await symlink(v2, `${link}.tmp`);
+      await rename(`${link}.tmp`, link);
+      await published;
+      assert.ok(podsOf(s, "cp-1").includes("default/switched"));
+      assert.equal(s.store.lastError, undefined);
+      assert.equal(s.store.counters.published, 2);
+      assert.equal((await fetch(`${s.url}/nodes/cp-1`)).status, 200);
+    } finally {
+      await s.close();
+      await root.remove();
+    }
+  });
+
+  it("an event that changes nothing served (a dot file) reads nothing: the next read is the real change", async () => {
+    const dir = await copyExampleFleet();
+    const source = createDirSource(dir.path, { pollMs: 0, quietMs: 150 });
+    let snapshots = 0;
+    const counted = {
+      ...source,
+      description: source.description,
+      snapshot: () => {
+        snapshots++;
+        return source.snapshot();
+      },
+    };
+    const s = await startServer({ source: counted, listen: "127.0.0.1:0" });
+    try {
+      assert.equal(snapshots, 1);
+      await writeFile(join(dir.path, "common/.scratch.swp"), "editor state");
+      // Well past the quiet period: a reload would have happened by now.
+      await new Promise((r) => setTimeout(r, 750));
+      const published = nextPublish(s);
+      await writeFile(join(dir.path, "common/real.yaml"), podYaml("real"));
+      await published;
+      assert.equal(snapshots, 2);
+    } finally {
+      await s.close();
+      await dir.remove();
+    }
+  });
+});
