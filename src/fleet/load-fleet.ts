@@ -44,7 +44,7 @@ export function loadFleet(files: readonly FleetFile[], options: LoadOptions): Lo
 export async function loadFleetInSlices(
   files: readonly FleetFile[],
   options: LoadOptions,
-  sliceMs = 20,
+  sliceMs = 10,
 ): Promise<LoadResult> {
   const steps = loadFleetSteps(files, options);
   let sliceStart = performance.now();
@@ -59,10 +59,23 @@ export async function loadFleetInSlices(
   }
 }
 
-/** `run()`, or `fallback` of an error issue (placed at `where`) for whatever `run` throws. */
-function failSafe<T>(run: () => T, fallback: (issue: Issue) => T, where: Pick<Issue, "file" | "nodes">): T {
+/**
+ * Runs the step `run` to its end, passing on its pauses as `step`; for whatever it throws, `fallback` of an error
+ * issue placed at `where`.
+ */
+function* failSafe<T>(
+  run: () => Generator<void, T, undefined>,
+  step: LoadStep,
+  fallback: (issue: Issue) => T,
+  where: Pick<Issue, "file" | "nodes">,
+): Generator<LoadStep, T, undefined> {
   try {
-    return run();
+    const steps = run();
+    for (;;) {
+      const next = steps.next();
+      if (next.done === true) return next.value;
+      yield step;
+    }
   } catch (e) {
     const message =
       e instanceof RangeError
@@ -109,9 +122,11 @@ function* loadFleetSteps(
   const index = new ManifestIndex();
   let documents = 0;
   for (const [done, file] of classified.manifests.entries()) {
-    yield { stage: "files", done, total: classified.manifests.length };
-    const read = failSafe(
+    const step: LoadStep = { stage: "files", done, total: classified.manifests.length };
+    yield step;
+    const read = yield* failSafe(
       () => readManifest(file, before?.files.get(file.path), () => memo.nextFileId++, { aliasBudget }),
+      step,
       // Whatever a file's content makes fail is an error of that file, never of the process.
       (issue) => ({
         id: memo.nextFileId++,
@@ -140,7 +155,8 @@ function* loadFleetSteps(
   let podCount = 0;
   const sortedNodes = [...config.nodes.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   for (const [done, node] of sortedNodes.entries()) {
-    yield { stage: "nodes", done, total: sortedNodes.length };
+    const step: LoadStep = { stage: "nodes", done, total: sortedNodes.length };
+    yield step;
     const groups = groupsForNode(config, node);
     // Everything compileNode reads: a node with the same signature as before compiles to the same document.
     const signature = [
@@ -153,7 +169,7 @@ function* loadFleetSteps(
     const outcome =
       old?.signature === signature
         ? { compiled: old.compiled, issues: old.issues, expansions: before?.templated.get(node.name) }
-        : failSafe(
+        : yield* failSafe(
             () =>
               compileNode({
                 node,
@@ -166,6 +182,7 @@ function* loadFleetSteps(
                 previous: before?.templated.get(node.name),
                 scratch,
               }),
+            step,
             (issue) => ({ compiled: undefined, issues: [issue], expansions: new Map() }),
             { nodes: [node.name] },
           );

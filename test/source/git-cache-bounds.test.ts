@@ -64,7 +64,7 @@ describe("git cache bounds", () => {
       const first = await source.snapshot();
       await source.markGood(first.revision);
       const next = await fx.change({ "manifests/common/extra.yaml": podYaml("extra") }, "Another pod");
-      assert.equal((await source.fetch()).ok, true);
+      assert.equal((await source.gitFetch()).ok, true);
       failNext = true;
       await assert.rejects(source.snapshot(), /cannot read commit .*maxBuffer/);
       // The cache is intact: the last served commit is still recorded, and the next read succeeds without a re-clone.
@@ -87,12 +87,12 @@ describe("git cache bounds", () => {
     try {
       const first = await source.snapshot();
       const next = await fx.change({ "manifests/common/extra.yaml": podYaml("extra") }, "Another pod");
-      assert.equal((await source.fetch()).ok, true);
+      assert.equal((await source.gitFetch()).ok, true);
       // Remove every object file of the cache: reading the new commit cannot work.
       for (const key of await readdir(fx.cacheDir))
         await rm(join(fx.cacheDir, key, "repo.git", "objects"), { recursive: true, force: true });
       await assert.rejects(source.snapshot(), /git fsck found the cache damaged|cannot read commit/);
-      assert.equal((await source.fetch()).ok, true);
+      assert.equal((await source.gitFetch()).ok, true);
       assert.equal((await source.snapshot()).revision, next);
       assert.notEqual(first.revision, next);
     } finally {

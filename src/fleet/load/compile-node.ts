@@ -8,6 +8,7 @@ import type { TemplateContext } from "../template.js";
 import type { CompiledNode, PodOrigin, ServedPod } from "./compiled-fleet.js";
 import type { NodeExpansions, Prepared } from "./load-memo.js";
 import type { LoadScratch } from "./prepare-pod.js";
+import { PODS_PER_STEP } from "./manifests-step.js";
 import { documentSizeIssue, finalNameIssue } from "./size-step.js";
 import { expandForNode, templateContextKey } from "./templates-step.js";
 
@@ -40,8 +41,11 @@ function origin(s: SourcePod): PodOrigin {
   return { layer: s.layer, file: s.file, doc: s.doc, path: s.path };
 }
 
-/** Composes, renders and checks the document of one node; a pure function of `inputs`. */
-export function compileNode(inputs: NodeInputs): NodeOutcome {
+/**
+ * Composes, renders and checks the document of one node; a pure function of `inputs`. A generator that pauses every
+ * few pods (a node of many templated pods is itself a long piece of work); run it to the end for the outcome.
+ */
+export function* compileNode(inputs: NodeInputs): Generator<void, NodeOutcome, undefined> {
   const { node, groups, config } = inputs;
   const ctx: TemplateContext = { node, vars: config.vars };
   const context = templateContextKey(ctx);
@@ -50,9 +54,10 @@ export function compileNode(inputs: NodeInputs): NodeOutcome {
   const used = new Map<SourcePod, string[]>();
   const local = new Map<SourcePod, Prepared>();
   let failed = false;
-  const resolve = (sources: readonly SourcePod[]): ResolvedPod[] => {
+  function* resolve(sources: readonly SourcePod[]): Generator<void, ResolvedPod[], undefined> {
     const out: ResolvedPod[] = [];
-    for (const s of sources) {
+    for (const [i, s] of sources.entries()) {
+      if (i % PODS_PER_STEP === PODS_PER_STEP - 1) yield;
       let p: Prepared | undefined;
       if (!s.templated) p = inputs.prepared.get(s);
       else {
@@ -70,16 +75,16 @@ export function compileNode(inputs: NodeInputs): NodeOutcome {
       out.push({ source: s, key: p.key, value: p.served });
     }
     return out;
-  };
-  const { entries, issues: composeIssues } = composeLayers(
-    node.name,
-    resolve(inputs.common),
-    groups.flatMap((m) => {
-      const g = config.groups.get(m.group);
-      return g === undefined ? [] : [{ group: g, pods: resolve(inputs.groupPods.get(m.group) ?? []) }];
-    }),
-    resolve(inputs.own),
-  );
+  }
+  const commonLayer = yield* resolve(inputs.common);
+  const groupLayers = [];
+  for (const m of groups) {
+    const g = config.groups.get(m.group);
+    if (g !== undefined)
+      groupLayers.push({ group: g, pods: yield* resolve(inputs.groupPods.get(m.group) ?? []) });
+  }
+  const ownLayer = yield* resolve(inputs.own);
+  const { entries, issues: composeIssues } = composeLayers(node.name, commonLayer, groupLayers, ownLayer);
   issues.push(...composeIssues);
   if (failed || composeIssues.length > 0) return { compiled: undefined, issues, expansions };
 

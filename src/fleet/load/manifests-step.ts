@@ -6,17 +6,22 @@ import { readPodSources, type SourcePod } from "../pod-sources.js";
 import type { FileMemo, Prepared } from "./load-memo.js";
 import { preparePod, validateSource } from "./prepare-pod.js";
 
+/** How many pods are validated or compiled between two pauses of the loader. */
+export const PODS_PER_STEP = 8;
+
 /** `file` read: `old` itself when its bytes are the same, else parsed anew under the id `newId()` gives. */
-export function readManifest(
+export function* readManifest(
   file: ManifestFile,
   old: FileMemo | undefined,
   newId: () => number,
   options: YamlReadOptions = {},
-): FileMemo {
+): Generator<void, FileMemo, undefined> {
   if (old !== undefined && old.content.equals(file.content)) return old;
   const { pods, issues } = readPodSources(file, options);
   const prepared: FileMemo["prepared"] = new Map();
-  for (const s of pods) {
+  for (const [i, s] of pods.entries()) {
+    // A pause every few pods: validating a file of many pods is itself a long piece of work.
+    if (i % PODS_PER_STEP === PODS_PER_STEP - 1) yield;
     if (s.templated) continue;
     const found = validateSource(s, s.value);
     prepared.set(s, { prepared: preparePod(s, s.value, found), issues: found });
