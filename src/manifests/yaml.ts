@@ -49,9 +49,9 @@ export class YamlSyntaxError extends ManifestServerError {
 }
 
 /** How many nodes alias expansion may produce in one file (all its documents) before it is rejected as an alias bomb. */
-export const MAX_ALIAS_NODES = 1_000_000;
+export const MAX_ALIAS_NODES = 250_000;
 /** How many nodes alias expansion may produce in one revision (all its files); see AliasBudget. */
-export const MAX_ALIAS_NODES_PER_REVISION = 4_000_000;
+export const MAX_ALIAS_NODES_PER_REVISION = 1_000_000;
 /** How deeply collections may nest (YAML and JSON alike). */
 export const MAX_DEPTH = MAX_NESTING;
 /** How many documents one file may hold; reading stops beyond it. */
