@@ -55,7 +55,7 @@ export const MAX_ALIAS_NODES_PER_REVISION = 1_000_000;
 /** How deeply collections may nest (YAML and JSON alike). */
 export const MAX_DEPTH = MAX_NESTING;
 /** How many documents one file may hold; reading stops beyond it. */
-export const MAX_DOCUMENTS = 10_000;
+export const MAX_DOCUMENTS = 1_000;
 
 /** Alias expansion allowed across several reads (e.g. every file of a revision); pass one to each parse. */
 export class AliasBudget {
@@ -65,9 +65,18 @@ export class AliasBudget {
     private readonly parent?: AliasBudget,
   ) {}
 
+  private refused = false;
+
   /** Spends one expanded node here and in the parent; false once either is exhausted. */
   spend(): boolean {
-    return ++this.used <= this.limit && (this.parent === undefined || this.parent.spend());
+    const ok = ++this.used <= this.limit && (this.parent === undefined || this.parent.spend());
+    if (!ok) this.refused = true;
+    return ok;
+  }
+
+  /** Whether an expansion was refused: reading more of the same input can only be refused again. */
+  get spent(): boolean {
+    return this.refused;
   }
 
   /** Whether this budget (not its parent) is the one exhausted. */
@@ -414,6 +423,8 @@ export function parseYamlDocuments(text: string, options: YamlReadOptions = {}):
       } catch (e) {
         if (!(e instanceof YamlSyntaxError)) throw e;
         result.issues.push({ severity: "error", code: "yaml-syntax", message: e.message, doc: index });
+        // An alias bomb: the budget is gone, so the rest of the file is not read (each document costs time).
+        if (aliases.spent) break;
       }
     }
   } catch (e) {
