@@ -6,12 +6,16 @@ import { joinPath } from "../lib/issues.js";
 /** How deeply JSON (and YAML) collections may nest; deeper input is refused before it is built. */
 export const MAX_NESTING = 1000;
 
-/** JSON the reader refuses: `path` names the field when known, `line`/`column` (1-based) the place in the text. */
+/**
+ * JSON the reader refuses: `path` names the field when known, `line`/`column` (1-based) the place in the text.
+ * `bound` is true when the text is JSON but exceeds a bound (nesting, number range), false when it is not JSON.
+ */
 export class JsonReadError extends Error {
   constructor(
     message: string,
     readonly position?: { line: number; column: number },
     readonly path?: string,
+    readonly bound = true,
   ) {
     super(message);
     this.name = "JsonReadError";
@@ -108,6 +112,8 @@ function parse(text: string, reviver?: (key: string, value: unknown) => unknown)
     throw new JsonReadError(
       `invalid JSON: ${message}`,
       offset === undefined ? undefined : positionAt(text, Number(offset)),
+      undefined,
+      false,
     );
   }
 }

@@ -160,8 +160,9 @@ export function jsonOf(r: Resolved): null | boolean | number | string | ExactInt
     case "bool":
       return r.value;
     case "int":
-      // Never rounded: beyond ±2^53 the exact value is kept for validation to judge (an int64 field, or "too large").
-      return exactInteger(r.value);
+      // An int64 is never rounded: beyond ±2^53 the exact value is kept for validation to judge. A value only Go's
+      // uint64 can hold reaches the kubelet as a float64 (sigs.k8s.io/yaml), so it is read as one, as the kubelet does.
+      return r.unsigned ? Number(r.value) : exactInteger(r.value);
     case "float":
       return Number.isFinite(r.value) ? r.value : undefined;
     case "str":

@@ -397,13 +397,16 @@ export function parseYamlDocuments(text: string, options: YamlReadOptions = {}):
   const lines = new Lines(text);
   if (jsonPrefixed(text)) {
     try {
-      const value = parseJson(text);
+      const value = readJson(text);
       return { documents: [{ index: 1, value, line: lines.at(text.search(/\{/)).line, warnings: [] }], issues: [] };
     } catch (e) {
       // Not a single JSON value: read it as a YAML stream (JSON documents separated by '---'), unless it was JSON
       // refused for its bounds (nesting, number range), which YAML would refuse too, at more cost.
-      if (e instanceof YamlSyntaxError && !e.message.startsWith("invalid JSON"))
-        return { documents: [], issues: [{ severity: "error", code: "yaml-syntax", message: e.message, doc: 1 }] };
+      if (!(e instanceof JsonReadError)) throw e;
+      if (e.bound) {
+        const message = new YamlSyntaxError(e.message, e.position).message;
+        return { documents: [], issues: [{ severity: "error", code: "yaml-syntax", message, doc: 1 }] };
+      }
     }
   }
   const aliases = new AliasBudget(MAX_ALIAS_NODES, options.aliasBudget);

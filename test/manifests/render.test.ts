@@ -5,20 +5,12 @@ import fc from "fast-check";
 import YAML from "yaml";
 import { assemblePodListJson, canonicalJson, podJsonFragment, renderPodList, toYaml } from "../../src/manifests/render.js";
 import { yamlToJson } from "../../src/manifests/yaml.js";
-import { ExactInteger } from "../../src/lib/exact-integer.js";
+import { asNumbers } from "../helpers/numbers.js";
 
 function read12(text: string): unknown {
   return YAML.parse(text, { version: "1.2", schema: "core" });
 }
 
-/** `value` with exact big integers as the (rounded) numbers JavaScript holds, to compare with JS numbers. */
-function asNumbers(value: unknown): unknown {
-  if (value instanceof ExactInteger) return Number(value.value);
-  if (Array.isArray(value)) return value.map(asNumbers);
-  if (value !== null && typeof value === "object")
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asNumbers(v)]));
-  return value;
-}
 
 /** Both readers give back `value` (a number written with 16 digits or more reads back as its exact integer). */
 function assertRoundTrip(value: unknown): void {
