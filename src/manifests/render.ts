@@ -140,6 +140,12 @@ export function renderPodList(pods: readonly object[], format: Format): string {
   }
 }
 
+/**
+ * A bound on YAML bytes per JSON byte of the same value: the worst character is U+007F (1 byte in JSON, `\u007F` in
+ * YAML: 6); structure and indentation are never larger in YAML than in the canonical JSON. 8 leaves a margin.
+ */
+export const YAML_PER_JSON_BYTE = 8;
+
 /** The kubelet refuses bodies of this many bytes or more (10 MiB); no served form may reach it. */
 export const MAX_SERVED_BYTES = 10 * 1024 * 1024;
 
@@ -154,6 +160,8 @@ export function oversizedForm(
   limit = MAX_SERVED_BYTES,
 ): { format: Format; bytes: number } | undefined {
   if (json.length >= limit) return { format: "json", bytes: json.length };
+  // No YAML form exceeds YAML_PER_JSON_BYTE times the JSON one (see the constant): below that, nothing to render.
+  if (json.length * YAML_PER_JSON_BYTE < limit) return undefined;
   for (const format of ["yaml", "stream"] as const) {
     const bytes = Buffer.byteLength(renderPodList(pods, format));
     if (bytes >= limit) return { format, bytes };

@@ -3,7 +3,14 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import YAML from "yaml";
-import { assemblePodListJson, canonicalJson, podJsonFragment, renderPodList, toYaml } from "../../src/manifests/render.js";
+import {
+  assemblePodListJson,
+  canonicalJson,
+  podJsonFragment,
+  renderPodList,
+  toYaml,
+  YAML_PER_JSON_BYTE,
+} from "../../src/manifests/render.js";
 import { yamlToJson } from "../../src/manifests/yaml.js";
 import { asNumbers } from "../helpers/numbers.js";
 
@@ -154,6 +161,20 @@ describe("properties", () => {
   // JSON's own round trip turns -0 into 0, which is what both renderers print.
   const json = (unit: "grapheme" | "binary-ascii") =>
     fc.jsonValue({ maxDepth: 4, stringUnit: unit }).map((v): unknown => JSON.parse(JSON.stringify(v)));
+
+  test("no YAML or stream form is larger than YAML_PER_JSON_BYTE times the JSON form (the size check relies on it)", () => {
+    const worst = fc.string({ unit: fc.constantFrom("\u007f", "\u0085", "\u2028", "\ufeff", "\u0001", "a", "😀", '"') });
+    const value = fc.oneof(json("grapheme"), json("binary-ascii"), worst, fc.array(worst), fc.dictionary(worst, worst));
+    fc.assert(
+      fc.property(fc.array(value, { minLength: 1, maxLength: 4 }), (specs) => {
+        const pods = specs.map((spec, i) => ({ apiVersion: "v1", kind: "Pod", metadata: { name: `p${i}` }, spec }));
+        const json = Buffer.byteLength(renderPodList(pods, "json"));
+        for (const format of ["yaml", "stream"] as const)
+          assert.ok(Buffer.byteLength(renderPodList(pods, format)) <= YAML_PER_JSON_BYTE * json, format);
+      }),
+      { numRuns: 300 },
+    );
+  });
 
   test("toYaml reads back identically with YAML 1.1 (kubelet) and YAML 1.2 core readers", () => {
     fc.assert(fc.property(fc.oneof(json("grapheme"), json("binary-ascii")), (v) => assertRoundTrip(v)), { numRuns: 300 });
