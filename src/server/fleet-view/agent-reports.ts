@@ -97,8 +97,21 @@ export function reportHasErrors(report: AgentReport): boolean {
 
 /** The latest report per node, bounded: beyond `maxNodes`, a new node forgets the node that reported first. */
 export class AgentReports extends BoundedMap<string, StoredReport> {
+  private readonly listeners: Array<(node: string, report: StoredReport) => void> = [];
+
   constructor(maxNodes = 200_000) {
     super(maxNodes);
+  }
+
+  /** Keeps a report this server received and tells the listeners (reports merged from elsewhere use `set`). */
+  receive(node: string, report: StoredReport): void {
+    this.set(node, report);
+    for (const l of this.listeners) l(node, report);
+  }
+
+  /** Subscribes to every report this server receives. */
+  onReceive(listener: (node: string, report: StoredReport) => void): void {
+    this.listeners.push(listener);
   }
 }
 
@@ -157,7 +170,7 @@ export function reportRouter(deps: ReportRouteDeps): express.Router {
       address: clientAddress(req, deps.trustProxy ?? false),
       userAgent: (req.headers["user-agent"] ?? "").slice(0, 200),
     };
-    deps.reports.set(node, stored);
+    deps.reports.receive(node, stored);
     deps.onReport?.(node, stored);
     res.status(204).end();
   });

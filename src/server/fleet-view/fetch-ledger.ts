@@ -44,6 +44,8 @@ export function clientAddress(req: IncomingMessage, trustProxy: boolean): string
 
 /** Last fetch per node, bounded in size; recording is one Map write, cheap enough for the hot path. */
 export class FetchLedger extends BoundedMap<string, FetchRecord> {
+  private readonly listeners: Array<(node: string, record: FetchRecord) => void> = [];
+
   /** `maxNodes`: beyond it, recording a new node forgets the node that fetched least recently. */
   constructor(
     maxNodes = 200_000,
@@ -56,6 +58,11 @@ export class FetchLedger extends BoundedMap<string, FetchRecord> {
   /** Records a fetch of a known node (callers never record unknown names, so hostile paths cannot grow it). */
   record(node: string, record: FetchRecord): void {
     this.set(node, record);
+  }
+
+  /** Subscribes to every fetch this server answers (records merged from elsewhere use `record`). */
+  onServed(listener: (node: string, record: FetchRecord) => void): void {
+    this.listeners.push(listener);
   }
 
   /** Records what the hot path served (its `onServed` callback) and returns the record. Never throws. */
@@ -72,6 +79,7 @@ export class FetchLedger extends BoundedMap<string, FetchRecord> {
       userAgent: userAgent.slice(0, 200),
     };
     this.record(served.node, record);
+    for (const l of this.listeners) l(served.node, record);
     return record;
   }
 }
