@@ -13,6 +13,8 @@ import { gitEnv } from "../source/git.js";
 import { checkSource, ENV, sourceOptions } from "./command-options.js";
 import type { FleetInputOptions } from "./fleet-input.js";
 import type { CliIo } from "./io.js";
+import type { ReplicaOptions } from "../replicas/replica-set.js";
+import { isPostgresUrl, postgresTarget, redactUrl } from "../store/postgres/connection.js";
 
 async function readSecret(file: string | undefined, cwd: string): Promise<string | undefined> {
   if (file === undefined) return undefined;
@@ -32,6 +34,31 @@ async function readSecret(file: string | undefined, cwd: string): Promise<string
   if (secret === "")
     throw new UsageError(`--webhook-secret-file ${file} is empty`, "write the shared webhook secret into it");
   return secret;
+}
+
+/** `--store` and its companions as start options, or undefined without --store. */
+async function replicaOptions(
+  opts: { store?: string; storePasswordFile?: string; publishDelay: string },
+  cwd: string,
+): Promise<ReplicaOptions | undefined> {
+  if (opts.store === undefined) {
+    if (opts.storePasswordFile !== undefined) throw new UsageError("--store-password-file needs --store");
+    return undefined;
+  }
+  if (!isPostgresUrl(opts.store))
+    throw new UsageError(
+      `--store ${redactUrl(opts.store)} is not a postgres:// URL`,
+      "use postgres://USER@HOST:PORT/DATABASE",
+    );
+  let delayMs: number;
+  try {
+    delayMs = parseDuration(opts.publishDelay);
+  } catch (e) {
+    throw new UsageError(`--publish-delay: ${messageOf(e)}`);
+  }
+  if (delayMs < 100) throw new UsageError("--publish-delay must be at least 100ms");
+  const file = opts.storePasswordFile === undefined ? undefined : resolve(cwd, opts.storePasswordFile);
+  return { target: await postgresTarget(opts.store, file), delayMs };
 }
 
 /** Adds `serve`; its action resolves only when the server has shut down. */
@@ -102,6 +129,26 @@ export function addServeCommand(program: Command, io: CliIo): void {
           .env(`${ENV}PER_NODE_METRICS`),
       )
       .addOption(
+        new Option(
+          "--store <url>",
+          "postgres://USER@HOST:PORT/DB: replicas share revisions, rollout state and the fleet view (with --repo)",
+        ).env(`${ENV}STORE`),
+      )
+      .addOption(
+        new Option(
+          "--store-password-file <file>",
+          "the database password (else PGPASSWORD or ~/.pgpass)",
+        ).env(`${ENV}STORE_PASSWORD_FILE`),
+      )
+      .addOption(
+        new Option(
+          "--publish-delay <duration>",
+          "with --store: a new revision takes effect on every replica this long after it is published",
+        )
+          .default("3s")
+          .env(`${ENV}PUBLISH_DELAY`),
+      )
+      .addOption(
         new Option("--log-level <level>", "log level")
           .choices(["debug", "info", "warn", "error"])
           .default("info")
@@ -125,6 +172,11 @@ tree; X-Manifest-Revision is the commit SHA. POST /hooks/git (GitHub, Gitea, Git
 HMAC, secret from --webhook-secret-file) fetches at once. git never prompts: use an SSH key or a
 credential helper for private repositories.
 
+With --store postgres://USER@HOST:PORT/DB (and --repo), several servers agree through the database: a
+fetched commit is published to all of them, effective --publish-delay later on the database clock; a
+replica unsure of the current revision answers 503 for node documents. Fetches, reports, rollout state
+and the leader lease are shared. The password comes from --store-password-file or PGPASSWORD.
+
 Example kubelet configuration (KubeletConfiguration):
   staticPodURL: http://manifests.example:8080/nodes/<node-name>`,
       ),
@@ -144,6 +196,9 @@ Example kubelet configuration (KubeletConfiguration):
         clientCa?: string;
         trustProxy?: boolean;
         perNodeMetrics: "auto" | "on" | "off";
+        store?: string;
+        storePasswordFile?: string;
+        publishDelay: string;
       },
     ) => {
       checkSource(opts);
@@ -185,8 +240,10 @@ Example kubelet configuration (KubeletConfiguration):
           cwd: io.cwd,
           env: gitEnv(env, true),
         });
+        const replicas = await replicaOptions(opts, io.cwd);
         running = await startServer({
           git: { source, ...(webhookSecret === undefined ? {} : { webhookSecret }) },
+          ...(replicas === undefined ? {} : { replicas }),
           listen: opts.listen,
           logger,
           ...security,
@@ -195,6 +252,8 @@ Example kubelet configuration (KubeletConfiguration):
       } else {
         if (opts.webhookSecretFile !== undefined)
           throw new UsageError("--webhook-secret-file needs --repo", "webhooks trigger git fetches");
+        if (opts.store !== undefined)
+          throw new UsageError("--store needs --repo", "replicas agree on git commits");
         const dir = resolve(io.cwd, opts.dir ?? "manifests");
         // A folder that is missing at start is a typo, not an outage: say so instead of serving 503 forever.
         const found = await stat(dir).catch(() => undefined);

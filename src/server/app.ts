@@ -18,6 +18,7 @@ import { handleNodeDocument, type ServedDocument } from "./documents/node-docume
 import type { GitSyncHealth, RevisionStore } from "../revisions/revision-store.js";
 import { gitWebhookRouter, type WebhookDeps } from "./webhook.js";
 import { nodeEtag } from "./documents/etag.js";
+import type { DeniedRequest } from "./documents/node-lookup.js";
 
 export interface AppDeps {
   store: RevisionStore;
@@ -33,6 +34,10 @@ export interface AppDeps {
   auth?: Authenticator;
   /** What the server saw of the fleet (fetch ledger, agent reports, metrics); created when absent. */
   fleetView?: FleetView;
+  /** On a replica: may node documents be served now? (see NodeDocumentDeps.admit) */
+  admit?: () => DeniedRequest | undefined;
+  /** On a replica: its part of /status (store URL without password, leader, publications). */
+  replicaStatus?: () => unknown;
 }
 
 /** What the server saw of the fleet (fetch ledger, agent reports) and its metrics: fed by the hot path, read by views. */
@@ -134,6 +139,13 @@ export function createApp(deps: AppDeps): express.Express {
       );
       return;
     }
+    // A replica that cannot tell which revision is current takes itself out of the load balancer.
+    const refused = deps.admit?.();
+    if (refused !== undefined) {
+      res.set("Retry-After", "1");
+      sendJson(res, { ready: false, reason: refused.message }, 503);
+      return;
+    }
     sendJson(res, { ready: true, revision: loaded.fleet.revision });
   });
   app.get("/nodes", (_req, res) => {
@@ -175,6 +187,7 @@ export function createApp(deps: AppDeps): express.Express {
             },
       fetch: gitSyncStatus(store.gitSync, (deps.now ?? (() => new Date()))()),
       counters: store.counters,
+      ...(deps.replicaStatus === undefined ? {} : { replica: deps.replicaStatus() }),
     });
   });
   app.get("/metrics", (_req, res, next) => {
@@ -234,6 +247,7 @@ export function createHandler(deps: AppDeps): (req: IncomingMessage, res: Server
     store: deps.store,
     cache,
     ...(deps.auth === undefined ? {} : { authorize: deps.auth.nodeHook }),
+    ...(deps.admit === undefined ? {} : { admit: deps.admit }),
     onServed: (served: ServedDocument, req: IncomingMessage) =>
       metrics.observeNodeFetch(ledger.recordServed(served, req).client, served.status),
   };

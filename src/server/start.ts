@@ -2,7 +2,7 @@
 import { createServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { ManifestServerError, messageOf } from "../lib/errors.js";
+import { ManifestServerError, messageOf, UsageError } from "../lib/errors.js";
 import { silentLogger, type Logger } from "../lib/logger.js";
 import { VERSION } from "../lib/version.js";
 import { createDirSource } from "../source/dir-source.js";
@@ -19,6 +19,8 @@ import { RevisionStore } from "../revisions/revision-store.js";
 import { httpsOptions, loadTls, TlsReloader, type TlsFiles } from "./access/tls.js";
 import { TokenFile } from "./access/token-file.js";
 import type { WebhookDeps } from "./webhook.js";
+import { startReplicaSet, type ReplicaOptions, type ReplicaSet } from "../replicas/replica-set.js";
+import { ProposalStore } from "../replicas/proposal-store.js";
 
 export interface StartOptions {
   /** A fleet folder (shorthand for `source: createDirSource(dir)`). */
@@ -43,6 +45,8 @@ export interface StartOptions {
   trustProxy?: boolean;
   /** Per-node metric series: on, off, or auto (on up to 10,000 nodes). */
   perNodeMetrics?: PerNodeMetrics;
+  /** Replicas on one PostgreSQL (git sources only): one revision sequence, one fleet view, one leader. */
+  replicas?: ReplicaOptions;
 }
 
 export interface RunningServer {
@@ -55,6 +59,8 @@ export interface RunningServer {
   firstLoad: RefreshOutcome;
   /** What the server saw of the fleet (fetch ledger, agent reports) and its metrics. */
   fleetView: FleetView;
+  /** With `replicas`: the shared store, the leader lease (`isLeader()`) and the publication state. */
+  replicas?: ReplicaSet;
   /** For git sources: sync now, i.e. git fetch and load the result (what SIGHUP and the webhook do). */
   sync?: () => Promise<SyncOutcome>;
   /** Re-reads the tokens file and the TLS files (what SIGHUP does besides re-reading the source). */
@@ -73,7 +79,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const git = options.git;
   const source = git?.source ?? options.source ?? createDirSource(options.dir ?? "manifests");
   const store = new RevisionStore();
-  const follower = new FleetFollower({ source, store, logger });
+  if (options.replicas !== undefined && git === undefined)
+    throw new UsageError(
+      "--store needs --repo",
+      "replicas agree on git commits; serve a folder from one server",
+    );
+  // On a replica the follower only proposes what it validated; the served store follows the publications.
+  const proposals = options.replicas === undefined ? store : new ProposalStore(store);
+  const follower = new FleetFollower({ source, store: proposals, logger });
   const fleetView = createFleetView(store, {
     trustProxy: options.trustProxy ?? false,
     perNode: options.perNodeMetrics ?? "auto",
@@ -99,9 +112,22 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         logger.warn({ err: messageOf(e) }, "cannot record the served commit in the git cache");
       });
     });
-    sync = createGitSync({ source: gitSource, follower, store });
+    sync = createGitSync({ source: gitSource, follower, store: proposals });
     webhook = { secret: git.webhookSecret, sync, logger };
   }
+  const replicas =
+    options.replicas === undefined || git === undefined || sync === undefined
+      ? undefined
+      : await startReplicaSet({
+          ...options.replicas,
+          git: git.source,
+          sync,
+          proposals,
+          served: store,
+          ledger: fleetView.ledger,
+          reports: fleetView.reports,
+          logger,
+        });
   let tokens: TokenFile | undefined;
   if (options.tokensFile !== undefined) {
     tokens = new TokenFile(options.tokensFile, logger);
@@ -124,6 +150,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     sourceDescription: source.description,
     version: VERSION,
     fleetView,
+    ...(replicas === undefined
+      ? {}
+      : { admit: () => replicas.admit(), replicaStatus: () => replicas.status() }),
     ...(webhook === undefined ? {} : { webhook }),
     ...(auth === undefined ? {} : { auth }),
   });
@@ -149,6 +178,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   } catch (e) {
     // Nothing may keep the process alive after a failed start: stop every watcher and timer started above.
     await follower.stop();
+    await replicas?.close();
     tokens?.close();
     tlsReloader?.close();
     const code = (e as NodeJS.ErrnoException).code;
@@ -177,6 +207,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     follower,
     firstLoad,
     fleetView,
+    ...(replicas === undefined ? {} : { replicas }),
     ...(sync === undefined ? {} : { sync }),
     async reloadSecrets() {
       await tokens?.reload();
@@ -196,7 +227,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       clearTimeout(graceTimer);
       tokens?.close();
       tlsReloader?.close();
-      return new Promise<void>((resolve) => {
+      await new Promise<void>((resolve) => {
         const timer = setTimeout(() => server.closeAllConnections(), graceMs);
         timer.unref();
         // Keep-alive connections turn idle once their in-flight request is answered: close them then, not at the deadline.
@@ -209,6 +240,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         });
         server.closeIdleConnections();
       });
+      await replicas?.close();
     },
   };
 }

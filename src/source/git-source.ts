@@ -42,6 +42,11 @@ export interface GitFleetSource extends FleetSource {
   onGitFetch(listener: (result: GitFetchResult) => void): void;
   /** Remembers `commit` as the last one served, so a restart with the remote gone serves it again. */
   markGood(commit: string): Promise<void>;
+  /**
+   * The snapshot of one given commit (another replica announced it), fetched from the remote by its SHA when the
+   * cache lacks it. Throws when it cannot be fetched or read.
+   */
+  readCommit(commit: string): Promise<Snapshot>;
 }
 
 function refNames(ref: string): { remote: string; fetched: string; good: string } {
@@ -182,6 +187,12 @@ export function createGitSource(options: GitSourceOptions): GitFleetSource {
       if (!(await cache.isHealthy())) return undefined;
       const good = await cache.repo.resolveCommit(refs.good);
       return good === undefined ? undefined : read(good);
+    },
+    async readCommit(commit) {
+      if (!/^[0-9a-f]{40,64}$/.test(commit)) throw new UsageError(`${commit} is not a commit SHA`);
+      if ((await cache.repo.resolveCommit(commit)) === undefined)
+        await cache.fetch(commit, "refs/manifest-server/announced");
+      return snapshotted?.revision === commit ? snapshotted : read(commit);
     },
     async snapshot() {
       if (!initialised) await initialise();

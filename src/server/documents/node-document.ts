@@ -24,6 +24,11 @@ export interface NodeDocumentDeps {
    * caller cannot probe which nodes exist). Returns undefined to allow, or the error to answer with.
    */
   authorize?: (req: IncomingMessage, node: string) => DeniedRequest | undefined;
+  /**
+   * On a replica: whether this server may answer node documents now (it knows the agreed revision and serves it).
+   * Returns undefined to go on, or the 503 to answer. Checked after access control, before any lookup.
+   */
+  admit?: () => DeniedRequest | undefined;
   /** Called once per 200/304 node document, after the response is written; must be cheap and never throw. */
   onServed?: (served: ServedDocument, req: IncomingMessage) => void;
 }
@@ -100,6 +105,8 @@ export function handleNodeDocument(
   const accept = req.headers.accept;
   const format = q < 0 && accept === undefined ? "json" : negotiate(q < 0 ? "" : url.slice(q + 1), accept);
   if (typeof format !== "string") return deny(res, new HttpError(400, "invalid-format", format.error));
+  const refused = deps.admit?.();
+  if (refused !== undefined) return deny(res, refused);
   const found = lookupNode(deps.store, name);
   if (!("node" in found)) return deny(res, found);
   const { loaded, node } = found;

@@ -1,0 +1,282 @@
+// One revision sequence for every replica: proposes what this replica fetched and validated, reads what is
+// published (LISTEN/NOTIFY, and a poll every D/3), loads announced revisions, and admits node documents.
+import pg from "pg";
+import { loadFleetInSlices } from "../fleet/load-fleet.js";
+import { messageOf } from "../lib/errors.js";
+import type { Logger } from "../lib/logger.js";
+import type { LoadedRevision, RevisionStore } from "../revisions/revision-store.js";
+import type { DeniedRequest } from "../server/documents/node-lookup.js";
+import type { GitFetchResult } from "../source/git-source.js";
+import type { Snapshot } from "../source/source.js";
+import { DbClock } from "./db-clock.js";
+import { decide, type GateDecision, type Publication } from "./gate.js";
+import { PUBLICATION_CHANNEL, proposeRevision, readPublications } from "./publications.js";
+import { SeqHistory } from "./seq-history.js";
+
+/** The git side this needs: fetch results (to know when a commit was fetched) and reading any commit. */
+export interface ReplicaGit {
+  onGitFetch(listener: (result: GitFetchResult) => void): void;
+  readCommit(commit: string): Promise<Snapshot>;
+}
+
+export interface ReplicaSyncOptions {
+  pool: pg.Pool;
+  /** For the LISTEN connection. */
+  listenConfig: pg.ClientConfig;
+  /** D: a change takes effect this long after it is published; a replica that has not read the table for D stops. */
+  delayMs: number;
+  git: ReplicaGit;
+  /** Fetches and loads now (the webhook's sync). */
+  sync: () => Promise<unknown>;
+  /** What this replica fetched and validated (the follower's store): its new revisions are proposed. */
+  proposals: RevisionStore;
+  /** What this replica serves: switched to each published revision at its effective time. */
+  served: RevisionStore;
+  logger: Logger;
+  /** Names this replica in the publication table. */
+  id: string;
+  local?: () => number;
+}
+
+/** What /status and tests see. */
+export interface ReplicaStatus {
+  decision: GateDecision;
+  latest: Publication | undefined;
+  loaded: string[];
+  lastReadAgoMs: number | undefined;
+}
+
+export class ReplicaSync {
+  private readonly clock: DbClock;
+  private publications: Publication[] = [];
+  private freshUntil: number | undefined;
+  private lastReadLocal: number | undefined;
+  private readonly history = new SeqHistory();
+  private readonly loaded = new Map<string, LoadedRevision>();
+  private readonly failedLoads = new Map<string, number>();
+  private readonly fetchBase = new Map<string, number>();
+  private reading: Promise<void> | undefined;
+  private loading: Promise<void> | undefined;
+  private proposing: Promise<void> = Promise.resolve();
+  private listener: pg.Client | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readFailing = false;
+
+  constructor(private readonly o: ReplicaSyncOptions) {
+    this.clock = new DbClock(o.local);
+    o.git.onGitFetch((r) => this.fetched(r));
+    o.proposals.onPublish((next) => {
+      this.loaded.set(next.fleet.revision, next);
+      this.propose(next.fleet.revision);
+    });
+  }
+
+  /** Reads the publications once (before the first fetch, so its proposal has a base), then keeps reading. */
+  async start(): Promise<void> {
+    await this.read();
+    const tick = () => {
+      this.timer = setTimeout(
+        () => {
+          void this.read().finally(() => {
+            if (!this.stopped) tick();
+          });
+        },
+        Math.max(50, Math.floor(this.o.delayMs / 3)),
+      );
+      this.timer.unref();
+    };
+    tick();
+    void this.listen();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    const l = this.listener;
+    this.listener = undefined;
+    await l?.end().catch(() => undefined);
+    await this.reading;
+    await this.proposing;
+  }
+
+  /** The hot path's check: undefined to serve (the served store holds the agreed revision), or a 503 to answer. */
+  admit(): DeniedRequest | undefined {
+    const d = this.decision();
+    if (d.kind === "serve") return undefined;
+    const why = {
+      stale: "this replica cannot reach the database to know which revision is current",
+      switching: "a new revision is taking effect",
+      unpublished: "no revision is published yet",
+      loading: "the current revision is still loading on this replica",
+    }[d.reason];
+    return {
+      status: 503,
+      code: "replica-not-current",
+      message: `${why}; retry shortly (another replica may answer)`,
+      headers: { "Retry-After": String(Math.ceil(d.retryAfterMs / 1000)) },
+    };
+  }
+
+  status(): ReplicaStatus {
+    const latest = this.publications.reduce<Publication | undefined>(
+      (a, p) => (a === undefined || p.seq > a.seq ? p : a),
+      undefined,
+    );
+    return {
+      decision: this.decision(),
+      latest,
+      loaded: [...this.loaded.keys()],
+      lastReadAgoMs: this.lastReadLocal === undefined ? undefined : this.now() - this.lastReadLocal,
+    };
+  }
+
+  /** The gate's decision, switching the served store to the agreed revision when it is due and loaded. */
+  private decision(): GateDecision {
+    const d = decide({ publications: this.publications, freshUntil: this.freshUntil }, this.clock.bounds());
+    if (d.kind !== "serve" || this.o.served.current?.fleet.revision === d.revision) return d;
+    const next = this.loaded.get(d.revision);
+    if (next === undefined) {
+      void this.loadAnnounced();
+      return { kind: "unavailable", reason: "loading", retryAfterMs: 1000 };
+    }
+    this.o.served.publish({ ...next, loadedAt: new Date() });
+    this.o.logger.info({ revision: d.revision }, "serving the published revision");
+    return d;
+  }
+
+  private now(): number {
+    return this.clock.local();
+  }
+
+  private read(): Promise<void> {
+    this.reading ??= this.readOnce().finally(() => {
+      this.reading = undefined;
+    });
+    return this.reading;
+  }
+
+  private async readOnce(): Promise<void> {
+    try {
+      const r = await readPublications(this.o.pool, this.clock.local);
+      this.clock.observe(r.clock);
+      this.publications = r.publications;
+      this.freshUntil = r.clock.dbNow + this.o.delayMs;
+      this.lastReadLocal = r.clock.receivedAt;
+      const top = r.publications.reduce((m, p) => Math.max(m, p.seq), 0);
+      this.history.learned(r.clock.sentAt, top);
+      if (this.readFailing) this.o.logger.info("reading publications from the database again");
+      this.readFailing = false;
+    } catch (e) {
+      if (!this.readFailing)
+        this.o.logger.warn(
+          { err: messageOf(e) },
+          "cannot read publications from the database; node documents answer 503 once the last read is older than the publication delay",
+        );
+      this.readFailing = true;
+      return;
+    }
+    this.decision();
+    void this.loadAnnounced();
+  }
+
+  /** LISTEN on a dedicated connection: a publication is read at once, not at the next poll. Reconnects. */
+  private async listen(): Promise<void> {
+    while (!this.stopped) {
+      const client = new pg.Client(this.o.listenConfig);
+      const ended = new Promise<void>((resolve) => {
+        client.on("error", () => resolve());
+        client.on("end", () => resolve());
+      });
+      try {
+        await client.connect();
+        client.on("notification", () => void this.read());
+        await client.query(`LISTEN ${PUBLICATION_CHANNEL}`);
+        this.listener = client;
+        if (this.stopped) await client.end();
+        await ended;
+      } catch {
+        await client.end().catch(() => undefined);
+      }
+      this.listener = undefined;
+      if (!this.stopped) await new Promise((r) => setTimeout(r, 1000).unref());
+    }
+  }
+
+  /** Loads announced revisions this replica lacks (the newest first), one at a time. */
+  private loadAnnounced(): Promise<void> {
+    this.loading ??= this.loadOnce().finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  private async loadOnce(): Promise<void> {
+    const wanted = [...this.publications]
+      .sort((a, b) => b.seq - a.seq)
+      .slice(0, 2)
+      .map((p) => p.revision);
+    const keep = new Set([...wanted, this.o.served.current?.fleet.revision]);
+    for (const rev of this.loaded.keys()) if (!keep.has(rev)) this.loaded.delete(rev);
+    for (const revision of wanted) {
+      if (this.stopped || this.loaded.has(revision)) continue;
+      if (this.now() - (this.failedLoads.get(revision) ?? -Infinity) < 10_000) continue;
+      try {
+        const snapshot = await this.o.git.readCommit(revision);
+        const result = await loadFleetInSlices(snapshot.files, {
+          revision,
+          previous: this.o.served.current?.fleet,
+        });
+        if (!result.ok) throw new Error(`${result.issues.length} validation issues`);
+        this.loaded.set(revision, { fleet: result.fleet, loadedAt: new Date(), meta: snapshot.meta });
+        this.failedLoads.delete(revision);
+      } catch (e) {
+        this.failedLoads.set(revision, this.now());
+        this.o.logger.error(
+          { revision, err: messageOf(e) },
+          "cannot load a published revision; its nodes answer 503 on this replica until it loads",
+        );
+      }
+    }
+    this.decision();
+  }
+
+  /** A fetch: remember what this replica knew when it began; re-propose a validated head that is not published. */
+  private fetched(r: GitFetchResult): void {
+    if (!r.ok) return;
+    const base = this.history.knownAt(this.now() - r.durationMs);
+    this.fetchBase.set(r.commit, base);
+    if (this.o.proposals.current?.fleet.revision === r.commit) this.propose(r.commit);
+  }
+
+  private propose(revision: string): void {
+    const base = this.fetchBase.get(revision);
+    // Only a commit this replica fetched may be proposed (not one kept from an earlier run of the cache).
+    if (base === undefined) return;
+    this.proposing = this.proposing.then(async () => {
+      if (this.stopped) return;
+      try {
+        const r = await proposeRevision(this.o.pool, revision, base, this.o.delayMs, this.o.id);
+        if (r.kind === "published") {
+          this.o.logger.info(
+            { revision, seq: r.publication.seq, inMs: this.o.delayMs },
+            "published a new revision for every replica",
+          );
+          void this.read();
+        } else if (r.kind === "superseded") {
+          // Something was published after this fetch began: fetch again to learn which is newer.
+          this.o.logger.debug({ revision, latest: r.latest.revision }, "proposal superseded; fetching again");
+          this.fetchBase.delete(revision);
+          if (this.history.latest < r.latest.seq) await this.read();
+          void this.o.sync();
+        }
+      } catch (e) {
+        this.o.logger.warn({ revision, err: messageOf(e) }, "cannot publish the new revision; retrying");
+        const retry = setTimeout(() => {
+          if (this.o.proposals.current?.fleet.revision === revision) this.propose(revision);
+        }, this.o.delayMs);
+        retry.unref();
+      }
+    });
+  }
+}

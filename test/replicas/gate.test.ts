@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { DbClock } from "../../src/replicas/db-clock.js";
+import { decide, type Publication } from "../../src/replicas/gate.js";
+import { SeqHistory } from "../../src/replicas/seq-history.js";
+
+const pubs: Publication[] = [
+  { seq: 1, revision: "a", effectiveAt: 1000 },
+  { seq: 2, revision: "b", effectiveAt: 5000 },
+];
+const at = (lower: number, upper = lower) => ({ lower, upper });
+
+describe("the replica gate", () => {
+  it("serves the newest publication surely effective, and nothing before the first one", () => {
+    const view = { publications: pubs, freshUntil: 10_000 };
+    assert.deepEqual(decide(view, at(500)), {
+      kind: "unavailable",
+      reason: "unpublished",
+      retryAfterMs: 1000,
+    });
+    assert.deepEqual(decide(view, at(1000)), { kind: "serve", revision: "a" });
+    assert.deepEqual(decide(view, at(4999)), { kind: "serve", revision: "a" });
+    assert.deepEqual(decide(view, at(5000)), { kind: "serve", revision: "b" });
+  });
+
+  it("refuses while the clock interval straddles an effective time, either way being possible", () => {
+    const view = { publications: pubs, freshUntil: 10_000 };
+    assert.equal(decide(view, at(4990, 5010)).kind, "unavailable");
+    assert.deepEqual(decide(view, at(4980, 4999)), { kind: "serve", revision: "a" });
+  });
+
+  it("refuses once the last read of publications may have missed an effective change", () => {
+    const view = { publications: pubs, freshUntil: 6000 };
+    assert.deepEqual(decide(view, at(5990, 5999)), { kind: "serve", revision: "b" });
+    assert.equal(decide(view, at(5990, 6000)).kind, "unavailable");
+    assert.equal(decide({ publications: pubs, freshUntil: undefined }, at(5000)).kind, "unavailable");
+    assert.equal(decide(view, undefined).kind, "unavailable");
+  });
+});
+
+describe("the DB clock", () => {
+  it("bounds the DB's now by the round trip of the last reading", () => {
+    let local = 100;
+    const clock = new DbClock(() => local);
+    assert.equal(clock.bounds(), undefined);
+    clock.observe({ sentAt: 100, receivedAt: 110, dbNow: 50_000 });
+    local = 1110;
+    assert.deepEqual(clock.bounds(), { lower: 51_000, upper: 51_010 });
+  });
+});
+
+describe("the publication history", () => {
+  it("says which publication was known at a past time", () => {
+    const h = new SeqHistory();
+    h.learned(10, 1);
+    h.learned(20, 1);
+    h.learned(30, 3);
+    assert.equal(h.knownAt(5), 0);
+    assert.equal(h.knownAt(25), 1);
+    assert.equal(h.knownAt(30), 3);
+    assert.equal(h.latest, 3);
+  });
+});
