@@ -190,8 +190,13 @@ export function createGitSource(options: GitSourceOptions): GitFleetSource {
     },
     async readCommit(commit) {
       if (!/^[0-9a-f]{40,64}$/.test(commit)) throw new UsageError(`${commit} is not a commit SHA`);
+      // By SHA where the host allows it (protocol v2 hosts do), else the branch: the commit is usually its head.
       if ((await cache.repo.resolveCommit(commit)) === undefined)
-        await cache.fetch(commit, "refs/manifest-server/announced");
+        await cache
+          .fetch(commit, "refs/manifest-server/announced")
+          .catch(() => cache.fetch(refs.remote, "refs/manifest-server/announced"));
+      if ((await cache.repo.resolveCommit(commit)) === undefined)
+        throw new ManifestServerError("git-fetch", `commit ${commit} cannot be fetched from ${url}`);
       return snapshotted?.revision === commit ? snapshotted : read(commit);
     },
     async snapshot() {
