@@ -8,6 +8,7 @@ import { escapeHtml, html, rawHtml } from "../../src/server/views/dashboard/html
 import { RevisionStore } from "../../src/revisions/revision-store.js";
 import { readFleetDir } from "../../src/source/dir-source.js";
 import { EXAMPLE_FLEET } from "../helpers/fleet.js";
+import { bodyOf } from "../helpers/http-body.js";
 import { inProcessHandler } from "../helpers/store.js";
 
 const EVIL = `<script>alert("x")</script>`;
@@ -130,9 +131,10 @@ describe("dashboard pages", () => {
 
   it("serves the same states as JSON at /api/rollout", async () => {
     const res = await request(handler).get("/api/rollout?group=control-plane").expect(200);
-    assert.deepEqual(res.body.counts, { current: 1, behind: 0, "never-fetched": 3, "agent-error": 1 });
+    const body = bodyOf<{ counts: Record<string, number>; nodes: { name: string; state: string }[] }>(res);
+    assert.deepEqual(body.counts, { current: 1, behind: 0, "never-fetched": 3, "agent-error": 1 });
     assert.deepEqual(
-      res.body.nodes.map((n: { name: string; state: string }) => `${n.name}:${n.state}`),
+      body.nodes.map((n: { name: string; state: string }) => `${n.name}:${n.state}`),
       ["cp-1:current", "cp-2:never-fetched", "cp-3:never-fetched"],
     );
   });

@@ -9,6 +9,7 @@ import { createHandler, type FleetView } from "../../src/server/app.js";
 import { startServer, type RunningServer } from "../../src/server/start.js";
 import { tokenDigest } from "../../src/server/access/tokens.js";
 import { EXAMPLE_FLEET, tempDir, type TempDir } from "../helpers/fleet.js";
+import { bodyOf, errorOf } from "../helpers/http-body.js";
 import { exampleStore, inProcessHandler } from "../helpers/store.js";
 
 const GOOD = {
@@ -110,8 +111,9 @@ describe("POST /nodes/{node}/report (in-process)", () => {
     assert.equal(stored?.pods.length, 3);
     assert.equal(stored?.userAgent, "manifest-agent/1");
     const res = await request(handler).get("/nodes/cp-1/report").expect(200);
-    assert.equal(res.body.node, "cp-1");
-    assert.equal(res.body.errors[0], GOOD.errors[0]);
+    const body = bodyOf<{ node: string; errors: string[] }>(res);
+    assert.equal(body.node, "cp-1");
+    assert.equal(body.errors[0], GOOD.errors[0]);
     await request(handler).get("/nodes/cp-2/report").expect(404);
   });
 
@@ -120,8 +122,8 @@ describe("POST /nodes/{node}/report (in-process)", () => {
       .post("/nodes/cp-1/report")
       .send({ converged: 1, pods: [{ name: 1, state: "x" }] })
       .expect(400);
-    assert.equal(res.body.error.code, "invalid-report");
-    assert.deepEqual(res.body.error.problems, [
+    assert.equal(errorOf(res).code, "invalid-report");
+    assert.deepEqual(errorOf(res).problems, [
       "converged: must be true or false",
       "pods[0].name: must be a string",
       "pods[0].state: must be one of running, failed, pending",
@@ -131,7 +133,7 @@ describe("POST /nodes/{node}/report (in-process)", () => {
 
   it("404 for an unknown node, 400 for an invalid name, nothing stored", async () => {
     const res = await request(handler).post("/nodes/nope/report").send(GOOD).expect(404);
-    assert.equal(res.body.error.code, "unknown-node");
+    assert.equal(errorOf(res).code, "unknown-node");
     await request(handler).post("/nodes/Bad_Name/report").send(GOOD).expect(400);
     assert.equal(fleetView.reports.get("nope"), undefined);
   });
@@ -153,7 +155,7 @@ describe("POST /nodes/{node}/report (in-process)", () => {
       pad: "y".repeat(200_000),
     };
     const res = await request(handler).post("/nodes/cp-2/report").send(big).expect(413);
-    assert.equal(res.body.error.code, "too-large");
+    assert.equal(errorOf(res).code, "too-large");
     assert.equal(fleetView.reports.get("cp-2"), undefined);
   });
 });

@@ -8,6 +8,7 @@ import { createHandler } from "../../src/server/app.js";
 import { RevisionStore } from "../../src/revisions/revision-store.js";
 import { startServer, type RunningServer } from "../../src/server/start.js";
 import { EXAMPLE_FLEET } from "../helpers/fleet.js";
+import { bodyOf, errorOf } from "../helpers/http-body.js";
 import { exampleStore } from "../helpers/store.js";
 
 function handlerFor(store: RevisionStore) {
@@ -18,7 +19,7 @@ function handlerFor(store: RevisionStore) {
 const targets: Array<
   [string, () => Promise<{ target: Parameters<typeof request>[0]; close(): Promise<void> }>]
 > = [
-  ["in-process", async () => ({ target: handlerFor(await exampleStore()), close: async () => undefined })],
+  ["in-process", async () => ({ target: handlerFor(await exampleStore()), close: () => Promise.resolve() })],
   [
     "listener",
     async () => {
@@ -42,9 +43,10 @@ for (const [kind, make] of targets) {
       assert.match(res.headers["etag"] ?? "", /^"[^"]+"$/);
       assert.ok(res.headers["x-manifest-revision"]);
       assert.equal(res.headers["cache-control"], "no-cache");
-      assert.equal(res.body.kind, "PodList");
-      assert.equal(res.body.apiVersion, "v1");
-      assert.equal(res.body.items.length, 5);
+      const list = bodyOf<{ kind: string; apiVersion: string; items: unknown[] }>(res);
+      assert.equal(list.kind, "PodList");
+      assert.equal(list.apiVersion, "v1");
+      assert.equal(list.items.length, 5);
       assert.ok(Number(res.headers["content-length"]) > 0);
     });
 
@@ -117,24 +119,26 @@ for (const [kind, make] of targets) {
         const res = await (
           method === "post" ? request(t.target).post(path) : request(t.target).get(path)
         ).expect(status);
-        assert.equal(res.body.error.code, code, path);
-        assert.equal(typeof res.body.error.message, "string");
+        assert.equal(errorOf(res).code, code, path);
+        assert.equal(typeof errorOf(res).message, "string");
       }
     });
 
     it("lists nodes with pod counts and ETags", async () => {
       const res = await request(t.target).get("/nodes").expect(200);
       const cp1 = await request(t.target).get("/nodes/cp-1");
-      const entry = res.body.nodes.find((n: { name: string }) => n.name === "cp-1");
-      assert.equal(entry.pods, 5);
-      assert.equal(entry.etag, cp1.headers["etag"]);
+      const { nodes } = bodyOf<{ nodes: { name: string; pods: number; etag: string }[] }>(res);
+      const entry = nodes.find((n) => n.name === "cp-1");
+      assert.equal(entry?.pods, 5);
+      assert.equal(entry?.etag, cp1.headers["etag"]);
     });
 
     it("reports status, health and readiness", async () => {
       const status = await request(t.target).get("/status").expect(200);
-      assert.equal(status.body.ready, true);
-      assert.ok(status.body.revision.id);
-      assert.equal(status.body.lastError, null);
+      const body = bodyOf<{ ready: boolean; revision: { id: string }; lastError: unknown }>(status);
+      assert.equal(body.ready, true);
+      assert.ok(body.revision.id);
+      assert.equal(body.lastError, null);
       await request(t.target).get("/healthz").expect(200);
       await request(t.target).get("/readyz").expect(200);
     });
@@ -158,7 +162,7 @@ describe("before the first valid revision", () => {
     const handler = handlerFor(new RevisionStore());
     const res = await request(handler).get("/nodes/cp-1").expect(503);
     assert.equal(res.headers["retry-after"], "5");
-    assert.equal(res.body.error.code, "not-ready");
+    assert.equal(errorOf(res).code, "not-ready");
     await request(handler).get("/readyz").expect(503);
     await request(handler).get("/healthz").expect(200);
     await request(handler).get("/nodes").expect(503);

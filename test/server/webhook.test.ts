@@ -8,6 +8,7 @@ import { createGitSource } from "../../src/source/git-source.js";
 import { gitEnv } from "../../src/source/git.js";
 import { podYaml } from "../helpers/fleet.js";
 import { createGitFixture, git, GIT_TEST_ENV, type GitFixture } from "../helpers/git.js";
+import { bodyOf, errorOf } from "../helpers/http-body.js";
 import { nodeEtag } from "../../src/server/documents/etag.js";
 
 const SECRET = "s3cret-for-tests";
@@ -38,6 +39,16 @@ function hook(url: string, body = PAYLOAD) {
     .set("X-Hub-Signature-256", sign(body))
     .send(body);
 }
+
+/** The webhook's JSON answer. */
+interface HookAnswer {
+  outcome: string;
+  revision: string;
+  subject?: string;
+  served?: string;
+  errors?: string[];
+}
+const answerOf = (res: { body: unknown }): HookAnswer => bodyOf<HookAnswer>(res);
 
 describe("verifyWebhook", () => {
   const body = Buffer.from(PAYLOAD);
@@ -79,7 +90,7 @@ describe("POST /hooks/git", () => {
     const served = server.store.current?.fleet.revision;
     await fx.change({ "manifests/common/unsigned.yaml": podYaml("unsigned") }, "Unsigned trigger");
     const missing = await request(server.url).post("/hooks/git").send(PAYLOAD).expect(401);
-    assert.equal(missing.body.error.code, "bad-signature");
+    assert.equal(errorOf(missing).code, "bad-signature");
     await request(server.url)
       .post("/hooks/git")
       .set("X-Hub-Signature-256", sign(PAYLOAD, "wrong"))
@@ -94,13 +105,13 @@ describe("POST /hooks/git", () => {
     const sha = await fx.change({ "manifests/common/hooked.yaml": podYaml("hooked") }, "Hooked change");
     const res = await hook(server.url).expect(200);
     assert.deepEqual(
-      { outcome: res.body.outcome, revision: res.body.revision, subject: res.body.subject },
+      { outcome: answerOf(res).outcome, revision: answerOf(res).revision, subject: answerOf(res).subject },
       { outcome: "published", revision: sha, subject: "Hooked change" },
     );
     const doc = await request(server.url).get("/nodes/cp-1").expect(200);
     assert.equal(doc.headers["x-manifest-revision"], sha);
     const again = await hook(server.url).expect(200);
-    assert.equal(again.body.outcome, "unchanged");
+    assert.equal(answerOf(again).outcome, "unchanged");
   });
 
   it("accepts GitLab tokens and generic signatures", async () => {
@@ -110,27 +121,27 @@ describe("POST /hooks/git", () => {
       .set("X-Gitlab-Token", SECRET)
       .send(PAYLOAD)
       .expect(200);
-    assert.equal(gl.body.outcome, "published");
-    assert.equal(gl.body.revision, sha);
+    assert.equal(answerOf(gl).outcome, "published");
+    assert.equal(answerOf(gl).revision, sha);
     const generic = await request(server.url).post("/hooks/git").set("X-Signature", sign("")).expect(200);
-    assert.equal(generic.body.outcome, "unchanged");
+    assert.equal(answerOf(generic).outcome, "unchanged");
   });
 
   it("answers a bad push with the rejection, keeps serving the previous commit, then moves on", async () => {
     const served = server.store.current?.fleet.revision;
     const bad = await fx.change({ "manifests/common/broken.yaml": "kind: Service\n" }, "Broken push");
     const res = await hook(server.url).expect(200);
-    assert.equal(res.body.outcome, "rejected");
-    assert.equal(res.body.revision, bad);
-    assert.equal(res.body.served, served);
-    assert.equal(res.body.subject, "Broken push");
+    assert.equal(answerOf(res).outcome, "rejected");
+    assert.equal(answerOf(res).revision, bad);
+    assert.equal(answerOf(res).served, served);
+    assert.equal(answerOf(res).subject, "Broken push");
     assert.ok(
-      res.body.errors.some((e: string) => e.startsWith("common/broken.yaml")),
+      answerOf(res).errors?.some((e: string) => e.startsWith("common/broken.yaml")),
       res.text,
     );
     const fixed = await fx.change({ "manifests/common/broken.yaml": null }, "Unbreak");
     const ok = await hook(server.url).expect(200);
-    assert.deepEqual([ok.body.outcome, ok.body.revision], ["published", fixed]);
+    assert.deepEqual([answerOf(ok).outcome, answerOf(ok).revision], ["published", fixed]);
   });
 
   it("shares fetches between concurrent hooks", async () => {
@@ -139,9 +150,9 @@ describe("POST /hooks/git", () => {
     const answers = await Promise.all(Array.from({ length: 10 }, () => hook(server.url)));
     for (const a of answers) {
       assert.equal(a.status, 200);
-      assert.equal(a.body.revision, sha);
+      assert.equal(answerOf(a).revision, sha);
     }
-    assert.equal(answers.filter((a) => a.body.outcome === "published").length >= 1, true);
+    assert.equal(answers.filter((a) => answerOf(a).outcome === "published").length >= 1, true);
     assert.ok(
       server.store.counters.fetches - before <= 2,
       `${server.store.counters.fetches - before} fetches`,
@@ -152,7 +163,7 @@ describe("POST /hooks/git", () => {
     const big = "x".repeat(WEBHOOK_MAX_BODY + 1);
     const res = await request(server.url).post("/hooks/git").set("X-Hub-Signature-256", sign(big)).send(big);
     assert.equal(res.status, 413);
-    assert.equal(res.body.error.code, "payload-too-large");
+    assert.equal(errorOf(res).code, "payload-too-large");
   });
 
   it("serves each request one revision's bytes with that revision's ETag while revisions switch", async () => {
@@ -187,7 +198,7 @@ describe("POST /hooks/git", () => {
         `Switch ${i}`,
       );
       const r = await hook(server.url);
-      assert.equal(r.body.outcome, "published");
+      assert.equal(answerOf(r).outcome, "published");
     }
     pushing = false;
     await Promise.all(clients);
@@ -213,8 +224,8 @@ describe("POST /hooks/git without a secret", () => {
         .set("X-Gitlab-Token", "x")
         .send("{}")
         .expect(403);
-      assert.equal(res.body.error.code, "webhook-disabled");
-      assert.match(res.body.error.message, /--webhook-secret-file/);
+      assert.equal(errorOf(res).code, "webhook-disabled");
+      assert.match(errorOf(res).message, /--webhook-secret-file/);
       assert.equal(server.store.counters.fetches, before);
       assert.equal(await git(["rev-parse", "--is-bare-repository"], fx.remote), "true");
     } finally {

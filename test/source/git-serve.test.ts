@@ -8,6 +8,7 @@ import { createGitSource } from "../../src/source/git-source.js";
 import { gitEnv } from "../../src/source/git.js";
 import { podYaml } from "../helpers/fleet.js";
 import { createGitFixture, eventually, git, GIT_TEST_ENV, type GitFixture } from "../helpers/git.js";
+import { bodyOf } from "../helpers/http-body.js";
 
 const env = gitEnv(GIT_TEST_ENV, true);
 
@@ -42,9 +43,30 @@ async function node(url: string, name = "cp-1"): Promise<Served> {
   };
 }
 
+/** The parts of /status these tests read, typed as read (each lastError is null while there is none). */
+interface StatusBody {
+  revision: { id: string; subject: string };
+  lastError: {
+    kind: string;
+    revision: string;
+    commit: string;
+    subject: string;
+    author: string;
+    issues: { text: string }[];
+  };
+  fetch: {
+    fetchedRevision: string;
+    stale: boolean;
+    staleSeconds: unknown;
+    lastSuccessAt: unknown;
+    lastError: { message: string };
+  };
+  counters: { rejected: number };
+}
+
 async function servedRevision(url: string): Promise<string | undefined> {
   const res = await request(url).get("/status");
-  const id: unknown = res.body?.revision?.id;
+  const id: unknown = bodyOf<StatusBody | undefined>(res)?.revision?.id;
   return typeof id === "string" ? id : undefined;
 }
 
@@ -75,8 +97,8 @@ describe("serving a git branch", () => {
 
       const sha2 = await fx.change({ "manifests/common/bad.yaml": "kind: Service\n" }, "Break the fleet");
       const status = await eventually(async () => {
-        const res = await request(server.url).get("/status");
-        return res.body?.lastError?.revision === sha2 ? res.body : undefined;
+        const body = bodyOf<StatusBody | undefined>(await request(server.url).get("/status"));
+        return body?.lastError?.revision === sha2 ? body : undefined;
       }, "the poll to reject");
       assert.equal(status.lastError.kind, "rejected");
       assert.equal(status.lastError.commit, sha2);
@@ -100,9 +122,9 @@ describe("serving a git branch", () => {
         async () => ((await servedRevision(server.url)) === sha3 ? true : undefined),
         "the fix to publish",
       );
-      const fixed = await request(server.url).get("/status");
-      assert.equal(fixed.body.lastError, null);
-      assert.equal(fixed.body.revision.subject, "Fix the fleet");
+      const fixed = bodyOf<StatusBody>(await request(server.url).get("/status"));
+      assert.equal(fixed.lastError, null);
+      assert.equal(fixed.revision.subject, "Fix the fleet");
     } finally {
       await server.close();
     }
@@ -139,7 +161,7 @@ describe("serving a git branch", () => {
       await rename(fx.remote, aside);
       const failed = await server.sync?.();
       assert.equal(failed?.outcome, "fetch-failed");
-      const status = (await request(server.url).get("/status")).body;
+      const status = bodyOf<StatusBody>(await request(server.url).get("/status"));
       assert.match(status.fetch.lastError.message, /cannot fetch refs\/heads\/main/);
       assert.equal(status.fetch.stale, true);
       assert.equal(typeof status.fetch.staleSeconds, "number");
@@ -154,7 +176,7 @@ describe("serving a git branch", () => {
         assert.ok(again.body.equals(good.body), "serves the last good commit, not the rejected one");
         assert.equal(again.revision, good.revision);
         assert.notEqual(again.revision, bad);
-        const st = (await request(restarted.url).get("/status")).body;
+        const st = bodyOf<StatusBody>(await request(restarted.url).get("/status"));
         assert.notEqual(st.fetch.lastError, null);
         assert.equal(st.fetch.lastSuccessAt, null);
       } finally {
