@@ -5,15 +5,32 @@ import tseslint from "typescript-eslint";
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "coverage/", "test-output/"] },
   js.configs.recommended,
-  ...tseslint.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
   {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      // node:test's describe/it/test return promises the runner itself awaits.
+      "@typescript-eslint/no-floating-promises": [
+        "error",
+        {
+          allowForKnownSafeCalls: [
+            { from: "package", package: "node:test", name: ["describe", "it", "test"] },
+          ],
+        },
+      ],
       "no-console": "error",
     },
   },
   {
     files: ["src/cli/**", "bench/**"],
     rules: { "no-console": "off" },
+  },
+  {
+    // This file is outside tsconfig.json's project.
+    files: ["eslint.config.js"],
+    ...tseslint.configs.disableTypeChecked,
   },
 );

@@ -130,11 +130,11 @@ async function httpBench(work: string): Promise<HttpRow[]> {
       await measure(
         workers === 1 ? "manifest-server (1 process)" : `manifest-server (cluster, ${workers} workers)`,
         server.value.url,
-        async (name) => {
+        (name) => {
           const node = loaded.fleet.nodes.get(name);
-          return node === undefined ? "" : nodeEtag(node);
+          return Promise.resolve(node === undefined ? "" : nodeEtag(node));
         },
-        async () => server.value.pids,
+        () => Promise.resolve(server.value.pids),
       );
     } finally {
       await server.stop();

@@ -7,7 +7,7 @@ async function serveOne(dir: string, port: number): Promise<string> {
   const running = await startServer({ dir, listen: `127.0.0.1:${port}` });
   if (running.firstLoad.kind !== "published")
     throw new Error(`first load: ${JSON.stringify(running.firstLoad)}`);
-  running.follower.stop();
+  await running.follower.stop();
   process.on("SIGTERM", () => void running.close(100).then(() => process.exit(0)));
   return running.url;
 }

@@ -137,7 +137,9 @@ function servedPods(
       );
       return issues;
     }
-    return issues.length > 0 ? issues : { kind, pods: items.map((pod, i) => ({ pod, path: `items[${i}]` })) };
+    return issues.length > 0
+      ? issues
+      : { kind, pods: items.map((pod: unknown, i) => ({ pod, path: `items[${i}]` })) };
   }
   if (kind === "List") {
     issues.push(error("kind", "kind List is not accepted by the kubelet: serve kind: PodList", "kind"));

@@ -38,7 +38,8 @@ export function podKey(pod: unknown): string | undefined {
 
 function describe(value: unknown): string {
   if (value === undefined) return "missing";
-  return JSON.stringify(value) ?? String(value);
+  // JSON.stringify gives undefined only for functions and symbols.
+  return JSON.stringify(value) ?? (value as symbol | (() => unknown)).toString();
 }
 
 function checkTypeMeta(pod: Record<string, unknown>, base: string, sink: IssueSink): void {

@@ -201,8 +201,8 @@ export function goFormatFloat32(f: number): string {
   return `${sign}${intPart}${frac === "" ? "" : `.${frac}`}`;
 }
 
-/** How warnings name a JSON value: `the boolean true`, `the number 420 (octal)`, `the string "yes"`, `null`. */
-export function describeValue(v: unknown, r?: Resolved): string {
+/** How warnings name a JSON scalar: `the boolean true`, `the number 420 (octal)`, `the string "yes"`, `null`. */
+export function describeValue(v: null | boolean | number | string | ExactInteger | undefined, r?: Resolved): string {
   if (v === null) return "null";
   if (typeof v === "boolean") return `the boolean ${v}`;
   if (typeof v === "string") return `the string ${JSON.stringify(v)}`;

@@ -7,7 +7,7 @@ import type { ActualPod, DesiredPod, RuntimeDriver } from "./driver.js";
  */
 export function createDryRunDriver(
   write: (line: string) => void,
-): RuntimeDriver & { pods(): Map<string, DesiredPod> } {
+): RuntimeDriver & { pods: () => Map<string, DesiredPod> } {
   const state = new Map<string, DesiredPod>();
   return {
     name: "dry-run",

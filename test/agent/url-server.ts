@@ -73,7 +73,7 @@ export function captureLogger(): { logger: Logger; entries: () => Record<string,
         l
           .split("\n")
           .filter((x) => x !== "")
-          .map((x): Record<string, unknown> => JSON.parse(x)),
+          .map((x) => JSON.parse(x) as Record<string, unknown>),
       ),
   };
 }

@@ -76,7 +76,7 @@ describe("dashboard in a browser", { ...(skip === undefined ? {} : { skip }) }, 
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     try {
       await page.goto(`${server.url}/`);
-      const states = await page.$$eval("li.cell", (cells) =>
+      const states = await page.$$eval("li.cell", (cells: { getAttribute(name: string): string | null }[]) =>
         cells.map((c) => `${c.getAttribute("data-node") ?? ""}:${c.getAttribute("data-state") ?? ""}`),
       );
       assert.deepEqual(states, [

@@ -57,7 +57,7 @@ describe("loader properties", () => {
   it("never crashes, never publishes an invalid pod, always names a place", async () => {
     const base = await readFleetDir(EXAMPLE_FLEET);
     const texts = base.filter((f) => f.content !== undefined);
-    await fc.assert(
+    fc.assert(
       fc.property(fc.array(fc.tuple(fc.nat(), mutation), { minLength: 1, maxLength: 4 }), (edits) => {
         const files: FleetFile[] = base.map((f) => ({ ...f }));
         for (const [which, m] of edits) {

@@ -199,7 +199,7 @@ describe("properties", () => {
   test("renderPodList does not depend on input order, and assembled fragments equal the json rendering", () => {
     fc.assert(
       fc.property(fc.array(arbPod, { maxLength: 8 }), fc.infiniteStream(fc.nat()), (pods, seeds) => {
-        const shuffled = [...pods].map((p) => ({ p, k: seeds.next().value })).sort((a, b) => a.k - b.k).map(({ p }) => p);
+        const shuffled = [...pods].map((p) => ({ p, k: seeds.next().value as number })).sort((a, b) => a.k - b.k).map(({ p }) => p);
         for (const format of ["json", "yaml", "stream"] as const) {
           assert.equal(renderPodList(shuffled, format), renderPodList(pods, format));
         }

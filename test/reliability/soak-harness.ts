@@ -37,7 +37,7 @@ const NODES = ["cp-1", "cp-2", "cp-3", "edge-1", "edge-2"];
 function collectGarbage(): void {
   setFlagsFromString("--expose-gc");
   const gc: unknown = runInNewContext("gc");
-  if (typeof gc === "function") gc();
+  if (typeof gc === "function") (gc as () => void)();
 }
 
 function heapMb(): number {

@@ -94,7 +94,10 @@ describe("replica faults", { skip }, () => {
       // With the database gone, the replicas stop serving after D: 503, never a guess.
       const from = node.seen.length;
       await eventually(
-        async () => (node.seen.slice(from).filter((o) => o.status === 503).length >= 3 ? true : undefined),
+        () =>
+          Promise.resolve(
+            node.seen.slice(from).filter((o) => o.status === 503).length >= 3 ? true : undefined,
+          ),
         "503s while the database is down",
       );
       await cluster.start();
