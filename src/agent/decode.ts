@@ -39,7 +39,9 @@ function error(code: string, message: string, path?: string): Issue {
  * non-whitespace character is `{`, otherwise YAML 1.1. Unlike the kubelet, a YAML stream with more than one
  * document is refused (the kubelet silently reads only the first). Returns the value or the issues found.
  */
-export function parseBody(body: string): { value: unknown } | { issues: Issue[] } {
+export function parseBody(raw: string): { value: unknown } | { issues: Issue[] } {
+  // A UTF-8 byte-order mark is skipped, as the kubelet's decoder does.
+  const body = raw.startsWith("\uFEFF") ? raw.slice(1) : raw;
   if (body.length === 0) {
     return {
       issues: [

@@ -1,50 +1,8 @@
 // Unknown fields: the kubelet's decoder drops every field it does not know, silently, so a typo like
 // `imagePulPolicy` or a field newer than the node's kubelet goes unnoticed. Checked against the full schema.
 import { POD_FIELDS } from "./pod-fields.generated.js";
-import { walkTyped } from "./pod-schema.js";
+import { fieldOf, NEWER_FIELDS, walkTyped } from "./pod-schema.js";
 import { IssueSink, pathOf } from "./validate-walk.js";
-
-/** Fields newer than the bundled schema (type → field → child type), and the first kubelet minor knowing them. */
-const NEWER_FIELDS: Record<string, Record<string, [string, number]>> = {
-  PodSpec: { hostnameOverride: ["", 34], workloadRef: ["WorkloadReference", 35] },
-  Container: { restartPolicyRules: ["ContainerRestartRule", 34] },
-  EnvVarSource: { fileKeyRef: ["FileKeySelector", 34] },
-  VolumeProjection: { podCertificate: ["PodCertificateProjection", 34] },
-  WorkloadReference: { name: ["", 35], podGroup: ["", 35], podGroupReplicaKey: ["", 35] },
-  ContainerRestartRule: { action: ["", 34], exitCodes: ["ContainerRestartRuleOnExitCodes", 34] },
-  ContainerRestartRuleOnExitCodes: { operator: ["", 34], values: ["", 34] },
-  FileKeySelector: { volumeName: ["", 34], path: ["", 34], key: ["", 34], optional: ["", 34] },
-  PodCertificateProjection: {
-    signerName: ["", 34],
-    keyType: ["", 34],
-    maxExpirationSeconds: ["", 34],
-    credentialBundlePath: ["", 34],
-    keyPath: ["", 34],
-    certificateChainPath: ["", 34],
-    userAnnotations: ["", 35],
-  },
-};
-
-/** Schema fields that appeared after the oldest modelled kubelet: type.field → first kubelet minor knowing it. */
-const SINCE: Record<string, number> = {
-  "PodSpec.resources": 32,
-  "PodSecurityContext.seLinuxChangePolicy": 32,
-  "Lifecycle.stopSignal": 33,
-  "Volume.image": 31,
-  "PodSecurityContext.supplementalGroupsPolicy": 31,
-  "PodSecurityContext.appArmorProfile": 30,
-  "SecurityContext.appArmorProfile": 30,
-  "VolumeMount.recursiveReadOnly": 30,
-};
-
-/** The child type of `type.field` for kubelet `minor`, or undefined when that kubelet does not know the field. */
-function fieldOf(type: string, field: string, minor: number): { child: string; since: number } | undefined {
-  const newer = NEWER_FIELDS[type]?.[field];
-  if (newer !== undefined) return minor >= newer[1] ? { child: newer[0], since: newer[1] } : { child: "", since: newer[1] };
-  const child = POD_FIELDS[type]?.[field];
-  if (child === undefined) return undefined;
-  return { child, since: SINCE[`${type}.${field}`] ?? 0 };
-}
 
 function knownFields(type: string): string[] {
   return [...Object.keys(POD_FIELDS[type] ?? {}), ...Object.keys(NEWER_FIELDS[type] ?? {})];
