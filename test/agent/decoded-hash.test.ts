@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { applyPodDefaults } from "../../src/manifests/defaults/pod-defaults.js";
+import { canonicalJson } from "../../src/manifests/render.js";
+import { validatePod } from "../../src/manifests/validate.js";
+import { decodeResponse } from "../../src/agent/decode.js";
+import { legacyContentHash } from "../../src/agent/defaults.js";
+import { planReconcile } from "../../src/agent/diff.js";
+
+const url = "http://server/nodes/n1";
+const served = {
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name: "web", namespace: "kube-system" },
+  spec: { containers: [{ name: "app", image: "nginx:1.27", livenessProbe: { tcpSocket: { port: 80 } } }] },
+};
+const body = (pod: object): string => JSON.stringify({ apiVersion: "v1", kind: "PodList", items: [pod] });
+const hashOf = (text: string): string => decodeResponse(text, { node: "n1", url }).pods[0]!.hash;
+
+describe("the agent's hash follows what the kubelet decodes", () => {
+  const base = hashOf(body(served));
+  it("ignores spelled-out defaults, unknown fields and key order", () => {
+    assert.equal(hashOf(body(applyPodDefaults(served))), base);
+    assert.equal(hashOf(body({ ...served, spec: { ...served.spec, unknownThing: 1 } })), base);
+    const reordered = { spec: served.spec, metadata: served.metadata, kind: "Pod", apiVersion: "v1" };
+    assert.equal(hashOf(body(reordered)), base);
+  });
+  it("changes with a change the kubelet sees", () => {
+    assert.notEqual(hashOf(body({ ...served, spec: { ...served.spec, restartPolicy: "Never" } })), base);
+  });
+  it("decodes a JSON body that starts with a byte-order mark", () => {
+    assert.equal(hashOf(`\uFEFF${body(served)}`), base);
+  });
+  it("keeps a running pod recorded with the previous hash scheme (no restart on upgrade)", () => {
+    const desired = decodeResponse(body(served), { node: "n1", url }).pods;
+    const actual = [{ fullName: "kube-system/web-n1", hash: legacyContentHash(served, url), owned: true }];
+    assert.deepEqual(planReconcile(desired, actual).unchanged, ["kube-system/web-n1"]);
+    const stale = [{ fullName: "kube-system/web-n1", hash: "0".repeat(32), owned: true }];
+    assert.equal(planReconcile(desired, stale).replace.length, 1);
+  });
+  it("property: an accepted pod keeps its meaning through defaults, render and decode", () => {
+    const probe = fc.record(
+      {
+        timeoutSeconds: fc.integer({ min: 0, max: 5 }),
+        successThreshold: fc.constantFrom(0, 1),
+        tcpSocket: fc.constant({ port: 80 }),
+      },
+      { requiredKeys: ["tcpSocket"] },
+    );
+    const pods = fc.record({
+      image: fc.constantFrom("nginx", "nginx:1.27", "busybox:latest"),
+      probe: fc.option(probe, { nil: undefined }),
+      restartPolicy: fc.constantFrom(undefined, "", "Always", "Never"),
+      limits: fc.option(fc.record({ cpu: fc.constantFrom("1", " 250m ") }), { nil: undefined }),
+      hostNetwork: fc.boolean(),
+      port: fc.integer({ min: 1, max: 65535 }),
+    });
+    fc.assert(
+      fc.property(pods, (p) => {
+        const c: Record<string, unknown> = {
+          name: "app",
+          image: p.image,
+          ports: [{ containerPort: p.port }],
+        };
+        if (p.probe !== undefined) c["livenessProbe"] = p.probe;
+        if (p.limits !== undefined) c["resources"] = { limits: p.limits };
+        const spec: Record<string, unknown> = { containers: [c], hostNetwork: p.hostNetwork };
+        if (p.restartPolicy !== undefined) spec["restartPolicy"] = p.restartPolicy;
+        const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "web" }, spec };
+        if (validatePod(pod, { nodeName: "n1" }).some((i) => i.severity === "error")) return;
+        const rendered = canonicalJson(pod);
+        const once = hashOf(body(JSON.parse(rendered) as object));
+        assert.equal(hashOf(body(applyPodDefaults(JSON.parse(rendered) as object))), once);
+        assert.equal(hashOf(`\uFEFF${body(JSON.parse(rendered) as object)}`), once);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
