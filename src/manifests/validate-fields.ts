@@ -1,7 +1,7 @@
 // Unknown fields: the kubelet's decoder drops every field it does not know, silently, so a typo like
 // `imagePulPolicy` or a field newer than the node's kubelet goes unnoticed. Checked against the full schema.
 import { POD_FIELDS } from "./pod-fields.generated.js";
-import { fieldOf, NEWER_FIELDS, walkTyped } from "./pod-schema.js";
+import { fieldOf, NEWER_FIELDS, type ChildType } from "./pod-schema.js";
 import { IssueSink, pathOf } from "./validate-walk.js";
 
 function knownFields(type: string): string[] {
@@ -49,31 +49,25 @@ function report(sink: IssueSink, strict: boolean, path: string, message: string)
 }
 
 /**
- * Reports every field of `pod` that the v1 Pod schema (as known to kubelet `minor`) does not have, with its path
- * under `base`: warnings, or errors when `strict`. `status` is not walked (the kubelet ignores it). Never throws.
+ * Reports the fields of `obj` (a value of schema type `type` at `pathOf(base, ...segments)`) that kubelet
+ * `minor` does not know: warnings, or errors when `strict`. For use inside walkTyped with knownChild(minor).
  */
-export function checkUnknownFields(pod: unknown, base: string, sink: IssueSink, options: UnknownFieldOptions): void {
+export function checkUnknownFieldsAt(
+  obj: Record<string, unknown>,
+  type: string,
+  at: () => string,
+  known: ChildType,
+  sink: IssueSink,
+  options: UnknownFieldOptions,
+): void {
   const { minor, strict } = options;
-  const childOf = (type: string, field: string): string | undefined => {
-    const known = fieldOf(type, field, minor);
-    return known === undefined || known.since > minor ? undefined : known.child;
-  };
-  walkTyped(
-    pod,
-    "Pod",
-    base,
-    (obj, type, path) => {
-      for (const key of Object.keys(obj)) {
-        const field = fieldOf(type, key, minor);
-        if (field === undefined) {
-          const message = `unknown field "${key}": the kubelet drops it silently (a typo?).${suggestion(key, type)}`;
-          report(sink, strict, pathOf(path, key), message);
-        } else if (field.since > minor) {
-          const message = `field "${key}" is new in kubelet 1.${field.since}; this node's kubelet (1.${minor}) drops it silently: upgrade the kubelet or remove the field`;
-          report(sink, strict, pathOf(path, key), message);
-        }
-      }
-    },
-    childOf,
-  );
+  for (const key of Object.keys(obj)) {
+    if (known(type, key) !== undefined) continue;
+    const field = fieldOf(type, key);
+    const message =
+      field === undefined
+        ? `unknown field "${key}": the kubelet drops it silently (a typo?).${suggestion(key, type)}`
+        : `field "${key}" is new in kubelet 1.${field.since}; this node's kubelet (1.${minor}) drops it silently: upgrade the kubelet or remove the field`;
+    report(sink, strict, pathOf(at(), key), message);
+  }
 }

@@ -1,6 +1,5 @@
 // Validates one Pod the way the kubelet (v1.35+) judges a static pod from a URL: every error, plus warnings.
 import type { Issue } from "../lib/issues.js";
-import { checkUnknownFields } from "./validate-fields.js";
 import {
   checkAnnotations,
   checkLabels,
@@ -10,8 +9,8 @@ import {
   subdomainProblem,
 } from "./validate-names.js";
 import { applyPodDefaultsTraced, type DefaultCopy } from "./defaults/pod-defaults.js";
-import { int64Issues } from "./validate-int64.js";
 import { schemaIssues } from "./validate-schema.js";
+import { structureIssues } from "./validate-structure.js";
 import { checkSpec } from "./validate-spec.js";
 import { checkStaticPodBans, checkStaticPodWarnings } from "./validate-static.js";
 import { IssueSink, isRecord, pathOf, recordAt, stringAt } from "./validate-walk.js";
@@ -29,6 +28,11 @@ export interface ValidatePodOptions {
   kubeletMinor?: number;
   /** Unknown fields are errors instead of warnings. */
   strict?: boolean;
+  /**
+   * False leaves out the checks that string values cannot change (unknown fields, int64 range): a caller that
+   * validates many expansions of one template runs `structureIssues` on the template once instead. Default true.
+   */
+  structure?: boolean;
 }
 
 /** "namespace/name" of a pod-like value (namespace defaults to "default"), or undefined when metadata.name is not a non-empty string. */
@@ -127,12 +131,13 @@ export function validatePod(pod: unknown, options: ValidatePodOptions = {}): Iss
   checkSpec(defaulted, base, sink);
   checkStaticPodBans(defaulted, base, sink, minor);
   checkStaticPodWarnings(pod, base, sink);
-  checkUnknownFields(pod, base, sink, { minor, strict: options.strict === true });
   const ctx = { minor, ...(options.nodeName !== undefined ? { nodeName: options.nodeName } : {}) };
   for (const rule of podRules) rule(defaulted, base, ctx, sink);
 
   const schema = schemaIssues(pod, base);
-  const types = [...schema.types, ...int64Issues(pod, base)];
+  const structure =
+    options.structure === false ? [] : structureIssues(pod, { basePath: base, minor, strict: options.strict === true });
+  const types = [...schema.types, ...structure];
   const fallback = schema.fallback;
   const own = toUserPaths(sink.issues, copies, base).filter(
     (issue) => !types.some((t) => isAtOrUnder(issue.path, t.path ?? "")),

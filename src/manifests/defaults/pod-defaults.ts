@@ -1,7 +1,7 @@
 // The v1 defaults the kubelet's decoder applies to a pod before validating it (pkg/apis/core/v1/defaults.go).
 import { isRecord } from "../validate-walk.js";
 import { defaultContainer } from "./container-defaults.js";
-import { child, children, cloneJson, setNil, setZero, trimQuantities, type Obj } from "./set-default.js";
+import { child, children, list, setNil, setZero, trimQuantities, type Obj } from "./set-default.js";
 import { defaultVolume } from "./volume-defaults.js";
 
 /** The termination grace period the kubelet fills in, in seconds. */
@@ -27,9 +27,7 @@ function defaultPodSpec(spec: Obj, copies: DefaultCopy[]): void {
   trimQuantities(child(child(spec, "resources"), "requests"));
   const hostNetwork = spec["hostNetwork"] === true;
   for (const kind of ["initContainers", "containers", "ephemeralContainers"]) {
-    const list = spec[kind];
-    if (!Array.isArray(list)) continue;
-    list.forEach((container, i) => {
+    list(spec, kind).forEach((container, i) => {
       if (!isRecord(container)) return;
       for (const name of defaultContainer(container, hostNetwork && kind !== "ephemeralContainers")) {
         const at = ["spec", kind, i, "resources"];
@@ -55,8 +53,8 @@ export function applyPodDefaults<T>(pod: T): T {
 export function applyPodDefaultsTraced<T>(pod: T): { pod: T; copies: DefaultCopy[] } {
   const copies: DefaultCopy[] = [];
   if (!isRecord(pod)) return { pod, copies };
-  const copy = cloneJson(pod);
+  const copy: Obj = { ...pod };
   const spec = child(copy, "spec");
   if (spec !== undefined) defaultPodSpec(spec, copies);
-  return { pod: copy, copies };
+  return { pod: copy as T, copies };
 }

@@ -19,29 +19,33 @@ export function setNil(obj: Obj, key: string, value: unknown): void {
   if (obj[key] === undefined || obj[key] === null) obj[key] = value;
 }
 
-/** The object at `obj[key]` when it is one, for defaulting inside it. */
+// Copy on write: defaulting works on a shallow copy of the pod, and every object it descends into through
+// child() or list() is first copied into its (already copied) parent, so the input is never changed and the
+// parts defaulting never visits (metadata, env values, commands) are shared, not copied.
+
+/** The object at `obj[key]` when it is one, copied into `obj` (which must be a copy) for defaulting inside it. */
 export function child(obj: unknown, key: string): Obj | undefined {
   if (!isRecord(obj)) return undefined;
   const value = obj[key];
-  return isRecord(value) ? value : undefined;
+  if (!isRecord(value)) return undefined;
+  const copy = { ...value };
+  obj[key] = copy;
+  return copy;
 }
 
-/** The objects of the list at `obj[key]` (non-objects skipped). */
-export function children(obj: unknown, key: string): Obj[] {
+/** The list at `obj[key]` copied into `obj`, with its objects copied (other items kept); [] when not a list. */
+export function list(obj: unknown, key: string): unknown[] {
   if (!isRecord(obj)) return [];
   const value = obj[key];
-  return Array.isArray(value) ? value.filter(isRecord) : [];
+  if (!Array.isArray(value)) return [];
+  const copy = value.map((item: unknown) => (isRecord(item) ? { ...item } : item));
+  obj[key] = copy;
+  return copy;
 }
 
-/** A deep copy of parsed JSON (plain objects, arrays and scalars only). */
-export function cloneJson<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(cloneJson) as T;
-  if (isRecord(value)) {
-    const out: Obj = {};
-    for (const key of Object.keys(value)) out[key] = cloneJson(value[key]);
-    return out as T;
-  }
-  return value;
+/** The objects of the list at `obj[key]`, copied as by list() (non-objects skipped). */
+export function children(obj: unknown, key: string): Obj[] {
+  return list(obj, key).filter(isRecord);
 }
 
 /** Trims the quantity strings of a resource list in place: Go's Quantity decoder ignores surrounding spaces. */
