@@ -17,10 +17,14 @@ const INT64_FIELDS: Record<string, readonly string[]> = {
 function check(value: unknown, at: () => string, sink: IssueSink): void {
   if (Array.isArray(value)) value.forEach((v, i) => check(v, () => pathOf(at(), i), sink));
   else if (typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+    const served = JSON.stringify(value);
+    const fix = `use a value within ±${Number.MAX_SAFE_INTEGER}`;
     sink.error(
       at(),
       "int64-range",
-      `${value} is too large to be represented exactly (beyond ±${Number.MAX_SAFE_INTEGER}); it would be served rounded, and near 2^63 beyond int64, which the kubelet refuses: use a smaller value`,
+      Math.abs(value) >= 2 ** 63
+        ? `${served} is beyond int64: the kubelet refuses the whole response ("json: cannot unmarshal number ${served} into Go struct field … of type int64"); ${fix}`
+        : `too large to be represented exactly: it would be served rounded, as ${served}, not as written; ${fix}`,
     );
   }
 }

@@ -30,7 +30,7 @@ describe("validatePod judges the defaulted pod, like the kubelet", () => {
 
 describe("int64 and non-finite numbers", () => {
   it("refuses an int64 beyond 2^53, naming the field", () => {
-    assertIssue(validatePod(pod({ terminationGracePeriodSeconds: JSON.parse("9223372036854775807") as number })), "spec.terminationGracePeriodSeconds", "too large to be represented exactly", "error");
+    assertIssue(validatePod(pod({ terminationGracePeriodSeconds: JSON.parse("9223372036854775807") as number })), "spec.terminationGracePeriodSeconds", "beyond int64", "error");
     assertIssue(validatePod(pod({ securityContext: { supplementalGroups: [1, 2 ** 60] } })), "spec.securityContext.supplementalGroups[1]", "too large", "error");
   });
   it("accepts the largest exact int64 and refuses out-of-range int32 and non-finite numbers", () => {
