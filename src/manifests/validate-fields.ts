@@ -33,7 +33,7 @@ function suggestion(key: string, type: string): string {
       bestDistance = d;
     }
   }
-  return best === undefined ? "" : ` Did you mean "${best}"?`;
+  return best === undefined ? "Remove it, or fix its name or place" : `Did you mean "${best}"?`;
 }
 
 export interface UnknownFieldOptions {
@@ -66,8 +66,8 @@ export function checkUnknownFieldsAt(
     const field = fieldOf(type, key);
     const message =
       field === undefined
-        ? `unknown field "${key}": the kubelet drops it silently (a typo?).${suggestion(key, type)}`
-        : `field "${key}" is new in kubelet 1.${field.since}; this node's kubelet (1.${minor}) drops it silently: upgrade the kubelet or remove the field`;
+        ? `unknown field "${key}": the kubelet drops it silently. ${suggestion(key, type)}`
+        : `field "${key}" is new in kubelet 1.${field.since}; nodes on kubelet 1.${minor} drop it silently ("explain NODE" shows a node's version): upgrade their kubelet, set their kubeletVersion, or remove the field`;
     report(sink, strict, pathOf(at(), key), message);
   }
 }

@@ -35,7 +35,7 @@ function ban({ sink, minor }: BanContext, path: string, resource: string, via = 
     sink.warning(
       path,
       BAN,
-      `kubelet 1.${minor} accepts a static pod referencing ${resource}${via}, but 1.${API_REFERENCES_REFUSED_SINCE} and later reject the whole response, and the reference needs the API server. ${fix}`,
+      `kubelet 1.${minor} runs a static pod referencing ${resource}${via}, but its mirror pod cannot be created (NodeRestriction) and kubelets from 1.${API_REFERENCES_REFUSED_SINCE} on reject the whole response ("static pods may not reference ${resource}"). ${fix}`,
     );
   }
 }

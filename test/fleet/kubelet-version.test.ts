@@ -80,9 +80,9 @@ describe("the fleet validates each node for its kubelet", () => {
     });
     assert.ok(r.ok, JSON.stringify(r));
     const fieldWarnings = r.fleet.warnings.filter((i) => i.path === "spec.hostnameOverride");
-    assert.ok(fieldWarnings.some((i) => i.message.includes("(1.31)")));
-    assert.ok(fieldWarnings.some((i) => i.message.includes("(1.33)")));
-    assert.ok(!fieldWarnings.some((i) => i.message.includes("(1.35)")));
+    assert.ok(fieldWarnings.some((i) => i.message.includes("kubelet 1.31 drop")));
+    assert.ok(fieldWarnings.some((i) => i.message.includes("kubelet 1.33 drop")));
+    assert.ok(!fieldWarnings.some((i) => i.message.includes("kubelet 1.35 drop")));
     assert.deepEqual(r.fleet.nodes.get("old-1")?.kubelet, { minor: 31, from: "group old" });
     assert.deepEqual(r.fleet.nodes.get("mid-1")?.kubelet, { minor: 33, from: "fleet" });
     assert.ok(
@@ -125,5 +125,21 @@ describe("the fleet validates each node for its kubelet", () => {
     assert.ok(
       r.issues.some((i) => i.path === "groups.g.kubeletVersion" && i.message.includes("not supported")),
     );
+  });
+});
+
+describe("incremental loads follow kubeletVersion changes", () => {
+  it("a changed version re-validates the node as a fresh load does", () => {
+    const before = filesFromTree({ "fleet.yaml": FLEET, "common/web.yaml": NEW_FIELD });
+    const changed = FLEET.replace(`new-1: { kubeletVersion: "1.35" }`, `new-1: { kubeletVersion: "1.32" }`);
+    const after = filesFromTree({ "fleet.yaml": changed, "common/web.yaml": NEW_FIELD });
+    const first = loadFleet(before, { revision: "a" });
+    assert.ok(first.ok);
+    const incremental = loadFleet(after, { revision: "b", previous: first.fleet });
+    const fresh = loadFleet(after, { revision: "b" });
+    assert.ok(incremental.ok && fresh.ok);
+    assert.deepEqual(incremental.fleet.nodes.get("new-1")?.kubelet, { minor: 32, from: "node" });
+    assert.deepEqual(incremental.fleet.warnings, fresh.fleet.warnings);
+    assert.ok(fresh.fleet.warnings.some((i) => i.message.includes("kubelet 1.32 drop")));
   });
 });
