@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { applyPodDefaults } from "../../src/manifests/defaults/pod-defaults.js";
-import { canonicalJson } from "../../src/manifests/render.js";
+import { canonicalJson, renderPodList } from "../../src/manifests/render.js";
+import { loadFleet } from "../../src/fleet/load-fleet.js";
+import { readFleetDir } from "../../src/source/dir-source.js";
+import { EXAMPLE_FLEET } from "../helpers/fleet.js";
 import { validatePod } from "../../src/manifests/validate.js";
 import { decodeResponse } from "../../src/agent/decode.js";
 import { legacyContentHash } from "../../src/agent/defaults.js";
@@ -76,5 +79,34 @@ describe("the agent's hash follows what the kubelet decodes", () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe("every pod of the example fleet keeps its hash through defaults and both served formats", () => {
+  it("JSON, YAML and the defaulted pod decode to the same hash on every node", async () => {
+    const r = loadFleet(await readFleetDir(EXAMPLE_FLEET), { revision: "example" });
+    assert.ok(r.ok);
+    let checked = 0;
+    for (const node of r.fleet.nodes.values()) {
+      const options = { node: node.name, url: `http://server/nodes/${node.name}` };
+      const pods = node.pods.map((p) => p.pod);
+      const fromJson = decodeResponse(node.json.toString("utf8"), options).pods.map((p) => p.hash);
+      const fromYaml = decodeResponse(renderPodList(pods, "yaml"), options).pods.map((p) => p.hash);
+      const defaulted = decodeResponse(
+        renderPodList(
+          pods.map((p) => applyPodDefaults(p)),
+          "json",
+        ),
+        options,
+      );
+      assert.deepEqual(fromYaml, fromJson, node.name);
+      assert.deepEqual(
+        defaulted.pods.map((p) => p.hash),
+        fromJson,
+        node.name,
+      );
+      checked += fromJson.length;
+    }
+    assert.ok(checked > 10);
   });
 });
