@@ -143,3 +143,21 @@ describe("incremental loads follow kubeletVersion changes", () => {
     assert.ok(fresh.fleet.warnings.some((i) => i.message.includes("kubelet 1.32 drop")));
   });
 });
+
+describe("incremental loads follow strict", () => {
+  it("turning strict on re-judges unchanged files", () => {
+    const pod = podYaml("web", "busybox:1.36", '      imagePulPolicy: "Always"\n');
+    const first = loadFleet(filesFromTree({ "fleet.yaml": `nodes: { n1: {} }\n`, "common/web.yaml": pod }), {
+      revision: "a",
+    });
+    assert.ok(first.ok);
+    const strict = filesFromTree({
+      "fleet.yaml": `strict: true\nnodes: { n1: {} }\n`,
+      "common/web.yaml": pod,
+    });
+    const incremental = loadFleet(strict, { revision: "b", previous: first.fleet });
+    assert.ok(
+      !incremental.ok && incremental.issues.some((i) => i.code === "unknown-field" && i.severity === "error"),
+    );
+  });
+});
