@@ -1,5 +1,8 @@
 // kubeletVersion in fleet.yaml: parsing a minor like "1.31", and resolving each node's (node > group > fleet).
+import { joinPath, type Issue } from "../lib/issues.js";
 import { NEWEST_KUBELET_MINOR, OLDEST_KUBELET_MINOR } from "../manifests/rules/context.js";
+import { groupsForNode } from "./compose.js";
+import { FLEET_FILE, type FleetConfig } from "./fleet-config.js";
 
 /** Where a node's kubelet version came from, for `explain`. */
 export interface KubeletVersion {
@@ -58,4 +61,33 @@ export function resolveKubeletVersion(
   if (first !== undefined) return { minor: first.minor, from: `group ${first.group}` };
   if (fleet !== undefined) return { minor: fleet, from: "fleet" };
   return { minor: NEWEST_KUBELET_MINOR, from: "default" };
+}
+
+/**
+ * Every node's kubelet version (see resolveKubeletVersion), with an error naming the node in fleet.yaml for each
+ * node whose groups disagree (such a node has no version and is not compiled).
+ */
+export function resolveNodeVersions(config: FleetConfig): {
+  versions: Map<string, KubeletVersion>;
+  issues: Issue[];
+} {
+  const versions = new Map<string, KubeletVersion>();
+  const issues: Issue[] = [];
+  for (const node of config.nodes.values()) {
+    const groups = groupsForNode(config, node).flatMap((m) => {
+      const minor = config.groups.get(m.group)?.kubeletMinor;
+      return minor === undefined ? [] : [{ group: m.group, priority: m.priority, minor }];
+    });
+    const resolved = resolveKubeletVersion(node.kubeletMinor, groups, config.kubeletMinor);
+    if ("error" in resolved)
+      issues.push({
+        severity: "error",
+        code: "fleet-config",
+        file: FLEET_FILE,
+        path: joinPath("nodes", node.name),
+        message: resolved.error,
+      });
+    else versions.set(node.name, resolved);
+  }
+  return { versions, issues };
 }
