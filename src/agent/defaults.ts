@@ -16,8 +16,8 @@ export const HTTP_SOURCE = "http";
  * The pod as the kubelet's decoder sees it: without status, unknown fields and nulls (it drops them), with its v1
  * defaults applied (a default spelled out or left implicit decode the same). Never mutates `served`.
  */
-export function decodedPod(served: JsonObject): JsonObject {
-  const known = withoutUnknownFields(withoutStatus(served), NEWEST_KUBELET_MINOR);
+export function decodedPod(served: JsonObject, kubeletMinor = NEWEST_KUBELET_MINOR): JsonObject {
+  const known = withoutUnknownFields(withoutStatus(served), kubeletMinor);
   return applyPodDefaults(isRecord(known) ? known : {});
 }
 
@@ -26,8 +26,8 @@ export function decodedPod(served: JsonObject): JsonObject {
  * JSON of the decoded, defaulted pod + "url:" + url). Same meaning and URL → same hash on every node, whatever
  * the key order, spelled-out defaults or unknown fields; a change the kubelet would see → a new hash.
  */
-export function contentHash(served: JsonObject, url: string): string {
-  return sha(canonicalJson(decodedPod(served)) + "url:" + url);
+export function contentHash(served: JsonObject, url: string, kubeletMinor?: number): string {
+  return sha(canonicalJson(decodedPod(served, kubeletMinor)) + "url:" + url);
 }
 
 /**
@@ -63,12 +63,15 @@ export function withoutStatus(pod: JsonObject): JsonObject {
  * `kubernetes.io/config.source` = `http`; a negative terminationGracePeriodSeconds becomes 1; `status` is dropped
  * (the kubelet forces phase Pending; a runtime has no use for a served status). Never mutates `served`.
  */
-export function applyKubeletDefaults(served: JsonObject, options: { node: string; url: string }): DesiredPod {
+export function applyKubeletDefaults(
+  served: JsonObject,
+  options: { node: string; url: string; kubeletMinor?: number | undefined },
+): DesiredPod {
   const manifest = withoutStatus(served);
-  const pod = decodedPod(served);
+  const pod = decodedPod(served, options.kubeletMinor);
   const metadata = recordAt(pod, "metadata") ?? {};
   pod.metadata = metadata;
-  const hash = contentHash(served, options.url);
+  const hash = contentHash(served, options.url, options.kubeletMinor);
   const pinnedUid = stringAt(metadata, "uid");
   const uid = pinnedUid !== undefined && pinnedUid !== "" ? pinnedUid : hash;
   metadata.uid = uid;

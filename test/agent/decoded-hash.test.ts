@@ -32,6 +32,16 @@ describe("the agent's hash follows what the kubelet decodes", () => {
   it("changes with a change the kubelet sees", () => {
     assert.notEqual(hashOf(body({ ...served, spec: { ...served.spec, restartPolicy: "Never" } })), base);
   });
+  it("follows the kubelet version: a field it does not know is warned about and does not count", () => {
+    const newer = body({ ...served, spec: { ...served.spec, hostnameOverride: "web" } });
+    const old = decodeResponse(newer, { node: "n1", url, kubeletMinor: 33 });
+    assert.ok(old.warnings.some((w) => w.path === "items[0].spec.hostnameOverride"));
+    assert.equal(
+      old.pods[0]?.hash,
+      decodeResponse(body(served), { node: "n1", url, kubeletMinor: 33 }).pods[0]?.hash,
+    );
+    assert.notEqual(hashOf(newer), base, "kubelet 1.35 knows the field");
+  });
   it("decodes a JSON body that starts with a byte-order mark", () => {
     assert.equal(hashOf(`\uFEFF${body(served)}`), base);
   });
