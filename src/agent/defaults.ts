@@ -5,7 +5,7 @@ import { withoutUnknownFields } from "../manifests/pod-schema.js";
 import { canonicalJson } from "../manifests/render.js";
 import { NEWEST_KUBELET_MINOR } from "../manifests/rules/context.js";
 import { HASH_KEY, type DesiredPod } from "../runtime/driver.js";
-import { recordAt, stringAt, type JsonObject } from "../runtime/json.js";
+import { isRecord, recordAt, stringAt, type JsonObject } from "../runtime/json.js";
 
 export const CONFIG_HASH_ANNOTATION = "kubernetes.io/config.hash";
 export const CONFIG_SOURCE_ANNOTATION = "kubernetes.io/config.source";
