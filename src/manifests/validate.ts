@@ -1,4 +1,4 @@
-// Validates one Pod the way the kubelet (v1.35+) judges a static pod from a URL: every error, plus warnings.
+// Validates one Pod the way a kubelet of a given minor judges a static pod from a URL: defaults, then every check.
 import type { Issue } from "../lib/issues.js";
 import {
   checkAnnotations,
@@ -114,7 +114,12 @@ function toUserPaths(issues: readonly Issue[], copies: readonly DefaultCopy[], b
   return out;
 }
 
-/** Every problem the kubelet (v1.35+, PreventStaticPodAPIReferences on) would reject a static pod for, as errors, plus warnings for things it accepts but that hurt. Never throws; `pod` is untrusted parsed JSON. Issues carry `path` (and code/message/severity) only; callers add file/doc. */
+/**
+ * Every problem kubelet 1.`kubeletMinor` (default the newest supported) would reject a static pod for, as errors,
+ * plus warnings for what it accepts but that hurt, unknown fields included (errors when `strict`). The pod is judged
+ * as the kubelet does, after its v1 defaults; issues point at the fields as written. Never throws; `pod` is
+ * untrusted parsed JSON. Issues carry `path` (and code/message/severity) only; callers add file/doc.
+ */
 export function validatePod(pod: unknown, options: ValidatePodOptions = {}): Issue[] {
   const base = options.basePath ?? "";
   const sink = new IssueSink();
