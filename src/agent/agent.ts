@@ -120,7 +120,11 @@ export class Agent {
     try {
       const decoded = decodeResponse(checkpoint.body, { node, url, kubeletMinor: this.config.kubeletMinor });
       this.desired = decoded.pods;
-      this.checkpointClaims = decoded.pods.map(({ fullName, hash }) => ({ fullName, hash }));
+      this.checkpointClaims = decoded.pods.map(({ fullName, hash, legacyHash }) => ({
+        fullName,
+        hash,
+        legacyHash,
+      }));
       this.lastBody = checkpoint.body;
       this.etag = checkpoint.etag;
       this.deps.logger.info(

@@ -29,7 +29,10 @@ test("static-dir: a spelled-out default, an unknown field, key order or a BOM re
   const { logger, entries } = captureLogger();
   const agent = new Agent(
     { url, node: "n1", userAgent: "manifest-agent/test", intervalMs: 1000, maxBackoffMs: 1000 },
-    { driver: createStaticDirDriver({ dir: podDir, tempDir: join(root, "tmp") }), logger },
+    {
+      driver: createStaticDirDriver({ dir: podDir, tempDir: join(root, "tmp"), instance: "default" }),
+      logger,
+    },
   );
   try {
     server.answer({ body: list(pod({})) });
@@ -82,7 +85,10 @@ test("static-dir: after an upgrade, a pod written with the previous hash scheme 
   const { logger } = captureLogger();
   const agent = new Agent(
     { url, node: "n1", userAgent: "manifest-agent/test", intervalMs: 1000, maxBackoffMs: 1000 },
-    { driver: createStaticDirDriver({ dir: podDir, tempDir: join(root, "tmp") }), logger },
+    {
+      driver: createStaticDirDriver({ dir: podDir, tempDir: join(root, "tmp"), instance: "default" }),
+      logger,
+    },
   );
   try {
     server.answer({ body: list(served) });
