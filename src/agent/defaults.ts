@@ -1,5 +1,6 @@
 // The kubelet's URL-source defaults (name suffix, namespace, nodeName, UID, config annotations) applied to one pod.
 import { createHash } from "node:crypto";
+import { dropGoZeroValues } from "../manifests/defaults/go-zero-values.js";
 import { applyPodDefaults } from "../manifests/defaults/pod-defaults.js";
 import { withoutUnknownFields } from "../manifests/pod-schema.js";
 import { canonicalJson } from "../manifests/render.js";
@@ -13,11 +14,14 @@ export const CONFIG_SOURCE_ANNOTATION = "kubernetes.io/config.source";
 export const HTTP_SOURCE = "http";
 
 /**
- * The pod as the kubelet's decoder sees it: without status, unknown fields and nulls (it drops them), with its v1
+ * The pod as the kubelet's decoder sees it: without status, unknown fields, nulls and Go zero values of non-pointer
+ * fields (decoding cannot tell them from absent), with its v1
  * defaults applied (a default spelled out or left implicit decode the same). Never mutates `served`.
  */
 export function decodedPod(served: JsonObject, kubeletMinor = NEWEST_KUBELET_MINOR): JsonObject {
   const known = withoutUnknownFields(withoutStatus(served), kubeletMinor);
+  // withoutUnknownFields built new objects, so the zero values can be dropped in place.
+  dropGoZeroValues(known);
   return applyPodDefaults(isRecord(known) ? known : {});
 }
 

@@ -29,6 +29,31 @@ describe("the agent's hash follows what the kubelet decodes", () => {
     const reordered = { spec: served.spec, metadata: served.metadata, kind: "Pod", apiVersion: "v1" };
     assert.equal(hashOf(body(reordered)), base);
   });
+  it('ignores Go zero values written out (false, 0, "") of non-pointer fields, but not of pointer ones', () => {
+    const container = served.spec.containers[0]!;
+    const zeros = {
+      ...served,
+      spec: {
+        ...served.spec,
+        hostNetwork: false,
+        containers: [{ ...container, tty: false, ports: [{ containerPort: 80, hostPort: 0 }] }],
+      },
+    };
+    const plain = {
+      ...served,
+      spec: { ...served.spec, containers: [{ ...container, ports: [{ containerPort: 80 }] }] },
+    };
+    assert.equal(hashOf(body(zeros)), hashOf(body(plain)));
+    const withSc = (sc: object) => ({
+      ...served,
+      spec: { ...served.spec, containers: [{ ...container, securityContext: sc }] },
+    });
+    assert.notEqual(
+      hashOf(body(withSc({ privileged: false }))),
+      hashOf(body(withSc({}))),
+      "privileged is a pointer: false is not the same as unset",
+    );
+  });
   it("changes with a change the kubelet sees", () => {
     assert.notEqual(hashOf(body({ ...served, spec: { ...served.spec, restartPolicy: "Never" } })), base);
   });
