@@ -22,6 +22,8 @@ export interface AgentConfig {
   maxBackoffMs: number;
   /** Relative jitter applied to every wait, 0.1 = ±10 %. */
   jitter?: number;
+  /** The minor of the kubelet the pods are judged for (31 for 1.31); default the newest supported. */
+  kubeletMinor?: number;
   /** Where the checkpoint lives; without it there is none. */
   stateDir?: string;
   timeoutMs?: number;
@@ -116,9 +118,13 @@ export class Agent {
       return;
     }
     try {
-      const decoded = decodeResponse(checkpoint.body, { node, url });
+      const decoded = decodeResponse(checkpoint.body, { node, url, kubeletMinor: this.config.kubeletMinor });
       this.desired = decoded.pods;
-      this.checkpointClaims = decoded.pods.map(({ fullName, hash }) => ({ fullName, hash }));
+      this.checkpointClaims = decoded.pods.map(({ fullName, hash, legacyHash }) => ({
+        fullName,
+        hash,
+        legacyHash,
+      }));
       this.lastBody = checkpoint.body;
       this.etag = checkpoint.etag;
       this.deps.logger.info(
@@ -214,7 +220,7 @@ export class Agent {
         this.recovered();
         return "unchanged";
       }
-      const decoded = decodeResponse(polled.body, { node, url });
+      const decoded = decodeResponse(polled.body, { node, url, kubeletMinor: this.config.kubeletMinor });
       for (const warning of decoded.warnings) logger.warn({ issue: warning }, warning.message);
       this.desired = decoded.pods;
       this.lastBody = polled.body;

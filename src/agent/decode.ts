@@ -21,6 +21,13 @@ export class ResponseRejectedError extends ManifestServerError {
   }
 }
 
+/** Who the response is for: the node, its URL, and the kubelet minor judging it (default the newest supported). */
+export interface DecodeOptions {
+  node: string;
+  url: string;
+  kubeletMinor?: number | undefined;
+}
+
 /** What a good response decodes to: the defaulted pods (duplicates removed) and the warnings to log. */
 export interface DecodedResponse {
   kind: "Pod" | "PodList";
@@ -39,7 +46,9 @@ function error(code: string, message: string, path?: string): Issue {
  * non-whitespace character is `{`, otherwise YAML 1.1. Unlike the kubelet, a YAML stream with more than one
  * document is refused (the kubelet silently reads only the first). Returns the value or the issues found.
  */
-export function parseBody(body: string): { value: unknown } | { issues: Issue[] } {
+export function parseBody(raw: string): { value: unknown } | { issues: Issue[] } {
+  // A UTF-8 byte-order mark is skipped, as the kubelet's decoder does.
+  const body = raw.startsWith("\uFEFF") ? raw.slice(1) : raw;
   if (body.length === 0) {
     return {
       issues: [
@@ -197,7 +206,7 @@ function checkItem(item: unknown, path: string, issues: Issue[]): item is JsonOb
  * defaults. One bad pod refuses the whole response. Pods repeating a full name keep the first one, with a
  * warning. Throws ResponseRejectedError listing every issue; never returns a partial set.
  */
-export function decodeResponse(body: string, options: { node: string; url: string }): DecodedResponse {
+export function decodeResponse(body: string, options: DecodeOptions): DecodedResponse {
   const parsed = parseBody(body);
   if ("issues" in parsed) throw new ResponseRejectedError(options.url, parsed.issues);
   const served = servedPods(parsed.value);
@@ -208,7 +217,13 @@ export function decodeResponse(body: string, options: { node: string; url: strin
     if (!checkItem(pod, path, issues)) continue;
     // PodList items are typed by the list, so their kind is implied.
     const typed = path === "" ? pod : { apiVersion: "v1", kind: "Pod", ...pod };
-    issues.push(...validatePod(typed, { nodeName: options.node, basePath: path }));
+    issues.push(
+      ...validatePod(typed, {
+        nodeName: options.node,
+        basePath: path,
+        ...(options.kubeletMinor === undefined ? {} : { kubeletMinor: options.kubeletMinor }),
+      }),
+    );
     candidates.push(pod);
   }
   if (issues.some((i) => i.severity === "error")) throw new ResponseRejectedError(options.url, issues);

@@ -4,6 +4,8 @@
 export interface DesiredKey {
   fullName: string;
   hash: string;
+  /** An older scheme's hash of the same content: a pod recorded with it counts as current (no restart on upgrade). */
+  legacyHash?: string;
   keepRunning: boolean;
 }
 
@@ -58,7 +60,10 @@ export function planReconcile<D extends DesiredKey, A extends ActualKey>(
       plan.blocked.push(pod);
     } else if (current === undefined) {
       plan.add.push(pod);
-    } else if (current.hash !== pod.hash) {
+    } else if (
+      current.hash !== pod.hash &&
+      (pod.legacyHash === undefined || current.hash !== pod.legacyHash)
+    ) {
       plan.replace.push({ desired: pod, actual: current, reason: "changed" });
     } else if (current.stopped === true && pod.keepRunning) {
       plan.replace.push({ desired: pod, actual: current, reason: "stopped" });

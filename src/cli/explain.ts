@@ -31,6 +31,8 @@ export function explainNode(node: CompiledNode, revision: string, rollout?: Reso
   lines.push(`labels: ${labels.length === 0 ? "(none)" : labels.map(([k, v]) => `${k}=${v}`).join(", ")}`);
   const vars = Object.entries(node.vars);
   lines.push(`vars: ${vars.length === 0 ? "(none)" : vars.map(([k, v]) => `${k}=${v}`).join(", ")}`);
+  const from = node.kubelet.from === "default" ? "the newest supported" : `set by ${node.kubelet.from}`;
+  lines.push(`kubelet: 1.${node.kubelet.minor} (${from}); its pods were validated for this version`);
   lines.push("groups:");
   if (node.groups.length === 0) lines.push("  (none select this node)");
   for (const g of node.groups) lines.push(`  ${g.group} (priority ${g.priority}): ${g.reason}`);

@@ -27,6 +27,12 @@ export function addFleetCommands(program: Command, io: CliIo, setExit: SetExit):
     .addOption(new Option("--json", "print issues as JSON"))
     .addOption(
       new Option(
+        "--strict",
+        "unknown pod fields (which the kubelet drops silently) are errors, as with strict: true in fleet.yaml",
+      ),
+    )
+    .addOption(
+      new Option(
         "--repo <url|path>",
         "read the fleet from this git repository (default with --rev: the current one)",
       ),
@@ -41,12 +47,13 @@ export function addFleetCommands(program: Command, io: CliIo, setExit: SetExit):
       `
 Examples:
   manifest-server validate manifests
+  manifest-server validate --strict manifests    (unknown fields are errors)
   manifest-server validate --rev HEAD            (a commit of the repository around the current folder)
   manifest-server validate --repo /srv/git/fleet.git --rev "$newrev"   (in a pre-receive hook)
 
 Exit codes: 0 valid (warnings allowed), 1 invalid (every issue is listed), 2 unreadable or usage error.`,
     )
-    .action(async (pathArg: string, opts: FleetInputOptions & { json?: boolean }) => {
+    .action(async (pathArg: string, opts: FleetInputOptions & { json?: boolean; strict?: boolean }) => {
       const fromGit = opts.repo !== undefined || opts.rev !== undefined;
       const progress = createProgress(io.stderr);
       progress.phase("reading and validating the fleet");
@@ -55,6 +62,7 @@ Exit codes: 0 valid (warnings allowed), 1 invalid (every issue is listed), 2 unr
         io.cwd,
         readerFor(io),
         loadProgress(progress),
+        opts.strict === true,
       ).finally(() => progress.done());
       const path = fromGit
         ? `${opts.repo ?? "."}@${opts.rev ?? "main"}:${opts.subdir ?? "manifests"}`

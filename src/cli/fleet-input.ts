@@ -52,7 +52,8 @@ export async function loadFleetInput(
   cwd: string,
   read: SnapshotReader = readDirSnapshot,
   onProgress?: (step: LoadStep) => void,
+  strict?: boolean,
 ): Promise<{ snapshot: Snapshot; result: LoadResult }> {
   const snapshot = await read(options, cwd);
-  return { snapshot, result: loadFleet(snapshot.files, { revision: snapshot.revision, onProgress }) };
+  return { snapshot, result: loadFleet(snapshot.files, { revision: snapshot.revision, onProgress, strict }) };
 }

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { Agent } from "../agent/agent.js";
 import { defaultInstance, instanceProblem } from "../agent/instance.js";
+import { parseKubeletVersion } from "../fleet/kubelet-version.js";
 import { parseDuration } from "../lib/duration.js";
 import { parseHeader } from "../agent/poll.js";
 import { postReport, reportUrlFor } from "../agent/report.js";
@@ -53,6 +54,7 @@ interface Flags {
   logLevel: string;
   podman: string;
   reportUrl?: string;
+  kubeletVersion?: number;
 }
 
 function usage<T>(parse: (v: string) => T): (v: string) => T {
@@ -132,6 +134,14 @@ export function buildCommand(): Command {
         .argParser(collectHeaders),
     )
     .addOption(
+      new Option(
+        "--kubelet-version <minor>",
+        'the kubelet version whose rules judge the pods, e.g. "1.31" (default: the newest supported)',
+      )
+        .env("MANIFEST_AGENT_KUBELET_VERSION")
+        .argParser(usage(parseKubeletMinor)),
+    )
+    .addOption(
       new Option("--once", "one pass, then exit 0 if converged, 1 if not").env("MANIFEST_AGENT_ONCE"),
     )
     .addOption(
@@ -153,6 +163,12 @@ export function buildCommand(): Command {
     )
     .addHelpText("after", EXAMPLES)
     .showHelpAfterError("(run manifest-agent --help for usage)");
+}
+
+function parseKubeletMinor(value: string): number {
+  const parsed = parseKubeletVersion(value);
+  if ("error" in parsed) throw new Error(`--kubelet-version: ${parsed.error}`);
+  return parsed.minor;
 }
 
 function checkFlags(flags: Flags): void {
@@ -239,6 +255,7 @@ async function main(argv: string[]): Promise<number> {
       intervalMs: flags.interval,
       maxBackoffMs: flags.maxBackoff,
       stateDir: flags.stateDir,
+      ...(flags.kubeletVersion === undefined ? {} : { kubeletMinor: flags.kubeletVersion }),
     },
     {
       driver: createDriver(flags, instance),

@@ -3,6 +3,7 @@ import { ExactInteger } from "../lib/exact-integer.js";
 import { setOwn } from "../lib/own-property.js";
 import { joinPath, type Issue } from "../lib/issues.js";
 import { isDns1123Subdomain } from "../manifests/validate.js";
+import { parseKubeletVersion } from "./kubelet-version.js";
 import { parseSelector, type LabelSelector } from "./selector.js";
 import { parseRolloutPolicy } from "../rollout/parse-policy.js";
 import type { ResolvedRollout } from "../rollout/policy.js";
@@ -13,6 +14,8 @@ export interface NodeDecl {
   vars: Record<string, string>;
   /** False when the node exists only because `nodes/<name>/` does. */
   declared: boolean;
+  /** The node's own kubeletVersion (a minor), when set. */
+  kubeletMinor?: number;
 }
 
 export interface GroupDecl {
@@ -20,6 +23,8 @@ export interface GroupDecl {
   selector: LabelSelector | undefined;
   nodes: string[];
   priority: number;
+  /** The group's kubeletVersion (a minor), when set. */
+  kubeletMinor?: number;
 }
 
 export interface FleetConfig {
@@ -28,6 +33,10 @@ export interface FleetConfig {
   groups: Map<string, GroupDecl>;
   /** The `rollout:` policy with each node's wave; undefined without one (every node switches at once). */
   rollout?: ResolvedRollout | undefined;
+  /** The fleet-wide kubeletVersion (a minor), when set. */
+  kubeletMinor?: number;
+  /** `strict: true`: unknown pod fields are errors, as with `validate --strict`. */
+  strict: boolean;
 }
 
 export const FLEET_FILE = "fleet.yaml";
@@ -44,6 +53,13 @@ class Collector {
   }
   warn(path: string, message: string): void {
     this.issues.push({ severity: "warning", code: "fleet-config", message, file: this.file, path });
+  }
+  /** The minor of a kubeletVersion field, or undefined (an error when the value is bad). */
+  kubeletMinor(value: unknown, path: string): number | undefined {
+    if (value === undefined || value === null) return undefined;
+    const parsed = parseKubeletVersion(value);
+    if ("error" in parsed) this.error(path, parsed.error);
+    return "minor" in parsed ? parsed.minor : undefined;
   }
   unknownKeys(value: Record<string, unknown>, allowed: readonly string[], path: string): void {
     for (const k of Object.keys(value))
@@ -101,16 +117,22 @@ export function parseFleetConfig(
   file = FLEET_FILE,
 ): { config: FleetConfig; issues: Issue[] } {
   const c = new Collector(file);
-  const config: FleetConfig = { vars: {}, nodes: new Map(), groups: new Map() };
+  const config: FleetConfig = { vars: {}, nodes: new Map(), groups: new Map(), strict: false };
   const root: Record<string, unknown> = isRecord(value) ? value : {};
   if (value !== null && value !== undefined && !isRecord(value))
     c.error("", "fleet.yaml must be a mapping with nodes, groups and vars");
-  c.unknownKeys(root, ["nodes", "groups", "vars", "rollout"], "");
+  c.unknownKeys(root, ["nodes", "groups", "vars", "rollout", "kubeletVersion", "strict"], "");
   config.vars = c.vars(root["vars"], "vars");
+  const fleetMinor = c.kubeletMinor(root["kubeletVersion"], "kubeletVersion");
+  if (fleetMinor !== undefined) config.kubeletMinor = fleetMinor;
+  const strict = root["strict"];
+  if (strict !== undefined && strict !== null && typeof strict !== "boolean")
+    c.error("strict", "strict must be true or false (true: unknown pod fields are errors)");
+  config.strict = strict === true;
 
   const nodes = root["nodes"];
   if (nodes !== undefined && nodes !== null && !isRecord(nodes))
-    c.error("nodes", "nodes must be a mapping of node name to {labels, vars}");
+    c.error("nodes", "nodes must be a mapping of node name to {labels, vars, kubeletVersion}");
   for (const [name, decl] of Object.entries(isRecord(nodes) ? nodes : {})) {
     const path = joinPath("nodes", name);
     if (!isDns1123Subdomain(name)) {
@@ -123,12 +145,14 @@ export function parseFleetConfig(
     const d: Record<string, unknown> = isRecord(decl) ? decl : {};
     if (decl !== null && decl !== undefined && !isRecord(decl))
       c.error(path, "a node must be a mapping with labels and vars");
-    c.unknownKeys(d, ["labels", "vars"], path);
+    c.unknownKeys(d, ["labels", "vars", "kubeletVersion"], path);
+    const minor = c.kubeletMinor(d["kubeletVersion"], joinPath(path, "kubeletVersion"));
     config.nodes.set(name, {
       name,
       labels: c.labels(d["labels"], joinPath(path, "labels")),
       vars: c.vars(d["vars"], joinPath(path, "vars")),
       declared: true,
+      ...(minor === undefined ? {} : { kubeletMinor: minor }),
     });
   }
   for (const name of folderNodes) {
@@ -146,7 +170,8 @@ export function parseFleetConfig(
       c.error(path, "a group must be a mapping with selector and/or nodes, and an optional priority");
       continue;
     }
-    c.unknownKeys(decl, ["selector", "nodes", "priority"], path);
+    c.unknownKeys(decl, ["selector", "nodes", "priority", "kubeletVersion"], path);
+    const groupMinor = c.kubeletMinor(decl["kubeletVersion"], joinPath(path, "kubeletVersion"));
     let selector: LabelSelector | undefined;
     if (decl["selector"] !== undefined && decl["selector"] !== null) {
       const parsed = parseSelector(decl["selector"], { file, path: joinPath(path, "selector") });
@@ -181,7 +206,13 @@ export function parseFleetConfig(
     }
     if (decl["selector"] === undefined && rawNodes === undefined)
       c.warn(path, "group has neither selector nor nodes, so it selects no node");
-    config.groups.set(name, { name, selector, nodes: list, priority });
+    config.groups.set(name, {
+      name,
+      selector,
+      nodes: list,
+      priority,
+      ...(groupMinor === undefined ? {} : { kubeletMinor: groupMinor }),
+    });
   }
   const rollout = parseRolloutPolicy(root["rollout"], config, file);
   c.issues.push(...rollout.issues);

@@ -5,6 +5,8 @@ import { parseFleetConfig } from "./fleet-config.js";
 import { IssueCollector } from "../lib/issue-collector.js";
 import type { Issue } from "../lib/issues.js";
 import { AliasBudget, MAX_ALIAS_NODES_PER_REVISION } from "../manifests/yaml.js";
+import { resolveNodeVersions } from "./kubelet-version.js";
+import { NEWEST_KUBELET_MINOR } from "../manifests/rules/context.js";
 import type { CompiledNode, LoadOptions, LoadResult, LoadStep } from "./load/compiled-fleet.js";
 import { compileNode } from "./load/compile-node.js";
 import { fleetYamlStep } from "./load/fleet-yaml-step.js";
@@ -118,6 +120,18 @@ function* loadFleetSteps(
   issues.addAll(configIssues);
   issues.addAll(layoutIssues(config, classified.groupFolders, files.length));
 
+  // Each node's kubelet version: untemplated pods are validated once per version in use.
+  const { versions, issues: versionIssues } = resolveNodeVersions(config);
+  issues.addAll(versionIssues);
+  const strict = config.strict || options.strict === true;
+  const judging = {
+    minors: new Set([
+      config.kubeletMinor ?? NEWEST_KUBELET_MINOR,
+      ...[...versions.values()].map((v) => v.minor),
+    ]),
+    strict,
+  };
+
   // Every manifest parsed once; its untemplated pods validated and rendered once, shared by every node.
   const index = new ManifestIndex();
   let documents = 0;
@@ -125,7 +139,8 @@ function* loadFleetSteps(
     const step: LoadStep = { stage: "files", done, total: classified.manifests.length };
     yield step;
     const read = yield* failSafe(
-      () => readManifest(file, before?.files.get(file.path), () => memo.nextFileId++, { aliasBudget }),
+      () =>
+        readManifest(file, before?.files.get(file.path), () => memo.nextFileId++, judging, { aliasBudget }),
       step,
       // Whatever a file's content makes fail is an error of that file, never of the process.
       (issue) => ({
@@ -134,6 +149,7 @@ function* loadFleetSteps(
         pods: [],
         issues: [issue],
         documents: 0,
+        strict,
         prepared: new Map(),
       }),
       { file: file.path },
@@ -143,11 +159,11 @@ function* loadFleetSteps(
     documents += read.documents;
     index.add(file, read);
   }
-  const { prepared, issues: podIssues } = index.prepared();
+  const { prepared, issues: podIssues } = index.prepared(judging.minors);
   issues.addAll(podIssues);
 
   // Every node composed and rendered; a node whose inputs did not change keeps its document.
-  const scratch = new LoadScratch();
+  const scratch = new LoadScratch(strict);
   const common = podsOf(index.common);
   const groupPods = new Map([...index.byGroup].map(([g, list]) => [g, podsOf(list)]));
   const sharedKey = JSON.stringify(config.vars) + "|" + idsOf(index.common);
@@ -158,10 +174,12 @@ function* loadFleetSteps(
     const step: LoadStep = { stage: "nodes", done, total: sortedNodes.length };
     yield step;
     const groups = groupsForNode(config, node);
+    const kubelet = versions.get(node.name);
+    if (kubelet === undefined) continue;
     // Everything compileNode reads: a node with the same signature as before compiles to the same document.
     const signature = [
       sharedKey,
-      JSON.stringify([node.name, node.declared, node.labels, node.vars, groups]),
+      JSON.stringify([node.name, node.declared, node.labels, node.vars, groups, kubelet, strict]),
       ...groups.map((m) => `${m.group}:${idsOf(index.byGroup.get(m.group))}`),
       idsOf(index.byNode.get(node.name)),
     ].join("\n");
@@ -175,10 +193,12 @@ function* loadFleetSteps(
                 node,
                 groups,
                 config,
+                kubelet,
+                strict,
                 common,
                 groupPods,
                 own: podsOf(index.byNode.get(node.name)),
-                prepared,
+                prepared: prepared.get(kubelet.minor) ?? new Map(),
                 previous: before?.templated.get(node.name),
                 scratch,
               }),

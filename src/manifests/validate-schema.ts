@@ -1,6 +1,7 @@
 // Field-type checks against the Kubernetes OpenAPI schema shipped (precompiled) in kubernetes-models.
 import { Pod } from "kubernetes-models/v1/Pod";
 import type { Issue } from "../lib/issues.js";
+import { typeAtPath } from "./pod-schema.js";
 import { isRecord, pathOf } from "./validate-walk.js";
 
 interface SchemaError {
@@ -9,6 +10,12 @@ interface SchemaError {
   params: Record<string, unknown>;
   message?: string;
 }
+
+/**
+ * Fields the OpenAPI schema marks required that the kubelet's Go validation accepts empty: reporting them would
+ * refuse pods the kubelet runs (`type.field`). SleepAction.seconds is judged by the lifecycle rules per version.
+ */
+const OPTIONAL_IN_GO = new Set(["Sysctl.value", "HTTPHeader.value", "SleepAction.seconds"]);
 
 const YAML_HINT =
   "YAML 1.1 reads unquoted yes/no/on/off/y/n as booleans and 0644 as an octal number: quote the value";
@@ -69,6 +76,7 @@ export function kubernetesPath(instancePath: string, basePath = "", root?: unkno
 
 function describe(value: unknown): string {
   if (value === null) return "null";
+  if (typeof value === "number" && !Number.isFinite(value)) return `the non-finite number ${value}`;
   if (Array.isArray(value)) return "an array";
   if (typeof value === "object") return "an object";
   return `${typeof value} ${JSON.stringify(value)}`;
@@ -110,6 +118,7 @@ export function schemaIssues(pod: unknown, basePath = ""): { types: Issue[]; fal
       if (error.instancePath.startsWith("/status")) continue;
       const missing = error.params["missingProperty"];
       if (typeof missing !== "string" || missing === "apiVersion" || missing === "kind") continue;
+      if (OPTIONAL_IN_GO.has(`${typeAtPath(pod, segmentsOf(error.instancePath)) ?? ""}.${missing}`)) continue;
       fallback.push({
         severity: "error",
         code: "required",

@@ -17,9 +17,27 @@ const FIXES: Record<string, string> = {
   resourceclaims: "Remove resourceClaims (and the containers' resources.claims); reach devices through hostPath instead",
 };
 
-function ban(sink: IssueSink, path: string, resource: string, via = ""): void {
+/** The first kubelet minor with PreventStaticPodAPIReferences on by default (before it only these two were refused). */
+const API_REFERENCES_REFUSED_SINCE = 34;
+const ALWAYS_REFUSED = new Set(["clustertrustbundles", "resourceclaims"]);
+
+/** The sink and the kubelet minor the bans are judged for. */
+interface BanContext {
+  sink: IssueSink;
+  minor: number;
+}
+
+function ban({ sink, minor }: BanContext, path: string, resource: string, via = ""): void {
   const fix = FIXES[resource] ?? "Remove the reference";
-  sink.error(path, BAN, `static pods may not reference ${resource}${via}: ${REJECTS}. ${fix}`);
+  if (minor >= API_REFERENCES_REFUSED_SINCE || ALWAYS_REFUSED.has(resource)) {
+    sink.error(path, BAN, `static pods may not reference ${resource}${via}: ${REJECTS}. ${fix}`);
+  } else {
+    sink.warning(
+      path,
+      BAN,
+      `kubelet 1.${minor} runs a static pod referencing ${resource}${via}, but its mirror pod cannot be created (NodeRestriction) and kubelets from 1.${API_REFERENCES_REFUSED_SINCE} on reject the whole response ("static pods may not reference ${resource}"). ${fix}`,
+    );
+  }
 }
 
 const SECRET_REF_VOLUMES = ["cephfs", "cinder", "flexVolume", "iscsi", "rbd", "scaleIO", "storageos"];
@@ -41,7 +59,7 @@ const PROJECTED_REFS: Record<string, string> = {
 };
 const BUILTIN_PRIORITY_CLASSES = new Set(["system-node-critical", "system-cluster-critical"]);
 
-function checkContainerRefs(container: unknown, path: string, sink: IssueSink): void {
+function checkContainerRefs(container: unknown, path: string, sink: BanContext): void {
   arrayAt(container, "envFrom").forEach((source, j) => {
     if (isSet(source, "secretRef")) ban(sink, pathOf(path, "envFrom", j, "secretRef"), "secrets");
     if (isSet(source, "configMapRef")) ban(sink, pathOf(path, "envFrom", j, "configMapRef"), "configmaps");
@@ -54,7 +72,7 @@ function checkContainerRefs(container: unknown, path: string, sink: IssueSink): 
   });
 }
 
-function checkVolumeRefs(volume: unknown, path: string, sink: IssueSink): void {
+function checkVolumeRefs(volume: unknown, path: string, sink: BanContext): void {
   for (const [key, [resource, via]] of Object.entries(REF_VOLUMES)) {
     if (isSet(volume, key)) ban(sink, pathOf(path, key), resource, via);
   }
@@ -73,22 +91,26 @@ function checkVolumeRefs(volume: unknown, path: string, sink: IssueSink): void {
   });
 }
 
-/** Errors for every API-object reference the kubelet refuses in a static pod, plus ephemeral containers and scheduling gates. */
-export function checkStaticPodBans(pod: unknown, base: string, sink: IssueSink): void {
+/**
+ * Errors for every API-object reference kubelet 1.`minor` refuses in a static pod (before 1.34 only cluster trust
+ * bundles and resource claims; the other references are warnings), plus ephemeral containers and scheduling gates.
+ */
+export function checkStaticPodBans(pod: unknown, base: string, sink: IssueSink, minor: number): void {
+  const bans: BanContext = { sink, minor };
   const spec = recordAt(pod, "spec");
   const specPath = pathOf(base, "spec");
   for (const key of ["serviceAccountName", "serviceAccount"]) {
     const value = stringAt(spec, key);
-    if (value !== undefined && value !== "") ban(sink, pathOf(specPath, key), "serviceaccounts");
+    if (value !== undefined && value !== "") ban(bans, pathOf(specPath, key), "serviceaccounts");
   }
   if (arrayAt(spec, "imagePullSecrets").length > 0) {
-    ban(sink, pathOf(specPath, "imagePullSecrets"), "secrets");
+    ban(bans, pathOf(specPath, "imagePullSecrets"), "secrets");
   }
   for (const kind of ["initContainers", "containers", "ephemeralContainers"]) {
-    arrayAt(spec, kind).forEach((c, i) => checkContainerRefs(c, pathOf(specPath, kind, i), sink));
+    arrayAt(spec, kind).forEach((c, i) => checkContainerRefs(c, pathOf(specPath, kind, i), bans));
   }
-  arrayAt(spec, "volumes").forEach((v, i) => checkVolumeRefs(v, pathOf(specPath, "volumes", i), sink));
-  if (arrayAt(spec, "resourceClaims").length > 0) ban(sink, pathOf(specPath, "resourceClaims"), "resourceclaims");
+  arrayAt(spec, "volumes").forEach((v, i) => checkVolumeRefs(v, pathOf(specPath, "volumes", i), bans));
+  if (arrayAt(spec, "resourceClaims").length > 0) ban(bans, pathOf(specPath, "resourceClaims"), "resourceclaims");
   if (arrayAt(spec, "ephemeralContainers").length > 0) {
     sink.error(
       pathOf(specPath, "ephemeralContainers"),
@@ -134,6 +156,14 @@ export function checkStaticPodWarnings(pod: unknown, base: string, sink: IssueSi
   if (nodeName !== undefined && nodeName !== "") {
     sink.warning(pathOf(specPath, "nodeName"), "node-name-overwritten", "spec.nodeName is overwritten by the kubelet with its own node name: remove it");
   }
+  arrayAt(spec, "volumes").forEach((volume, i) => {
+    if (isRecord(volume) && Object.keys(volume).every((k) => k === "name" || volume[k] === undefined || volume[k] === null))
+      sink.warning(
+        pathOf(specPath, "volumes", i),
+        "volume-defaulted",
+        "volume has no source: the kubelet makes it an emptyDir. Say emptyDir: {} explicitly",
+      );
+  });
   const priorityClassName = stringAt(spec, "priorityClassName");
   if (priorityClassName !== undefined && priorityClassName !== "" && !BUILTIN_PRIORITY_CLASSES.has(priorityClassName)) {
     sink.warning(

@@ -1,6 +1,5 @@
-// Validates one Pod the way the kubelet (v1.35+) judges a static pod from a URL: every error, plus warnings.
+// Validates one Pod the way a kubelet of a given minor judges a static pod from a URL: defaults, then every check.
 import type { Issue } from "../lib/issues.js";
-import { checkUnknownFields } from "./validate-fields.js";
 import {
   checkAnnotations,
   checkLabels,
@@ -9,7 +8,9 @@ import {
   labelProblem,
   subdomainProblem,
 } from "./validate-names.js";
+import { applyPodDefaultsTraced, type DefaultCopy } from "./defaults/pod-defaults.js";
 import { schemaIssues } from "./validate-schema.js";
+import { structureIssues } from "./validate-structure.js";
 import { checkSpec } from "./validate-spec.js";
 import { checkStaticPodBans, checkStaticPodWarnings } from "./validate-static.js";
 import { IssueSink, isRecord, pathOf, recordAt, stringAt } from "./validate-walk.js";
@@ -25,6 +26,13 @@ export interface ValidatePodOptions {
   basePath?: string;
   /** The kubelet minor version judging the pod (31 for 1.31). Default: the newest supported. */
   kubeletMinor?: number;
+  /** Unknown fields are errors instead of warnings. */
+  strict?: boolean;
+  /**
+   * False leaves out the checks that string values cannot change (unknown fields, int64 range): a caller that
+   * validates many expansions of one template runs `structureIssues` on the template once instead. Default true.
+   */
+  structure?: boolean;
 }
 
 /** "namespace/name" of a pod-like value (namespace defaults to "default"), or undefined when metadata.name is not a non-empty string. */
@@ -86,7 +94,33 @@ function isAtOrUnder(path: string | undefined, prefix: string): boolean {
   return path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
 }
 
-/** Every problem the kubelet (v1.35+, PreventStaticPodAPIReferences on) would reject a static pod for, as errors, plus warnings for things it accepts but that hurt. Never throws; `pod` is untrusted parsed JSON. Issues carry `path` (and code/message/severity) only; callers add file/doc. */
+/**
+ * Issues found at a field the defaults copied (a request copied from its limit) are reported at the field the user
+ * wrote, once: a bad limit is one problem, not two.
+ */
+function toUserPaths(issues: readonly Issue[], copies: readonly DefaultCopy[], base: string): Issue[] {
+  if (copies.length === 0) return [...issues];
+  const moves = copies.map((c) => ({ from: pathOf(base, ...c.from), to: pathOf(base, ...c.to) }));
+  const seen = new Set<string>();
+  const out: Issue[] = [];
+  for (const issue of issues) {
+    let path = issue.path;
+    const move = moves.find((m) => isAtOrUnder(path, m.to));
+    if (move !== undefined && path !== undefined) path = move.from + path.slice(move.to.length);
+    const key = `${issue.severity}|${issue.code}|${path ?? ""}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(path === issue.path ? issue : { ...issue, path });
+  }
+  return out;
+}
+
+/**
+ * Every problem kubelet 1.`kubeletMinor` (default the newest supported) would reject a static pod for, as errors,
+ * plus warnings for what it accepts but that hurt, unknown fields included (errors when `strict`). The pod is judged
+ * as the kubelet does, after its v1 defaults; issues point at the fields as written. Never throws; `pod` is
+ * untrusted parsed JSON. Issues carry `path` (and code/message/severity) only; callers add file/doc.
+ */
 export function validatePod(pod: unknown, options: ValidatePodOptions = {}): Issue[] {
   const base = options.basePath ?? "";
   const sink = new IssueSink();
@@ -95,17 +129,25 @@ export function validatePod(pod: unknown, options: ValidatePodOptions = {}): Iss
     sink.error(base, "not-an-object", `a pod must be an object with apiVersion "v1" and kind "Pod", got ${got}`);
     return sink.issues;
   }
-  checkTypeMeta(pod, base, sink);
-  checkMetadata(pod, base, options.nodeName, sink);
-  checkSpec(pod, base, sink);
-  checkStaticPodBans(pod, base, sink);
+  const minor = options.kubeletMinor ?? NEWEST_KUBELET_MINOR;
+  // The kubelet validates the decoded pod after its v1 defaults; types and unknown fields are judged as written.
+  const { pod: defaulted, copies } = applyPodDefaultsTraced(pod);
+  checkTypeMeta(defaulted, base, sink);
+  checkMetadata(defaulted, base, options.nodeName, sink);
+  checkSpec(defaulted, base, sink);
+  checkStaticPodBans(defaulted, base, sink, minor);
   checkStaticPodWarnings(pod, base, sink);
-  checkUnknownFields(pod, base, sink);
-  const ctx = { minor: options.kubeletMinor ?? NEWEST_KUBELET_MINOR, ...(options.nodeName !== undefined ? { nodeName: options.nodeName } : {}) };
-  for (const rule of podRules) rule(pod, base, ctx, sink);
+  const ctx = { minor, ...(options.nodeName !== undefined ? { nodeName: options.nodeName } : {}) };
+  for (const rule of podRules) rule(defaulted, base, ctx, sink);
 
-  const { types, fallback } = schemaIssues(pod, base);
-  const own = sink.issues.filter((issue) => !types.some((t) => isAtOrUnder(issue.path, t.path ?? "")));
+  const schema = schemaIssues(pod, base);
+  const structure =
+    options.structure === false ? [] : structureIssues(pod, { basePath: base, minor, strict: options.strict === true });
+  const types = [...schema.types, ...structure];
+  const fallback = schema.fallback;
+  const own = toUserPaths(sink.issues, copies, base).filter(
+    (issue) => !types.some((t) => isAtOrUnder(issue.path, t.path ?? "")),
+  );
   const ownPaths = new Set(own.map((i) => i.path));
   return [...types, ...own, ...fallback.filter((r) => !ownPaths.has(r.path))];
 }

@@ -32,6 +32,8 @@ export interface DesiredPod {
    * `metadata.uid`; unlike a pinned UID it changes with every content change, so the diff compares it.
    */
   hash: string;
+  /** The hash older agents recorded for the same served pod (served bytes hashed): a running pod carrying it is kept. */
+  legacyHash?: string;
   /** True when the pod should be running all the time (restartPolicy Always), so a stopped pod is drift. */
   keepRunning: boolean;
   /** The pod with the kubelet's defaults applied (name, namespace, nodeName, uid, config annotations). */

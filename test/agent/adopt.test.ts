@@ -56,3 +56,15 @@ test("planned with the diff: an adopted current pod is unchanged (no restart), a
   );
   assert.deepEqual(plan.add, []);
 });
+
+test("a legacy pod recorded with the older hash scheme of the same content is adopted and kept", () => {
+  const desired = [
+    { fullName: "default/web-n1", hash: "h-decoded", legacyHash: "h-bytes", keepRunning: true },
+  ];
+  const actual = adoptLegacy(
+    [{ fullName: "default/web-n1", hash: "h-bytes", owned: false, legacy: true }],
+    desired,
+  );
+  assert.equal(actual[0]?.owned, true);
+  assert.deepEqual(planReconcile(desired, actual).unchanged, ["default/web-n1"]);
+});

@@ -82,6 +82,9 @@ test("usage errors exit 2 and say how to fix them", async () => {
   const badInterval = await agent(["--url", server.url, "--runtime", "dry-run", "--interval", "soon"]);
   assert.equal(badInterval.code, 2);
   assert.match(badInterval.stderr, /not a duration/);
+  const badKubelet = await agent(["--url", server.url, "--runtime", "dry-run", "--kubelet-version", "1.28"]);
+  assert.equal(badKubelet.code, 2);
+  assert.match(badKubelet.stderr, /--kubelet-version: kubeletVersion "1.28" is not supported/);
 });
 
 test("--once with flags from the environment: exit 0 when converged, the plan on stdout, JSON logs on stderr", async () => {

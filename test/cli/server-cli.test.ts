@@ -45,6 +45,30 @@ describe("manifest-server validate", () => {
     }
   });
 
+  it("--strict makes an unknown field an error; without it, a warning", async () => {
+    const dir = await copyExampleFleet();
+    try {
+      await writeFile(
+        join(dir.path, "common/typo.yaml"),
+        podYaml("typo", "busybox:1.36", '      imagePulPolicy: "Always"\n'),
+      );
+      const lenient = await cli(["validate", dir.path]);
+      assert.equal(lenient.code, 0, lenient.stdout);
+      assert.match(
+        lenient.stdout,
+        /^warning: common\/typo\.yaml \(document 1\) spec\.containers\[0\]\.imagePulPolicy: unknown field/m,
+      );
+      const strict = await cli(["validate", "--strict", dir.path]);
+      assert.equal(strict.code, 1, strict.stdout);
+      assert.match(
+        strict.stdout,
+        /^error: common\/typo\.yaml \(document 1\) spec\.containers\[0\]\.imagePulPolicy: unknown field .*Did you mean "imagePullPolicy"/m,
+      );
+    } finally {
+      await dir.remove();
+    }
+  });
+
   it("exits 2 when the folder does not exist", async () => {
     const r = await cli(["validate", "/nonexistent/fleet"]);
     assert.equal(r.code, 2);

@@ -339,7 +339,7 @@ describe("validatePod: schema types", () => {
     assertIssue(
       issues,
       "spec.containers[0].imagePulPolicy",
-      'unknown field "imagePulPolicy" (ignored by the kubelet — a typo?) Did you mean "imagePullPolicy"?',
+      'unknown field "imagePulPolicy": the kubelet drops it silently. Did you mean "imagePullPolicy"?',
       "warning",
     );
   });

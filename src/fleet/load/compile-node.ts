@@ -3,6 +3,7 @@ import type { Issue } from "../../lib/issues.js";
 import { assemblePodListJson } from "../../manifests/render.js";
 import { comparePodKeys, composeLayers, type GroupMatch, type ResolvedPod } from "../compose.js";
 import type { FleetConfig, NodeDecl } from "../fleet-config.js";
+import type { KubeletVersion } from "../kubelet-version.js";
 import type { SourcePod } from "../pod-sources.js";
 import type { TemplateContext } from "../template.js";
 import type { CompiledNode, PodOrigin, ServedPod } from "./compiled-fleet.js";
@@ -18,11 +19,14 @@ export interface NodeInputs {
   /** The groups that select the node, lowest priority first. */
   groups: GroupMatch[];
   config: FleetConfig;
+  /** The kubelet judging the node's pods, and whether unknown fields are errors. */
+  kubelet: KubeletVersion;
+  strict: boolean;
   /** The pod definitions of each layer. */
   common: readonly SourcePod[];
   groupPods: ReadonlyMap<string, readonly SourcePod[]>;
   own: readonly SourcePod[];
-  /** Untemplated definitions prepared once for every node (undefined where invalid). */
+  /** Untemplated definitions prepared once for every node of the kubelet's minor (undefined where invalid). */
   prepared: ReadonlyMap<SourcePod, Prepared | undefined>;
   /** The node's expansions in the previous revision, reused where the context is unchanged. */
   previous: NodeExpansions | undefined;
@@ -46,9 +50,10 @@ function origin(s: SourcePod): PodOrigin {
  * few pods (a node of many templated pods is itself a long piece of work); run it to the end for the outcome.
  */
 export function* compileNode(inputs: NodeInputs): Generator<void, NodeOutcome, undefined> {
-  const { node, groups, config } = inputs;
+  const { node, groups, config, kubelet, strict } = inputs;
   const ctx: TemplateContext = { node, vars: config.vars };
-  const context = templateContextKey(ctx);
+  const context = templateContextKey(ctx, kubelet.minor, strict);
+  const judging = { minor: kubelet.minor, strict };
   const issues: Issue[] = [];
   const expansions: NodeExpansions = new Map();
   const used = new Map<SourcePod, string[]>();
@@ -61,7 +66,7 @@ export function* compileNode(inputs: NodeInputs): Generator<void, NodeOutcome, u
       let p: Prepared | undefined;
       if (!s.templated) p = inputs.prepared.get(s);
       else {
-        const t = expandForNode(s, ctx, context, inputs.previous?.get(s), inputs.scratch);
+        const t = expandForNode(s, ctx, context, inputs.previous?.get(s), inputs.scratch, judging);
         expansions.set(s, t);
         used.set(s, t.used);
         issues.push(...t.issues);
@@ -116,5 +121,5 @@ export function* compileNode(inputs: NodeInputs): Generator<void, NodeOutcome, u
   );
   if (sizeIssue !== undefined) return { compiled: undefined, issues: [...issues, sizeIssue], expansions };
   const { name, labels, vars, declared } = node;
-  return { compiled: { name, labels, vars, declared, groups, pods, json }, issues, expansions };
+  return { compiled: { name, labels, vars, declared, groups, kubelet, pods, json }, issues, expansions };
 }

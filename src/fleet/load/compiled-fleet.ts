@@ -3,6 +3,7 @@ import type { Issue } from "../../lib/issues.js";
 import type { GroupMatch } from "../compose.js";
 import type { Layer } from "../fleet-files.js";
 import type { ResolvedRollout } from "../../rollout/policy.js";
+import type { KubeletVersion } from "../kubelet-version.js";
 import type { LoadMemo } from "./load-memo.js";
 
 /** Where a served pod was defined. */
@@ -30,6 +31,8 @@ export interface CompiledNode {
   vars: Record<string, string>;
   declared: boolean;
   groups: GroupMatch[];
+  /** The kubelet version the node's pods were validated for, and where it was set. */
+  kubelet: KubeletVersion;
   /** Sorted by namespace, then name. */
   pods: ServedPod[];
   /** The canonical JSON PodList (its ETag is computed where documents are served). */
@@ -58,6 +61,8 @@ export interface LoadOptions {
    * nodes whose declaration, groups and files did not change keep their documents. The result is the same as without.
    */
   previous?: CompiledFleet | undefined;
+  /** Unknown pod fields are errors (`validate --strict`); fleet.yaml's `strict: true` does the same. */
+  strict?: boolean | undefined;
   /** Called as the load advances: files read, then nodes compiled (for progress on a terminal). */
   onProgress?: ((step: LoadStep) => void) | undefined;
 }

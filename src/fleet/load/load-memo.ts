@@ -21,7 +21,13 @@ export interface FleetYamlMemo {
   cache?: FleetYamlCache;
 }
 
-/** One manifest file parsed, with its untemplated pods validated and rendered. */
+/** One untemplated pod validated for one kubelet minor, and prepared when valid. */
+export interface PreparedMemo {
+  prepared: Prepared | undefined;
+  issues: Issue[];
+}
+
+/** One manifest file parsed, with its untemplated pods validated and rendered once per kubelet minor in use. */
 export interface FileMemo {
   /** Unique within a chain of loads: a node's signature names its files by id. */
   id: number;
@@ -29,12 +35,15 @@ export interface FileMemo {
   pods: SourcePod[];
   issues: Issue[];
   documents: number;
-  prepared: Map<SourcePod, { prepared: Prepared | undefined; issues: Issue[] }>;
+  /** The `strict` setting the pods were validated with. */
+  strict: boolean;
+  /** Per kubelet minor. */
+  prepared: Map<number, Map<SourcePod, PreparedMemo>>;
 }
 
 /** One templated pod expanded, validated and prepared for one node. */
 export interface TemplatedMemo {
-  /** The template context it was computed with (node name, labels, vars and the fleet vars). */
+  /** The template context it was computed with (node name, labels, vars, fleet vars, kubelet minor, strict). */
   context: string;
   used: string[];
   issues: Issue[];

@@ -3,31 +3,51 @@ import type { Issue } from "../../lib/issues.js";
 import type { YamlReadOptions } from "../../manifests/yaml.js";
 import type { ManifestFile } from "../fleet-files.js";
 import { readPodSources, type SourcePod } from "../pod-sources.js";
-import type { FileMemo, Prepared } from "./load-memo.js";
+import type { FileMemo, Prepared, PreparedMemo } from "./load-memo.js";
 import { preparePod, validateSource } from "./prepare-pod.js";
 
 /** How many pods are validated or compiled between two pauses of the loader. */
 export const PODS_PER_STEP = 8;
 
-/** `file` read: `old` itself when its bytes are the same, else parsed anew under the id `newId()` gives. */
+/** How untemplated pods are judged: for each kubelet minor in use, and whether unknown fields are errors. */
+export interface Judging {
+  minors: ReadonlySet<number>;
+  strict: boolean;
+}
+
+/**
+ * `file` read: `old`'s parse and validations when its bytes and `strict` are the same (validating only for minors
+ * it lacks, in a copy), else parsed anew under the id `newId()` gives. Untemplated pods are validated per minor.
+ */
 export function* readManifest(
   file: ManifestFile,
   old: FileMemo | undefined,
   newId: () => number,
+  judging: Judging,
   options: YamlReadOptions = {},
 ): Generator<void, FileMemo, undefined> {
-  if (old !== undefined && old.content.equals(file.content)) return old;
-  const { pods, issues } = readPodSources(file, options);
-  const prepared: FileMemo["prepared"] = new Map();
-  for (const [i, s] of pods.entries()) {
-    // A pause every few pods: validating a file of many pods is itself a long piece of work.
-    if (i % PODS_PER_STEP === PODS_PER_STEP - 1) yield;
-    if (s.templated) continue;
-    const found = validateSource(s, s.value);
-    prepared.set(s, { prepared: preparePod(s, s.value, found), issues: found });
+  const { strict } = judging;
+  let read: FileMemo;
+  if (old !== undefined && old.content.equals(file.content) && old.strict === strict)
+    read = { ...old, prepared: new Map(old.prepared) };
+  else {
+    const { pods, issues } = readPodSources(file, options);
+    const documents = new Set(pods.map((p) => p.doc)).size;
+    read = { id: newId(), content: file.content, pods, issues, documents, strict, prepared: new Map() };
   }
-  const documents = new Set(pods.map((p) => p.doc)).size;
-  return { id: newId(), content: file.content, pods, issues, documents, prepared };
+  for (const minor of judging.minors) {
+    if (read.prepared.has(minor)) continue;
+    const byPod = new Map<SourcePod, PreparedMemo>();
+    for (const [i, s] of read.pods.entries()) {
+      // A pause every few pods: validating a file of many pods is itself a long piece of work.
+      if (i % PODS_PER_STEP === PODS_PER_STEP - 1) yield;
+      if (s.templated) continue;
+      const found = validateSource(s, s.value, { minor, strict });
+      byPod.set(s, { prepared: preparePod(s, s.value, found), issues: found });
+    }
+    read.prepared.set(minor, byPod);
+  }
+  return read;
 }
 
 /** The files of a revision by layer, in the order read. */
@@ -47,16 +67,23 @@ export class ManifestIndex {
     list.push(read);
   }
 
-  /** Every untemplated pod prepared (undefined where invalid), and the issues validating them reported. */
-  prepared(): { prepared: Map<SourcePod, Prepared | undefined>; issues: Issue[] } {
-    const prepared = new Map<SourcePod, Prepared | undefined>();
+  /** Per kubelet minor, every untemplated pod prepared (undefined where invalid), and the issues reported. */
+  prepared(minors: ReadonlySet<number>): {
+    prepared: Map<number, Map<SourcePod, Prepared | undefined>>;
+    issues: Issue[];
+  } {
+    const prepared = new Map<number, Map<SourcePod, Prepared | undefined>>();
     const issues: Issue[] = [];
-    for (const list of [this.common, ...this.byGroup.values(), ...this.byNode.values()])
-      for (const read of list)
-        for (const [s, p] of read.prepared) {
-          issues.push(...p.issues);
-          prepared.set(s, p.prepared);
-        }
+    for (const minor of minors) {
+      const byPod = new Map<SourcePod, Prepared | undefined>();
+      prepared.set(minor, byPod);
+      for (const list of [this.common, ...this.byGroup.values(), ...this.byNode.values()])
+        for (const read of list)
+          for (const [s, p] of read.prepared.get(minor) ?? []) {
+            issues.push(...p.issues);
+            byPod.set(s, p.prepared);
+          }
+    }
     return { prepared, issues };
   }
 }

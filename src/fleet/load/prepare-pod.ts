@@ -7,9 +7,11 @@ import {
   type FragmentPlan,
 } from "../../manifests/render.js";
 import { podKey, validatePod } from "../../manifests/validate.js";
+import { structureIssues } from "../../manifests/validate-structure.js";
 import { isRecord } from "../../manifests/validate-walk.js";
 import type { SourcePod } from "../pod-sources.js";
 import { expandTemplateString, isTemplated, type TemplateContext } from "../template.js";
+import { TemplatedValidator } from "../templated-validation.js";
 import type { Prepared } from "./load-memo.js";
 
 function withoutStatus(pod: Record<string, unknown>): Record<string, unknown> {
@@ -25,6 +27,19 @@ function withoutStatus(pod: Record<string, unknown>): Record<string, unknown> {
 export class LoadScratch {
   readonly templates = new WeakMap<object, boolean>();
   private readonly plans = new Map<SourcePod, FragmentPlan>();
+  /**
+   * Templates fill in string values only, so a templated pod's keys and numbers (unknown fields, int64 range) are
+   * checked once per definition and kubelet minor, and expansions that agree on everything validation reads share
+   * one result (templated-validation.ts). The final name `<name>-<node>` is checked per node (size-step.ts).
+   */
+  readonly templated: TemplatedValidator;
+
+  constructor(strict: boolean) {
+    this.templated = new TemplatedValidator((s, value, minor) => [
+      ...validatePod(value, { basePath: s.path, kubeletMinor: minor, strict, structure: false }),
+      ...structureIssues(s.value, { basePath: s.path, minor, strict }),
+    ]);
+  }
 
   planOf(s: SourcePod): FragmentPlan {
     let plan = this.plans.get(s);
@@ -33,16 +48,29 @@ export class LoadScratch {
   }
 }
 
-/** The kubelet's issues with `value` (the pod `s` defines, expanded for `node` when given), placed in s's file. */
-export function validateSource(s: SourcePod, value: Record<string, unknown>, node?: string): Issue[] {
-  return validatePod(value, { basePath: s.path, ...(node === undefined ? {} : { nodeName: node }) }).map(
-    (i) => ({
-      ...i,
-      file: s.file,
-      doc: s.doc,
-      ...(node === undefined ? {} : { nodes: [node] }),
-    }),
-  );
+/** How a pod is judged: the kubelet minor, strictness, and for a templated pod its node and the load's scratch. */
+export interface JudgeOptions {
+  minor: number;
+  strict: boolean;
+  templated?: { node: string; scratch: LoadScratch };
+}
+
+/**
+ * The kubelet's issues with `value` (the pod `s` defines, expanded for a node when `templated` says so), placed in
+ * s's file. A templated pod's result comes from the load's shared TemplatedValidator.
+ */
+export function validateSource(s: SourcePod, value: Record<string, unknown>, options: JudgeOptions): Issue[] {
+  const { minor, strict, templated } = options;
+  const found =
+    templated === undefined
+      ? validatePod(value, { basePath: s.path, kubeletMinor: minor, strict })
+      : templated.scratch.templated.issuesFor(s, value, minor);
+  return found.map((i) => ({
+    ...i,
+    file: s.file,
+    doc: s.doc,
+    ...(templated === undefined ? {} : { nodes: [templated.node] }),
+  }));
 }
 
 /**

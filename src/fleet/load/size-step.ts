@@ -5,12 +5,13 @@ import { KUBELET_MAX_BODY } from "../fleet-files.js";
 import type { Prepared } from "./load-memo.js";
 
 /**
- * An error when the kubelet's name for `p` on `node` (`<name>-<node>`) is over 253 characters. Templated pods are
- * not checked here: validating their expansion for the node already did.
+ * An error when the kubelet's name for `p` on `node` (`<name>-<node>`) is over 253 characters. Pods are validated
+ * without their node (templated ones once for many nodes), and a valid name joined to a valid node name by "-" is
+ * a valid DNS-1123 subdomain but for its length, so this is the whole final-name check.
  */
 export function finalNameIssue(p: Prepared, node: string): Issue | undefined {
   const finalName = `${p.name}-${node}`;
-  if (p.source.templated || finalName.length <= 253) return undefined;
+  if (finalName.length <= 253) return undefined;
   return {
     severity: "error",
     code: "name",

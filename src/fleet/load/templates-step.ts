@@ -6,9 +6,12 @@ import { expandTemplates, type TemplateContext } from "../template.js";
 import type { TemplatedMemo } from "./load-memo.js";
 import { preparePod, validateSource, type LoadScratch } from "./prepare-pod.js";
 
-/** A node's template context as a string: equal strings expand every template the same way. */
-export function templateContextKey(ctx: TemplateContext): string {
-  return JSON.stringify([ctx.node.name, ctx.node.labels, ctx.node.vars, ctx.vars]);
+/**
+ * A node's template context and how its pods are judged, as a string: equal strings expand and validate every
+ * template the same way.
+ */
+export function templateContextKey(ctx: TemplateContext, minor: number, strict: boolean): string {
+  return JSON.stringify([ctx.node.name, ctx.node.labels, ctx.node.vars, ctx.vars, minor, strict]);
 }
 
 /**
@@ -21,12 +24,14 @@ export function expandForNode(
   context: string,
   previous: TemplatedMemo | undefined,
   scratch: LoadScratch,
+  judging: { minor: number; strict: boolean },
 ): TemplatedMemo {
   if (previous !== undefined && previous.context === context) return previous;
   const node = ctx.node.name;
   const expanded = expandTemplates(s.value, ctx, s.path, scratch.templates);
   const found: Issue[] = expanded.issues.map((i) => ({ ...i, file: s.file, doc: s.doc, nodes: [node] }));
-  if (found.length === 0 && isRecord(expanded.value)) found.push(...validateSource(s, expanded.value, node));
+  if (found.length === 0 && isRecord(expanded.value))
+    found.push(...validateSource(s, expanded.value, { ...judging, templated: { node, scratch } }));
   return {
     context,
     used: [...expanded.used].sort(),

@@ -60,7 +60,7 @@ const cases: RuleCase[] = [
     ...annotated({ [APPARMOR_APP]: "localhost/a" }, { containers: [ctr({ securityContext: { appArmorProfile: { type: "Localhost", localhostProfile: "b" } } })] }),
     verdict: { path: "spec.containers[0].securityContext.appArmorProfile.localhostProfile", fragment: "apparmor profile in annotation and field must match" },
   },
-  { name: "AppArmor field unknown to 1.29", ...annotated({ [APPARMOR_APP]: "unconfined" }, { securityContext: { appArmorProfile: { type: "RuntimeDefault" } } }), minors: [29], verdict: "clean" },
+  { name: "AppArmor field unknown to 1.29", ...annotated({ [APPARMOR_APP]: "unconfined" }, { securityContext: { appArmorProfile: { type: "RuntimeDefault" } } }), minors: [29], verdict: { path: "spec.securityContext.appArmorProfile", fragment: "is new in kubelet 1.30", severity: "warning", code: "unknown-field" } },
 ];
 
 runCases("pod annotations", cases);

@@ -21,9 +21,9 @@ const cases: RuleCase[] = [
   { name: "windows pod with seLinuxChangePolicy", spec: { ...WIN, securityContext: { seLinuxChangePolicy: "Recursive" } }, minors: [32, 35], verdict: { path: "spec.securityContext.seLinuxChangePolicy", fragment: "cannot be set for a windows pod" } },
   { name: "windows pod with supplementalGroupsPolicy", spec: { ...WIN, securityContext: { supplementalGroupsPolicy: "Merge" } }, minors: [33], verdict: { path: "spec.securityContext.supplementalGroupsPolicy", fragment: "cannot be set for a windows pod" } },
   // Fields an older kubelet does not know are dropped before validation, so a windows pod may carry them.
-  { name: "windows container with appArmorProfile on 1.29", spec: withContainerSc({ appArmorProfile: { type: "RuntimeDefault" } }, WIN), minors: [29], verdict: "clean" },
-  { name: "windows pod with supplementalGroupsPolicy on 1.30", spec: { ...WIN, securityContext: { supplementalGroupsPolicy: "Merge" } }, minors: [30], verdict: "clean" },
-  { name: "windows pod with seLinuxChangePolicy on 1.31", spec: { ...WIN, securityContext: { seLinuxChangePolicy: "Recursive" } }, minors: [31], verdict: "clean" },
+  { name: "windows container with appArmorProfile on 1.29", spec: withContainerSc({ appArmorProfile: { type: "RuntimeDefault" } }, WIN), minors: [29], verdict: { path: "spec.containers[0].securityContext.appArmorProfile", fragment: "is new in kubelet 1.30", severity: "warning", code: "unknown-field" } },
+  { name: "windows pod with supplementalGroupsPolicy on 1.30", spec: { ...WIN, securityContext: { supplementalGroupsPolicy: "Merge" } }, minors: [30], verdict: { path: "spec.securityContext.supplementalGroupsPolicy", fragment: "is new in kubelet 1.31", severity: "warning", code: "unknown-field" } },
+  { name: "windows pod with seLinuxChangePolicy on 1.31", spec: { ...WIN, securityContext: { seLinuxChangePolicy: "Recursive" } }, minors: [31], verdict: { path: "spec.securityContext.seLinuxChangePolicy", fragment: "is new in kubelet 1.32", severity: "warning", code: "unknown-field" } },
   // names and policies
   { name: "runtimeClassName", spec: { runtimeClassName: "gvisor" }, verdict: "clean" },
   { name: "runtimeClassName empty", spec: { runtimeClassName: "" }, verdict: { path: "spec.runtimeClassName", fragment: "RFC 1123 subdomain" } },

@@ -50,7 +50,7 @@ const cases: RuleCase[] = [
   { name: "AppArmor profile padded", spec: { securityContext: { appArmorProfile: { type: "Localhost", localhostProfile: " k8s-x " } } }, verdict: { path: `${POD_SC}.appArmorProfile.localhostProfile`, fragment: "must not be padded with whitespace" } },
   { name: "AppArmor profile with Unconfined", spec: withContainerSc({ appArmorProfile: { type: "Unconfined", localhostProfile: "x" } }), verdict: { path: `${SC}.appArmorProfile.localhostProfile`, fragment: "can only be set when AppArmor type is Localhost" } },
   { name: "AppArmor without type", spec: withContainerSc({ appArmorProfile: {} }), verdict: { path: `${SC}.appArmorProfile.type`, fragment: "type is required when appArmorProfile is set" } },
-  { name: "AppArmor field is unknown to 1.29", spec: withContainerSc({ appArmorProfile: { type: "Localhost" } }), minors: [29], verdict: "clean" },
+  { name: "AppArmor field is unknown to 1.29", spec: withContainerSc({ appArmorProfile: { type: "Localhost" } }), minors: [29], verdict: { path: "spec.containers[0].securityContext.appArmorProfile", fragment: "is new in kubelet 1.30", severity: "warning", code: "unknown-field" } },
   // procMount
   { name: "procMount Default", spec: withContainerSc({ procMount: "Default" }), verdict: "clean" },
   { name: "procMount unknown", spec: withContainerSc({ procMount: "Masked" }), verdict: { path: `${SC}.procMount`, fragment: 'Unsupported value: "Masked"' } },
@@ -61,7 +61,7 @@ const cases: RuleCase[] = [
   { name: "supplementalGroupsPolicy Strict", spec: { securityContext: { supplementalGroupsPolicy: "Strict" } }, minors: [33, 35], verdict: "clean" },
   { name: "supplementalGroupsPolicy unknown", spec: { securityContext: { supplementalGroupsPolicy: "Union" } }, minors: [31, 35], verdict: { path: `${POD_SC}.supplementalGroupsPolicy`, fragment: 'Unsupported value: "Union"' } },
   { name: "supplementalGroupsPolicy behind an off gate", spec: { securityContext: { supplementalGroupsPolicy: "Strict" } }, minors: [31, 32], verdict: { path: `${POD_SC}.supplementalGroupsPolicy`, fragment: "SupplementalGroupsPolicy feature gate", severity: "warning" } },
-  { name: "supplementalGroupsPolicy unknown to 1.30", spec: { securityContext: { supplementalGroupsPolicy: "Strict" } }, minors: [29, 30], verdict: "clean" },
+  { name: "supplementalGroupsPolicy unknown to 1.30", spec: { securityContext: { supplementalGroupsPolicy: "Strict" } }, minors: [29, 30], verdict: { path: "spec.securityContext.supplementalGroupsPolicy", fragment: "is new in kubelet 1.31", severity: "warning", code: "unknown-field" } },
   // seLinuxChangePolicy: a field from 1.32
   { name: "seLinuxChangePolicy MountOption before 1.35", spec: { securityContext: { seLinuxChangePolicy: "MountOption" } }, minors: [32, 34], verdict: "clean" },
   { name: "seLinuxChangePolicy Recursive", spec: { securityContext: { seLinuxChangePolicy: "Recursive" } }, minors: [32, 35], verdict: "clean" },
@@ -72,7 +72,7 @@ const cases: RuleCase[] = [
     verdict: { path: `${POD_SC}.seLinuxChangePolicy`, fragment: 'Unsupported value: "MountOption": supported values: "Recursive"' },
   },
   { name: "seLinuxChangePolicy unknown", spec: { securityContext: { seLinuxChangePolicy: "Relabel" } }, minors: [32, 35], verdict: { path: `${POD_SC}.seLinuxChangePolicy`, fragment: 'Unsupported value: "Relabel"' } },
-  { name: "seLinuxChangePolicy unknown to 1.31", spec: { securityContext: { seLinuxChangePolicy: "Relabel" } }, minors: [31], verdict: "clean" },
+  { name: "seLinuxChangePolicy unknown to 1.31", spec: { securityContext: { seLinuxChangePolicy: "Relabel" } }, minors: [31], verdict: { path: "spec.securityContext.seLinuxChangePolicy", fragment: "is new in kubelet 1.32", severity: "warning", code: "unknown-field" } },
   // windowsOptions
   { name: "windows user with domain", spec: withContainerSc({ windowsOptions: { runAsUserName: "NT AUTHORITY\\NETWORK SERVICE" } }, { os: { name: "windows" } }), verdict: "clean" },
   { name: "windows user with two backslashes", spec: withContainerSc({ windowsOptions: { runAsUserName: "a\\b\\c" } }, { os: { name: "windows" } }), verdict: { path: `${SC}.windowsOptions.runAsUserName`, fragment: "cannot contain more than one backslash" } },
