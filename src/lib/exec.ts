@@ -1,6 +1,7 @@
 // Runs external programs (git, podman) with argument arrays, never a shell string.
 import { execFile } from "node:child_process";
 import { ExecError } from "./errors.js";
+import { clampDelay } from "./timers.js";
 
 export interface ExecResult {
   stdout: Buffer;
@@ -27,7 +28,8 @@ export const execCommand: Exec = (cmd, args, options = {}) =>
         cwd: options.cwd,
         env: options.env,
         encoding: "buffer",
-        timeout: options.timeoutMs ?? 0,
+        // 0 is no limit; above 2^31−1 ms Node would kill the child after 1 ms.
+        timeout: clampDelay(options.timeoutMs ?? 0),
         maxBuffer: options.maxBuffer ?? 256 * 1024 * 1024,
       },
       (error, stdout, stderr) => {
