@@ -1,14 +1,17 @@
 // The agent loop: poll, decode, keep the checkpoint, and reconcile the runtime level-triggered on every pass.
 import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "../lib/logger.js";
+import { clampDelay } from "../lib/timers.js";
 import type { DesiredPod, RuntimeDriver } from "../runtime/driver.js";
-import { adoptLegacy, type Claim } from "./adopt.js";
-import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
-import { decodeResponse, ResponseRejectedError } from "./decode.js";
-import { describePlan, planReconcile } from "./diff.js";
+import type { Claim } from "./adopt.js";
+import { loadCheckpoint, saveCheckpoint, sweepCheckpointTemps } from "./checkpoint.js";
+import { decodeResponse, ResponseRejectedError, type DecodedResponse, type DecodeOptions } from "./decode.js";
 import { nodeHttpClient, type HttpClient } from "./http-client.js";
-import { poll, PollError } from "./poll.js";
-import type { AgentReportBody, ReportedPod } from "./report.js";
+import { depthIssue } from "./max-depth.js";
+import { poll } from "./poll.js";
+import { PollError } from "./poll-errors.js";
+import { reconcile, type ReconcileResult } from "./reconcile.js";
+import type { AgentReportBody } from "./report.js";
 
 export interface AgentConfig {
   url: string;
@@ -42,31 +45,27 @@ export interface AgentDeps {
   report?: (report: AgentReportBody, signal: AbortSignal) => Promise<void>;
 }
 
-/** What one pass did. `fresh`: the server answered with a good 200 or a 304. */
-export interface PassResult {
+/**
+ * What one pass did. `fresh`: the server answered with a good 200 or a 304. `converged`: the runtime matches
+ * the desired pods (fresh or from the checkpoint) and nothing is blocked. `errors`: poll, runtime and pods.
+ */
+export interface PassResult extends ReconcileResult {
   source: "changed" | "unchanged" | "error";
   fresh: boolean;
-  /** The runtime matches the desired pods (fresh or from the checkpoint) and nothing is blocked. */
-  converged: boolean;
   /** Desired pods known (from the server or the checkpoint). */
   desired: number | undefined;
-  applied: number;
-  removed: number;
-  failed: number;
-  blocked: number;
-  /** Each desired pod's state after the pass. */
-  pods: ReportedPod[];
-  /** What went wrong during the pass (poll, runtime, pods). */
-  errors: string[];
-}
-
-function errorText(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
 }
 
 const defaultSleep = async (ms: number, signal: AbortSignal): Promise<void> => {
-  await delay(ms, undefined, { signal }).catch(() => undefined);
+  await delay(clampDelay(ms), undefined, { signal }).catch(() => undefined);
 };
+
+/** decodeResponse, after refusing what the kubelet's JSON decoder refuses for its nesting depth. */
+function decode(body: string, options: DecodeOptions): DecodedResponse {
+  const issue = depthIssue(body);
+  if (issue !== undefined) throw new ResponseRejectedError(options.url, [issue]);
+  return decodeResponse(body, options);
+}
 
 /** A URL source for one node reconciled into one runtime. Create, then `pass()` (for --once) or `run()`. */
 export class Agent {
@@ -98,12 +97,16 @@ export class Agent {
     };
   }
 
-  /** Loads the checkpoint once (idempotent). A corrupt one, or one for another URL, is ignored with a warning. */
+  /**
+   * Loads the checkpoint once (idempotent), after removing temp files a crash left in the state dir. A corrupt
+   * checkpoint, or one for another URL, is ignored with a warning.
+   */
   async boot(): Promise<void> {
     if (this.booted) return;
     this.booted = true;
     const { stateDir, url, node } = this.config;
     if (stateDir === undefined) return;
+    await this.sweepTemps(stateDir);
     const loaded = await loadCheckpoint(stateDir);
     if (loaded.checkpoint === undefined) {
       if (loaded.warning !== undefined) this.deps.logger.warn({ stateDir }, loaded.warning);
@@ -118,7 +121,7 @@ export class Agent {
       return;
     }
     try {
-      const decoded = decodeResponse(checkpoint.body, { node, url, kubeletMinor: this.config.kubeletMinor });
+      const decoded = decode(checkpoint.body, { node, url, kubeletMinor: this.config.kubeletMinor });
       this.desired = decoded.pods;
       this.checkpointClaims = decoded.pods.map(({ fullName, hash, legacyHash }) => ({
         fullName,
@@ -133,6 +136,16 @@ export class Agent {
       );
     } catch (cause) {
       this.deps.logger.warn({ err: cause }, "checkpoint no longer decodes; ignoring it");
+    }
+  }
+
+  private async sweepTemps(stateDir: string): Promise<void> {
+    try {
+      const removed = await sweepCheckpointTemps(stateDir);
+      if (removed.length > 0)
+        this.deps.logger.info({ stateDir, removed }, "removed temp files left by a crash");
+    } catch (cause) {
+      this.deps.logger.warn({ err: cause, stateDir }, "cannot sweep the state dir's temp files");
     }
   }
 
@@ -153,7 +166,8 @@ export class Agent {
       pods: (this.desired ?? []).map((p) => ({ name: p.fullName, state: "pending" })),
       errors: this.passErrors,
     };
-    if (this.desired !== undefined && !signal.aborted) await this.reconcile(this.desired, result, signal);
+    if (this.desired !== undefined && !signal.aborted)
+      await reconcile(this.desired, this.checkpointClaims, this.deps, result, signal);
     if (!signal.aborted) await this.sendReport(result, signal);
     return result;
   }
@@ -220,7 +234,7 @@ export class Agent {
         this.recovered();
         return "unchanged";
       }
-      const decoded = decodeResponse(polled.body, { node, url, kubeletMinor: this.config.kubeletMinor });
+      const decoded = decode(polled.body, { node, url, kubeletMinor: this.config.kubeletMinor });
       for (const warning of decoded.warnings) logger.warn({ issue: warning }, warning.message);
       this.desired = decoded.pods;
       this.lastBody = polled.body;
@@ -266,83 +280,5 @@ export class Agent {
     else if (cause instanceof PollError || cause instanceof ResponseRejectedError) {
       this.deps.logger.warn(fields, `${message} (${keeping})`);
     } else this.deps.logger.error({ ...fields, err: cause }, `${message} (${keeping})`);
-  }
-
-  private async reconcile(desired: DesiredPod[], result: PassResult, signal: AbortSignal): Promise<void> {
-    const { driver, logger } = this.deps;
-    let actual;
-    try {
-      actual = adoptLegacy(await driver.list(), [...desired, ...this.checkpointClaims]);
-    } catch (cause) {
-      logger.error({ err: cause, runtime: driver.name }, "cannot list the runtime's pods; will retry");
-      result.errors.push(`cannot list the ${driver.name} runtime's pods: ${errorText(cause)}`);
-      result.failed += 1;
-      return;
-    }
-    const states = new Map<string, ReportedPod>(
-      desired.map((p) => [p.fullName, { name: p.fullName, state: "running" }]),
-    );
-    const mark = (name: string, state: ReportedPod["state"], reason?: string): void => {
-      if (states.has(name)) states.set(name, { name, state, ...(reason === undefined ? {} : { reason }) });
-    };
-    const plan = planReconcile(desired, actual);
-    result.blocked = plan.blocked.length;
-    for (const line of describePlan(plan)) logger.debug({ runtime: driver.name }, line);
-    for (const pod of plan.blocked) {
-      const reason = `a pod named ${pod.fullName} exists that this agent instance did not create`;
-      mark(pod.fullName, "failed", reason);
-      result.errors.push(reason);
-      logger.error(
-        { pod: pod.fullName, runtime: driver.name },
-        `${reason}; not touching it. Remove or rename it`,
-      );
-    }
-    const steps: { what: string; pod: string; hash?: string; run: () => Promise<void>; removal: boolean }[] =
-      [
-        ...plan.remove.map((p) => ({
-          what: "removed",
-          pod: p.fullName,
-          run: () => driver.remove(p.fullName),
-          removal: true,
-        })),
-        ...plan.add.map((p) => ({
-          what: "added",
-          pod: p.fullName,
-          hash: p.hash,
-          run: () => driver.apply(p),
-          removal: false,
-        })),
-        ...plan.replace.map((r) => ({
-          what: r.reason === "changed" ? "replaced" : "restarted",
-          pod: r.desired.fullName,
-          hash: r.desired.hash,
-          run: () => driver.apply(r.desired),
-          removal: false,
-        })),
-      ];
-    for (const step of steps) if (!step.removal) mark(step.pod, "pending");
-    result.pods = [...states.values()];
-    for (const step of steps) {
-      if (signal.aborted) return;
-      try {
-        await step.run();
-        if (step.removal) result.removed += 1;
-        else {
-          result.applied += 1;
-          mark(step.pod, "running");
-        }
-        logger.info({ pod: step.pod, hash: step.hash, runtime: driver.name }, `pod ${step.what}`);
-      } catch (cause) {
-        result.failed += 1;
-        mark(step.pod, "failed", `could not be ${step.what}: ${errorText(cause)}`);
-        result.errors.push(`pod ${step.pod} could not be ${step.what}: ${errorText(cause)}`);
-        logger.error(
-          { err: cause, pod: step.pod, runtime: driver.name },
-          `pod could not be ${step.what}; will retry`,
-        );
-      }
-    }
-    result.pods = [...states.values()];
-    result.converged = result.failed === 0 && result.blocked === 0 && !signal.aborted;
   }
 }

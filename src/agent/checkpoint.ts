@@ -1,7 +1,7 @@
 // The last good response on disk (atomic, checksummed), so a node boots its pods while the server is unreachable.
 import { createHash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
-import { writeFileAtomic } from "../lib/atomic-file.js";
+import { ATOMIC_TEMP_PREFIX, sweepTempFiles, writeFileAtomic } from "../lib/atomic-file.js";
 import { join } from "node:path";
 import { isRecord, stringAt } from "../runtime/json.js";
 
@@ -38,6 +38,11 @@ export async function saveCheckpoint(stateDir: string, checkpoint: Checkpoint): 
     body: checkpoint.body,
   };
   await writeFileAtomic(join(stateDir, CHECKPOINT_FILE), stateDir, JSON.stringify(record) + "\n");
+}
+
+/** Removes the temp files of saves a crash cut short (they hold whole bodies); returns their names. */
+export async function sweepCheckpointTemps(stateDir: string): Promise<string[]> {
+  return sweepTempFiles(stateDir, ATOMIC_TEMP_PREFIX);
 }
 
 /**

@@ -1,19 +1,22 @@
 // One poll of the URL source: a conditional GET with the kubelet's limits (10 s including the body, < 10 MiB, only 200).
-import { ManifestServerError } from "../lib/errors.js";
+import { clampDelay } from "../lib/timers.js";
 import { nodeHttpClient, type HttpClient, type HttpResponse } from "./http-client.js";
 import { REVISION_HEADER } from "../protocol/headers.js";
+import {
+  AbortedError,
+  BodyTooLargeError,
+  HttpStatusError,
+  NetworkError,
+  PollError,
+  TimeoutError,
+  UnexpectedNotModifiedError,
+  UnframedBodyError,
+} from "./poll-errors.js";
 
 /** The kubelet's `maxConfigLength`: a body of this many bytes or more is refused. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 /** The kubelet's client timeout, covering the whole exchange including the body. */
 export const POLL_TIMEOUT_MS = 10_000;
-
-/** Why a poll failed. `code`: poll-network, poll-timeout, poll-status, poll-too-large, poll-aborted. */
-export class PollError extends ManifestServerError {
-  constructor(code: string, message: string, options: { hint?: string; cause?: unknown } = {}) {
-    super(code, message, options);
-  }
-}
 
 export interface PollRequest {
   url: string;
@@ -48,27 +51,30 @@ async function readLimited(response: HttpResponse, maxBytes: number, url: string
     total += chunk.byteLength;
     if (total >= maxBytes) {
       response.discard();
-      throw new PollError(
-        "poll-too-large",
-        `GET ${url}: the body reached ${maxBytes} bytes, the kubelet's limit`,
-        {
-          hint: "Split the node's pods or shrink them; the kubelet refuses bodies of 10 MiB or more too",
-        },
-      );
+      throw new BodyTooLargeError(url, maxBytes);
     }
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, total);
 }
 
+/** True when the body's end is announced (Content-Length) or marked (chunked), so truncation is detected. */
+function isFramed(response: HttpResponse): boolean {
+  if (response.header("content-length") !== undefined) return true;
+  return /(^|,)\s*chunked\s*$/i.test(response.header("transfer-encoding") ?? "");
+}
+
 /**
- * GETs `url` once. Resolves `changed` with the body (UTF-8) for a 200, `unchanged` for a 304. Throws PollError
- * for anything else: network errors, other statuses, a timeout (10 s, body included), a body of `maxBytes`
- * (10 MiB) or more, or an abort through `signal`. Redirects are followed, as the kubelet's Go client does.
+ * GETs `url` once. Resolves `changed` with the body (UTF-8) for a 200, `unchanged` for a 304 to an
+ * If-None-Match. Throws a PollError subclass for anything else: NetworkError, HttpStatusError (another status),
+ * UnexpectedNotModifiedError (a 304 although no ETag was sent), TimeoutError (10 s, body included),
+ * BodyTooLargeError (`maxBytes`, 10 MiB, or more), UnframedBodyError (a 200 neither Content-Length-framed nor
+ * chunked), AbortedError (through `signal`). Redirects are followed, as the kubelet's Go client does.
  */
 export async function poll(request: PollRequest, client: HttpClient = nodeHttpClient): Promise<PollResult> {
+  const { url } = request;
   const timeoutMs = request.timeoutMs ?? POLL_TIMEOUT_MS;
-  const timeout = AbortSignal.timeout(timeoutMs);
+  const timeout = AbortSignal.timeout(clampDelay(timeoutMs));
   const signal = request.signal === undefined ? timeout : AbortSignal.any([timeout, request.signal]);
   const headers: Array<readonly [string, string]> = [...(request.headers ?? [])];
   const has = (name: string): boolean => headers.some(([k]) => k.toLowerCase() === name);
@@ -76,44 +82,32 @@ export async function poll(request: PollRequest, client: HttpClient = nodeHttpCl
   if (request.etag !== undefined) headers.push(["If-None-Match", request.etag]);
   const fail = (cause: unknown): PollError => {
     if (cause instanceof PollError) return cause;
-    if (request.signal?.aborted === true)
-      return new PollError("poll-aborted", `GET ${request.url}: aborted`, { cause });
-    if (timeout.aborted) {
-      return new PollError(
-        "poll-timeout",
-        `Request timed out after ${timeoutMs / 1000} s: GET ${request.url}`,
-        {
-          cause,
-          hint: "The server must answer, body included, within the kubelet's 10 s",
-        },
-      );
-    }
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    return new PollError("poll-network", `GET ${request.url} failed: ${reason}`, { cause });
+    if (request.signal?.aborted === true) return new AbortedError(url, cause);
+    if (timeout.aborted) return new TimeoutError(url, timeoutMs, cause);
+    return new NetworkError(url, cause);
   };
   let response: HttpResponse;
   try {
-    response = await client(request.url, { method: "GET", headers, signal, followRedirects: true });
+    response = await client(url, { method: "GET", headers, signal, followRedirects: true });
   } catch (cause) {
     throw fail(cause);
   }
   if (response.status === 304) {
     response.discard();
+    if (request.etag === undefined) throw new UnexpectedNotModifiedError(url);
     return { status: "unchanged" };
   }
   if (response.status !== 200) {
     response.discard();
-    throw new PollError(
-      "poll-status",
-      `GET ${request.url}: ${response.status} ${response.statusText}`.trimEnd(),
-      {
-        hint: "Only a 200 changes anything; the agent keeps the pods it has",
-      },
-    );
+    throw new HttpStatusError(url, response.status, response.statusText);
+  }
+  if (!isFramed(response)) {
+    response.discard();
+    throw new UnframedBodyError(url);
   }
   let bytes: Buffer;
   try {
-    bytes = await readLimited(response, request.maxBytes ?? MAX_BODY_BYTES, request.url);
+    bytes = await readLimited(response, request.maxBytes ?? MAX_BODY_BYTES, url);
   } catch (cause) {
     throw fail(cause);
   }

@@ -1,7 +1,11 @@
 // Crash-safe file writes: a synced temp file renamed into place, then the folder synced.
 import { randomBytes } from "node:crypto";
-import { open, rename, rm } from "node:fs/promises";
+import { open, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
+
+const TEMP_NAME = /^[0-9a-f]{12}\.tmp$/;
+/** The prefix of writeFileAtomic's temp files: dot-files, which readers such as the kubelet skip. */
+export const ATOMIC_TEMP_PREFIX = ".";
 
 /** Writes `data` to a new file `<dir>/<prefix><random>.tmp`, fsynced; returns its path. */
 export async function writeTempFile(
@@ -41,7 +45,7 @@ export async function syncDir(dir: string): Promise<void> {
  * Readers see the old or the new content, never a mix.
  */
 export async function writeFileAtomic(path: string, dir: string, data: string): Promise<void> {
-  const temp = await writeTempFile(dir, ".", data);
+  const temp = await writeTempFile(dir, ATOMIC_TEMP_PREFIX, data);
   try {
     await rename(temp, path);
   } catch (cause) {
@@ -49,4 +53,24 @@ export async function writeFileAtomic(path: string, dir: string, data: string): 
     throw cause;
   }
   await syncDir(dir);
+}
+
+/**
+ * Removes the temp files `writeTempFile(dir, prefix, …)` left behind when the process died between writing
+ * and renaming (`kill -9`, power loss); call it at start, before any write of this process. Returns the
+ * names removed; a missing `dir` removes nothing. Other files, and temp files of other prefixes, are kept.
+ */
+export async function sweepTempFiles(dir: string, prefix: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw cause;
+  }
+  const stale = entries.filter(
+    (e) => e.isFile() && e.name.startsWith(prefix) && TEMP_NAME.test(e.name.slice(prefix.length)),
+  );
+  for (const entry of stale) await rm(join(dir, entry.name), { force: true });
+  return stale.map((e) => e.name);
 }

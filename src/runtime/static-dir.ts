@@ -1,7 +1,7 @@
 // The static-dir runtime: one file per pod in a kubelet staticPodPath, written atomically, only its instance's touched.
 import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { syncDir, writeTempFile } from "../lib/atomic-file.js";
+import { sweepTempFiles, syncDir, writeTempFile } from "../lib/atomic-file.js";
 import { yamlToJson } from "../manifests/yaml.js";
 import { toYaml } from "../manifests/render.js";
 import {
@@ -117,9 +117,16 @@ export function createStaticDirDriver(options: StaticDirOptions): RuntimeDriver 
     await syncDir(dir);
   }
 
+  let swept: Promise<unknown> | undefined;
+  // At the first list (the agent lists before it writes): temp files a killed agent left in tempDir.
+  // Best effort: a tempDir that cannot be read only keeps its litter.
+  const sweepOnce = (): Promise<unknown> =>
+    (swept ??= sweepTempFiles(tempDir, TEMP_PREFIX).catch(() => undefined));
+
   return {
     name: "static-dir",
     async list(): Promise<ActualPod[]> {
+      await sweepOnce();
       const entries = await readdir(dir, { withFileTypes: true });
       const pods: ActualPod[] = [];
       for (const entry of entries) {
