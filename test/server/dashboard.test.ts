@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import request from "supertest";
 import { loadFleet } from "../../src/fleet/load-fleet.js";
-import { silentLogger } from "../../src/lib/logger.js";
+import { useErrorLog } from "../helpers/error-log.js";
 import { createHandler } from "../../src/server/app.js";
 import { escapeHtml, html, rawHtml } from "../../src/server/views/dashboard/html.js";
 import { RevisionStore } from "../../src/revisions/revision-store.js";
@@ -10,6 +10,8 @@ import { readFleetDir } from "../../src/source/dir-source.js";
 import { EXAMPLE_FLEET } from "../helpers/fleet.js";
 import { bodyOf } from "../helpers/http-body.js";
 import { inProcessHandler } from "../helpers/store.js";
+
+const log = useErrorLog();
 
 const EVIL = `<script>alert("x")</script>`;
 
@@ -58,6 +60,7 @@ describe("dashboard pages", () => {
       issues: [{ severity: "error", code: "schema", file: "common/x.yaml", message: `bad <b>field</b>` }],
     });
     ({ handler } = inProcessHandler(store, {
+      logger: log.logger,
       sourceDescription: "dir:/srv/<fleet>",
       version: "0.1.0",
     }));
@@ -142,7 +145,7 @@ describe("dashboard pages", () => {
   it("answers before the first revision without failing", async () => {
     const empty = createHandler({
       store: new RevisionStore(),
-      logger: silentLogger(),
+      logger: log.logger,
       sourceDescription: "t",
       version: "0",
     });

@@ -6,6 +6,9 @@ import { startServer, type RunningServer } from "../../src/server/start.js";
 import { createDirSource } from "../../src/source/dir-source.js";
 import { BAD_INPUTS } from "../fleet/bad-inputs.js";
 import { copyExampleFleet, podYaml, type TempDir } from "../helpers/fleet.js";
+import { useErrorLog } from "../helpers/error-log.js";
+
+const log = useErrorLog();
 
 async function snapshotAll(url: string): Promise<Map<string, { etag: string | null; body: Buffer }>> {
   const out = new Map<string, { etag: string | null; body: Buffer }>();
@@ -26,6 +29,7 @@ describe("serve --dir: transactional revisions from a watched folder", () => {
     server = await startServer({
       source: createDirSource(fleet.path, { pollMs: 0, events: false }),
       listen: "127.0.0.1:0",
+      logger: log.logger,
     });
     assert.equal(server.firstLoad.kind, "published");
   });
@@ -51,6 +55,7 @@ describe("serve --dir: transactional revisions from a watched folder", () => {
 
   for (const bad of BAD_INPUTS) {
     it(`rejects ${bad.name} whole and keeps serving the previous bytes`, async () => {
+      log.expect(/^revision \S+ rejected: /);
       const good = await snapshotAll(server.url);
       const goodRevision = server.store.current?.fleet.revision;
       const touched: string[] = [];
@@ -114,11 +119,13 @@ describe("serve --dir: transactional revisions from a watched folder", () => {
   }
 
   it("an empty fleet folder is rejected at start: 503 until it becomes valid", async () => {
+    log.expect(/rejected/);
     const { tempDir } = await import("../helpers/fleet.js");
     const empty = await tempDir();
     const s = await startServer({
       source: createDirSource(empty.path, { pollMs: 0, events: false }),
       listen: "127.0.0.1:0",
+      logger: log.logger,
     });
     try {
       assert.equal(s.firstLoad.kind, "rejected");
@@ -142,6 +149,7 @@ describe("serve --dir: transactional revisions from a watched folder", () => {
     const s = await startServer({
       source: createDirSource(dir.path, { pollMs: 200, quietMs: 200 }),
       listen: "127.0.0.1:0",
+      logger: log.logger,
     });
     try {
       const published = new Promise<string>((resolve) =>

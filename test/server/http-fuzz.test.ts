@@ -4,6 +4,9 @@ import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
 import { startServer, type RunningServer } from "../../src/server/start.js";
 import { EXAMPLE_FLEET } from "../helpers/fleet.js";
+import { useErrorLog } from "../helpers/error-log.js";
+
+const log = useErrorLog();
 
 const segment = fc.oneof(
   fc.constantFrom(
@@ -50,7 +53,7 @@ const headers = fc.record(
 describe("HTTP properties", () => {
   let server: RunningServer;
   before(async () => {
-    server = await startServer({ dir: EXAMPLE_FLEET, listen: "127.0.0.1:0" });
+    server = await startServer({ dir: EXAMPLE_FLEET, listen: "127.0.0.1:0", logger: log.logger });
   });
   after(() => server.close());
 

@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import request from "supertest";
-import { silentLogger } from "../../src/lib/logger.js";
+import { useErrorLog } from "../helpers/error-log.js";
 import { createHandler, createFleetView, type FleetView } from "../../src/server/app.js";
 import { clientKind, FetchLedger, type FetchRecord } from "../../src/server/fleet-view/fetch-ledger.js";
 import { RevisionStore } from "../../src/revisions/revision-store.js";
 import { startServer, type RunningServer } from "../../src/server/start.js";
 import { EXAMPLE_FLEET } from "../helpers/fleet.js";
 import { exampleStore, inProcessHandler } from "../helpers/store.js";
+
+const log = useErrorLog();
 
 function record(at: number): FetchRecord {
   return {
@@ -58,7 +60,7 @@ describe("fetch ledger over HTTP", () => {
   let handler: ReturnType<typeof createHandler>;
   before(async () => {
     store = await exampleStore();
-    ({ fleetView, handler } = inProcessHandler(store));
+    ({ fleetView, handler } = inProcessHandler(store, { logger: log.logger }));
   });
 
   it("records 200 and 304 with ETag, revision, format, client kind and address", async () => {
@@ -101,7 +103,7 @@ describe("fetch ledger over HTTP", () => {
     const trusted = createFleetView(store, { trustProxy: true });
     const h = createHandler({
       store,
-      logger: silentLogger(),
+      logger: log.logger,
       sourceDescription: "t",
       version: "0",
       fleetView: trusted,
@@ -114,7 +116,7 @@ describe("fetch ledger over HTTP", () => {
 describe("fetch ledger on a real listener", () => {
   let server: RunningServer;
   before(async () => {
-    server = await startServer({ dir: EXAMPLE_FLEET, listen: "127.0.0.1:0" });
+    server = await startServer({ dir: EXAMPLE_FLEET, listen: "127.0.0.1:0", logger: log.logger });
   });
   after(() => server.close());
 

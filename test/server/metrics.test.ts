@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import request from "supertest";
 import { loadFleet, type CompiledFleet } from "../../src/fleet/load-fleet.js";
-import { silentLogger } from "../../src/lib/logger.js";
+import { useErrorLog } from "../helpers/error-log.js";
 import { createHandler, createFleetView, type FleetView } from "../../src/server/app.js";
 import { routeOf } from "../../src/server/views/route-label.js";
 import { RevisionStore } from "../../src/revisions/revision-store.js";
@@ -10,6 +10,8 @@ import { readFleetDir } from "../../src/source/dir-source.js";
 import { EXAMPLE_FLEET, filesFromTree, podYaml } from "../helpers/fleet.js";
 import { sample } from "../helpers/prometheus.js";
 import { inProcessHandler } from "../helpers/store.js";
+
+const log = useErrorLog();
 
 async function example(revision: string): Promise<CompiledFleet> {
   const r = loadFleet(await readFleetDir(EXAMPLE_FLEET), { revision });
@@ -40,7 +42,7 @@ describe("GET /metrics after scripted fetches", () => {
     store = new RevisionStore();
     old = await example("rev-old");
     store.publish({ fleet: old, loadedAt: new Date(1_000_000), meta: {} });
-    ({ fleetView, handler } = inProcessHandler(store));
+    ({ fleetView, handler } = inProcessHandler(store, { logger: log.logger }));
     // cp-3 fetches the old revision, whose document then changes.
     await request(handler).get("/nodes/cp-3").set("User-Agent", "Go-http-client/1.1").expect(200);
     const tree = filesFromTree({
@@ -157,7 +159,7 @@ describe("GET /metrics after scripted fetches", () => {
     const off = createFleetView(store, { perNode: "off" });
     const h = createHandler({
       store,
-      logger: silentLogger(),
+      logger: log.logger,
       sourceDescription: "t",
       version: "0",
       fleetView: off,

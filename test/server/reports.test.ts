@@ -11,6 +11,9 @@ import { tokenDigest } from "../../src/server/access/tokens.js";
 import { EXAMPLE_FLEET, tempDir, type TempDir } from "../helpers/fleet.js";
 import { bodyOf, errorOf } from "../helpers/http-body.js";
 import { exampleStore, inProcessHandler } from "../helpers/store.js";
+import { useErrorLog } from "../helpers/error-log.js";
+
+const log = useErrorLog();
 
 const GOOD = {
   revision: "rev-1",
@@ -98,7 +101,7 @@ describe("POST /nodes/{node}/report (in-process)", () => {
   let handler: ReturnType<typeof createHandler>;
   before(async () => {
     const store = await exampleStore();
-    ({ fleetView, handler } = inProcessHandler(store));
+    ({ fleetView, handler } = inProcessHandler(store, { logger: log.logger }));
   });
 
   it("stores a valid report (204) and shows it with GET", async () => {
@@ -163,7 +166,7 @@ describe("POST /nodes/{node}/report (in-process)", () => {
 describe("POST /nodes/{node}/report (listener)", () => {
   let server: RunningServer;
   before(async () => {
-    server = await startServer({ dir: EXAMPLE_FLEET, listen: "127.0.0.1:0" });
+    server = await startServer({ dir: EXAMPLE_FLEET, listen: "127.0.0.1:0", logger: log.logger });
   });
   after(() => server.close());
 
@@ -191,7 +194,12 @@ describe("reports are authenticated like fetches (tokens file)", () => {
       file,
       `nodes:\n  cp-1: "${tokenDigest(token)}"\nadmin: ["${tokenDigest("admin-secret-token")}"]\n`,
     );
-    server = await startServer({ dir: EXAMPLE_FLEET, listen: "127.0.0.1:0", tokensFile: file });
+    server = await startServer({
+      dir: EXAMPLE_FLEET,
+      listen: "127.0.0.1:0",
+      tokensFile: file,
+      logger: log.logger,
+    });
   });
   after(async () => {
     await server.close();

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
 import { after, before, describe, it } from "node:test";
 import request from "supertest";
-import { silentLogger } from "../../src/lib/logger.js";
+import { useErrorLog } from "../helpers/error-log.js";
 import { yamlToJson } from "../../src/manifests/yaml.js";
 import { createHandler } from "../../src/server/app.js";
 import { RevisionStore } from "../../src/revisions/revision-store.js";
@@ -11,8 +11,10 @@ import { EXAMPLE_FLEET } from "../helpers/fleet.js";
 import { bodyOf, errorOf } from "../helpers/http-body.js";
 import { exampleStore } from "../helpers/store.js";
 
+const log = useErrorLog();
+
 function handlerFor(store: RevisionStore) {
-  return createHandler({ store, logger: silentLogger(), sourceDescription: "test", version: "0.0.0-test" });
+  return createHandler({ store, logger: log.logger, sourceDescription: "test", version: "0.0.0-test" });
 }
 
 // Every case runs in-process (supertest on the handler) and against a real listener on port 0.
@@ -23,7 +25,11 @@ const targets: Array<
   [
     "listener",
     async () => {
-      const s: RunningServer = await startServer({ dir: EXAMPLE_FLEET, listen: "127.0.0.1:0" });
+      const s: RunningServer = await startServer({
+        dir: EXAMPLE_FLEET,
+        listen: "127.0.0.1:0",
+        logger: log.logger,
+      });
       return { target: s.url, close: () => s.close() };
     },
   ],
@@ -171,8 +177,8 @@ describe("before the first valid revision", () => {
 
 describe("byte stability", () => {
   it("two servers on the same fleet serve identical bytes and ETags", async () => {
-    const a = await startServer({ dir: EXAMPLE_FLEET, listen: "127.0.0.1:0" });
-    const b = await startServer({ dir: EXAMPLE_FLEET, listen: "127.0.0.1:0" });
+    const a = await startServer({ dir: EXAMPLE_FLEET, listen: "127.0.0.1:0", logger: log.logger });
+    const b = await startServer({ dir: EXAMPLE_FLEET, listen: "127.0.0.1:0", logger: log.logger });
     try {
       for (const node of ["cp-1", "cp-2", "cp-3", "edge-1", "edge-2"])
         for (const format of ["json", "yaml", "stream"]) {

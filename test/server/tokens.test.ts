@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { silentLogger } from "../../src/lib/logger.js";
+import { useErrorLog } from "../helpers/error-log.js";
 import { TokenFile } from "../../src/server/access/token-file.js";
 import { authorize, parseTokenTable, tokenDigest, type TokenTable } from "../../src/server/access/tokens.js";
 import { tempDir } from "../helpers/fleet.js";
+
+const log = useErrorLog();
 
 function table(value: unknown): TokenTable {
   const { table, issues } = parseTokenTable(value, "tokens.yaml");
@@ -61,11 +63,12 @@ describe("tokens", () => {
   });
 
   it("reloads on change, keeps the old table when the new file is bad", async () => {
+    log.expect(/^tokens file rejected; the previous tokens stay in force/);
     const dir = await tempDir();
     const path = join(dir.path, "tokens.yaml");
     try {
       await writeFile(path, `nodes:\n  cp-1: ${tokenDigest("one")}\n`);
-      const file = new TokenFile(path, silentLogger());
+      const file = new TokenFile(path, log.logger);
       await file.load();
       assert.equal(authorize(file.table, "Bearer one", "cp-1").ok, true);
       await writeFile(path, `nodes:\n  cp-1: ${tokenDigest("two")}\n`);
@@ -85,7 +88,7 @@ describe("tokens", () => {
     const path = join(dir.path, "tokens.yaml");
     try {
       await writeFile(path, "nodes:\n  cp-1: hunter2\n");
-      await assert.rejects(new TokenFile(path, silentLogger()).load(), /tokens\.yaml/);
+      await assert.rejects(new TokenFile(path, log.logger).load(), /tokens\.yaml/);
     } finally {
       await dir.remove();
     }

@@ -10,6 +10,9 @@ import { podYaml } from "../helpers/fleet.js";
 import { createGitFixture, git, GIT_TEST_ENV, type GitFixture } from "../helpers/git.js";
 import { bodyOf, errorOf } from "../helpers/http-body.js";
 import { nodeEtag } from "../../src/server/documents/etag.js";
+import { useErrorLog } from "../helpers/error-log.js";
+
+const log = useErrorLog();
 
 const SECRET = "s3cret-for-tests";
 const env = gitEnv(GIT_TEST_ENV, true);
@@ -28,6 +31,7 @@ function serve(fx: GitFixture, webhookSecret: string | null = SECRET): Promise<R
   return startServer({
     git: { source, ...(webhookSecret === null ? {} : { webhookSecret }) },
     listen: "127.0.0.1:0",
+    logger: log.logger,
   });
 }
 
@@ -128,6 +132,7 @@ describe("POST /hooks/git", () => {
   });
 
   it("answers a bad push with the rejection, keeps serving the previous commit, then moves on", async () => {
+    log.expect(/^revision \S+ rejected: /);
     const served = server.store.current?.fleet.revision;
     const bad = await fx.change({ "manifests/common/broken.yaml": "kind: Service\n" }, "Broken push");
     const res = await hook(server.url).expect(200);
