@@ -1,6 +1,7 @@
-// Git remote faults, injected through a real ssh transport wrapper: unreachable, slow, and serving a corrupt pack.
+// Git remote faults, injected through a real ssh transport wrapper: unreachable, held mid-fetch, and serving a corrupt pack.
 import assert from "node:assert/strict";
-import { chmod, mkdir, readdir, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { Agent } from "../../src/agent/agent.js";
@@ -20,7 +21,11 @@ mode=$(cat "$FAULT_DIR/mode")
 for last; do :; done
 case "$mode" in
   down) echo "ssh: connect to host fault.invalid port 22: Connection refused" >&2; exit 255 ;;
-  slow) sleep "$(cat "$FAULT_DIR/delay")" ;;
+  held)
+    # Once: the next fetch runs normally. Announce the start, then wait until the test releases it.
+    echo ok > "$FAULT_DIR/mode"
+    echo started > "$FAULT_DIR/started"
+    cat "$FAULT_DIR/release" > /dev/null ;;
   corrupt) eval "$last" | "$FAULT_NODE" "$FAULT_DIR/corrupt.cjs"; exit $? ;;
 esac
 eval "exec $last"
@@ -52,14 +57,15 @@ async function setMode(fx: GitFixture, mode: string): Promise<void> {
   await writeFile(join(fx.root.path, "fault", "mode"), mode);
 }
 
-test("git remote unreachable, serving a corrupt pack, then slow: every served byte and every running pod stays", async () => {
+test("git remote unreachable, serving a corrupt pack, then held mid-fetch: every served byte and every running pod stays", async () => {
   const fx = await createGitFixture();
   const faultDir = join(fx.root.path, "fault");
   await mkdir(faultDir);
   await writeFile(join(faultDir, "ssh"), FAKE_SSH);
   await chmod(join(faultDir, "ssh"), 0o755);
   await writeFile(join(faultDir, "corrupt.cjs"), CORRUPT);
-  await writeFile(join(faultDir, "delay"), "1.5");
+  // FIFOs: the fake ssh writes "started" when a held fetch begins, and reads "release" to go on.
+  execFileSync("mkfifo", [join(faultDir, "started"), join(faultDir, "release")]);
   await setMode(fx, "ok");
   const env = gitEnv(
     {
@@ -135,17 +141,18 @@ test("git remote unreachable, serving a corrupt pack, then slow: every served by
       { "manifests/nodes/cp-1/extra.yaml": podYaml("extra", "busybox:1.37") },
       "Bump the extra pod",
     );
-    await setMode(fx, "slow");
-    const started = Date.now();
-    const slow = server.sync?.();
-    let during = 0;
-    while (Date.now() - started < 1000) {
-      assert.deepEqual(await snapshot(server), second, "a slow fetch changed what is served");
-      during += 1;
+    await setMode(fx, "held");
+    let settled = false;
+    const held = server.sync?.().finally(() => {
+      settled = true;
+    });
+    await readFile(join(faultDir, "started"));
+    for (let round = 0; round < 5; round++) {
+      assert.deepEqual(await snapshot(server), second, "a fetch in progress changed what is served");
     }
-    assert.equal((await slow)?.outcome, "published");
-    assert.ok(Date.now() - started >= 1400, "the fetch really was slow");
-    assert.ok(during > 3, `only ${during} rounds of requests were answered during the slow fetch`);
+    assert.equal(settled, false, "the fetch was still in progress while the server answered");
+    await writeFile(join(faultDir, "release"), "go");
+    assert.equal((await held)?.outcome, "published");
     assert.notDeepEqual(await snapshot(server), second);
   } finally {
     await server.close();

@@ -17,17 +17,23 @@ test("server: SIGTERM lets a slow in-flight request finish with the full documen
     const { hostname, port } = new URL(server.url);
     const socket = connect(Number(port), hostname);
     const chunks: Buffer[] = [];
+    let firstAnswered!: () => void;
+    const first = new Promise<void>((resolve) => (firstAnswered = resolve));
     const ended = new Promise<void>((resolve, reject) => {
-      socket.on("data", (c: Buffer) => chunks.push(c));
+      socket.on("data", (c: Buffer) => {
+        chunks.push(c);
+        if (Buffer.concat(chunks).includes(expected)) firstAnswered();
+      });
       socket.on("end", resolve);
       socket.on("close", () => resolve());
       socket.on("error", reject);
     });
     await new Promise<void>((resolve) => socket.once("connect", resolve));
-    // The request is in flight: its head is half sent when the signal arrives.
-    socket.write("GET /nodes/cp-1 HTTP/1.1\r\nHost: x\r\n");
     await server.waitFor(/"msg":"listening"/);
-    await new Promise((r) => setTimeout(r, 100));
+    // One write: a whole request, then the head of a second one, half sent. The server parses both in one go,
+    // so once the first is answered the second is in flight when the signal arrives.
+    socket.write("GET /nodes/cp-1 HTTP/1.1\r\nHost: x\r\n\r\nGET /nodes/cp-1 HTTP/1.1\r\nHost: x\r\n");
+    await first;
     server.kill("SIGTERM");
     await server.waitFor(/shutting down/);
     const refused = await fetch(`${server.url}/healthz`).then(
@@ -40,6 +46,7 @@ test("server: SIGTERM lets a slow in-flight request finish with the full documen
     const response = Buffer.concat(chunks).toString("utf8");
     assert.match(response, /^HTTP\/1\.1 200 OK/);
     assert.ok(response.endsWith(expected.toString("utf8")), response.slice(0, 300));
+    assert.equal(response.split("HTTP/1.1 200 OK").length - 1, 2, "both requests were answered");
     assert.equal(await server.exited, 0, server.stderr());
   } finally {
     server.kill("SIGKILL");
