@@ -17,22 +17,34 @@ export interface Child {
   kill(signal: NodeJS.Signals): void;
 }
 
-/** Spawns `src/cli/<entry>.ts` with `args`. */
+/** Which build a child runs: the sources through tsx, or the compiled `dist/` that `npm run build` ships. */
+export type Build = "src" | "dist";
+
+/** manifest-agent's arguments for node cp-1 of `serverUrl` into a static-dir runtime under `root` (pods/, state/). */
+export function staticDirAgentArgs(serverUrl: string, root: string): string[] {
+  return [
+    ...["--url", `${serverUrl}/nodes/cp-1`, "--node", "cp-1", "--runtime", "static-dir"],
+    ...["--static-dir", join(root, "pods"), "--state-dir", join(root, "state")],
+  ];
+}
+
+/** Spawns `src/cli/<entry>.ts` (or `dist/cli/<entry>.js`) with `args`. */
 export function spawnCli(
   entry: "manifest-server" | "manifest-agent",
   args: string[],
   env: NodeJS.ProcessEnv,
   cwd = REPO_ROOT,
+  build: Build = "src",
 ): Child {
-  const child = spawn(
-    process.execPath,
-    ["--import", TSX, join(REPO_ROOT, "src/cli", `${entry}.ts`), ...args],
-    {
-      cwd,
-      env,
-      stdio: ["ignore", "ignore", "pipe"],
-    },
-  );
+  const program =
+    build === "src"
+      ? ["--import", TSX, join(REPO_ROOT, "src/cli", `${entry}.ts`)]
+      : [join(REPO_ROOT, "dist/cli", `${entry}.js`)];
+  const child = spawn(process.execPath, [...program, ...args], {
+    cwd,
+    env,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let text = "";
   const waiters: { pattern: RegExp; resolve: (m: RegExpExecArray) => void; reject: (e: Error) => void }[] =
     [];
@@ -78,12 +90,14 @@ export async function spawnServer(
   args: string[],
   env: NodeJS.ProcessEnv,
   cwd?: string,
+  build: Build = "src",
 ): Promise<Child & { url: string }> {
   const c = spawnCli(
     "manifest-server",
     ["serve", "--listen", "127.0.0.1:0", "--log-level", "debug", ...args],
     env,
     cwd,
+    build,
   );
   try {
     const m = await c.waitFor(/"url":"([^"]+)"/);

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import { yamlToJson } from "../../src/manifests/yaml.js";
 import { startServer } from "../../src/server/start.js";
 import { copyExampleFleet, tempDir } from "../helpers/fleet.js";
-import { spawnCli, spawnServer } from "../helpers/processes.js";
+import { spawnCli, spawnServer, staticDirAgentArgs } from "../helpers/processes.js";
 
 test("server: SIGTERM lets a slow in-flight request finish with the full document, refuses new connections, exits 0", async () => {
   const fleet = await copyExampleFleet();
@@ -60,20 +60,7 @@ test("agent: SIGTERM mid-reconcile finishes the current step, leaves only whole 
   const podDir = join(root.path, "pods");
   await mkdir(podDir);
   const server = await startServer({ dir: fleet.path, listen: "127.0.0.1:0" });
-  const args = [
-    "--url",
-    `${server.url}/nodes/cp-1`,
-    "--node",
-    "cp-1",
-    "--runtime",
-    "static-dir",
-    "--static-dir",
-    podDir,
-    "--state-dir",
-    join(root.path, "state"),
-    "--interval",
-    "1s",
-  ];
+  const args = [...staticDirAgentArgs(server.url, root.path), "--interval", "1s"];
   try {
     const agent = spawnCli("manifest-agent", args, { ...process.env });
     await agent.waitFor(/"msg":"pod added"/);
