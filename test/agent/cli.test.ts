@@ -1,10 +1,16 @@
-// The manifest-agent command as a real process: help, usage errors, --once exit codes, env vars, SIGTERM.
+// The manifest-agent command: in-process through runAgentCli (help, usage errors, --once exit codes, signals),
+// and as a real process where the process itself matters (flags from the environment, SIGTERM).
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
+import { EventEmitter } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { after, before, test } from "node:test";
+import { runAgentCli } from "../../src/cli/agent-cli.js";
+import { runCli } from "../helpers/cli.js";
+import { spawnCli } from "../helpers/processes.js";
 import { startUrlServer, type UrlServer } from "./url-server.js";
 
 const CLI = join(import.meta.dirname, "..", "..", "src", "cli", "manifest-agent.ts");
@@ -25,7 +31,12 @@ after(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
-function agent(
+/** runAgentCli in-process with captured output; no signal ever arrives. */
+const agent = (args: string[]) =>
+  runCli((argv, io) => runAgentCli(argv, io, new EventEmitter()), args, { env: {} });
+
+/** The real binary, for what only a process shows: its environment, its exit code. */
+function agentProcess(
   args: string[],
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -41,6 +52,12 @@ function agent(
     );
   });
 }
+
+/** A dry run of node n1 against the test server, with the suite's state dir. */
+const flags = (): string[] => [
+  ...["--url", server.url, "--node", "n1"],
+  ...["--runtime", "dry-run", "--state-dir", stateDir],
+];
 
 test("--help lists every flag with its default, the env vars and examples", async () => {
   const { code, stdout: raw } = await agent(["--help"]);
@@ -85,11 +102,33 @@ test("usage errors exit 2 and say how to fix them", async () => {
   const badKubelet = await agent(["--url", server.url, "--runtime", "dry-run", "--kubelet-version", "1.28"]);
   assert.equal(badKubelet.code, 2);
   assert.match(badKubelet.stderr, /--kubelet-version: kubeletVersion "1.28" is not supported/);
+  const badUrl = await agent(["--url", "nope", "--runtime", "dry-run"]);
+  assert.equal(badUrl.code, 2);
+  assert.match(badUrl.stderr, /^error: --url "nope" is not a URL\nhint: e\.g\. --url http/);
 });
 
-test("--once with flags from the environment: exit 0 when converged, the plan on stdout, JSON logs on stderr", async () => {
+test("--once: exit 0 when converged, the plan on stdout, JSON logs on stderr, the headers sent", async () => {
   server.answer({ status: 200, body });
-  const { code, stdout, stderr } = await agent(["--once"], {
+  const { code, stdout, stderr } = await agent([
+    ...flags(),
+    "--once",
+    "--header",
+    "X-Token: abc",
+    "--header",
+    "X-Other: def",
+  ]);
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /^\+ add default\/web-n1 \(hash [0-9a-f]{32}\)\n$/);
+  const last = server.requests.at(-1);
+  assert.equal(last?.headers["x-token"], "abc");
+  assert.equal(last?.headers["x-other"], "def");
+  assert.match(String(last?.headers["user-agent"]), /^manifest-agent\/\d+\.\d+\.\d+/);
+  for (const line of stderr.trim().split("\n")) assert.doesNotThrow(() => JSON.parse(line), line);
+});
+
+test("--once with flags from the environment (the real binary): exit 0, the plan on stdout", async () => {
+  server.answer({ status: 200, body });
+  const { code, stdout, stderr } = await agentProcess(["--once"], {
     MANIFEST_AGENT_URL: server.url,
     MANIFEST_AGENT_NODE: "n1",
     MANIFEST_AGENT_RUNTIME: "dry-run",
@@ -101,59 +140,48 @@ test("--once with flags from the environment: exit 0 when converged, the plan on
   const last = server.requests.at(-1);
   assert.equal(last?.headers["x-token"], "abc");
   assert.equal(last?.headers["x-other"], "def");
-  assert.match(String(last?.headers["user-agent"]), /^manifest-agent\/\d+\.\d+\.\d+/);
   for (const line of stderr.trim().split("\n")) assert.doesNotThrow(() => JSON.parse(line), line);
 });
 
 test("--once exits 1 when the server fails, even when the checkpoint keeps the pods", async () => {
   server.answer({ status: 503, body: "" });
-  const { code, stdout } = await agent([
-    "--once",
-    "--url",
-    server.url,
-    "--node",
-    "n1",
-    "--runtime",
-    "dry-run",
-    "--state-dir",
-    stateDir,
-  ]);
+  const { code, stdout } = await agent([...flags(), "--once"]);
   assert.equal(code, 1);
   assert.match(stdout, /\+ add default\/web-n1/, "runs from the checkpoint");
 });
 
-test("SIGTERM stops the loop cleanly with exit code 0", async () => {
+test("in-process: the first SIGTERM stops the loop after the current step, exit code 0", async () => {
   server.answer({ status: 200, body });
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      CLI,
-      "--url",
-      server.url,
-      "--node",
-      "n1",
-      "--runtime",
-      "dry-run",
-      "--state-dir",
-      stateDir,
-    ],
-    {
-      stdio: ["ignore", "pipe", "pipe"],
+  const signals = new EventEmitter();
+  let planned!: () => void;
+  const added = new Promise<void>((resolve) => (planned = resolve));
+  const stdout = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      if (chunk.toString("utf8").includes("+ add")) planned();
+      callback();
     },
-  );
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString("utf8");
   });
-  await new Promise<void>((resolve) => {
-    child.stdout.on("data", (chunk: Buffer) => {
-      if (chunk.toString("utf8").includes("+ add")) resolve();
-    });
+  let logs = "";
+  const stderr = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs += chunk.toString("utf8");
+      callback();
+    },
   });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const running = runAgentCli(flags(), { stdout, stderr, env: {}, cwd: process.cwd() }, signals);
+  await added;
+  signals.emit("SIGTERM");
+  assert.equal(await running, 0);
+  assert.match(logs, /"msg":"stopping after the current step"/);
+  assert.match(logs, /"msg":"stopped"/);
+  assert.equal(signals.listenerCount("SIGTERM") + signals.listenerCount("SIGINT"), 0, "listeners removed");
+});
+
+test("the real binary: SIGTERM stops the loop cleanly with exit code 0", async () => {
+  server.answer({ status: 200, body });
+  const child = spawnCli("manifest-agent", flags(), { ...process.env });
+  await child.waitFor(/"msg":"pod added"/);
   child.kill("SIGTERM");
-  assert.equal(await exited, 0);
-  assert.match(stderr, /"msg":"stopped"/);
+  assert.equal(await child.exited, 0);
+  assert.match(child.stderr(), /"msg":"stopped"/);
 });
