@@ -1,5 +1,6 @@
 // The agent loop: poll, decode, keep the checkpoint, and reconcile the runtime level-triggered on every pass.
 import { setTimeout as delay } from "node:timers/promises";
+import { ManifestServerError, messageOf } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import { clampDelay } from "../lib/timers.js";
 import type { DesiredPod, RuntimeDriver } from "../runtime/driver.js";
@@ -186,10 +187,7 @@ export class Agent {
         signal,
       );
     } catch (cause) {
-      this.deps.logger.debug(
-        { err: cause instanceof Error ? cause.message : String(cause) },
-        "report not sent",
-      );
+      this.deps.logger.debug({ err: messageOf(cause) }, "report not sent");
     }
   }
 
@@ -266,19 +264,20 @@ export class Agent {
   }
 
   private reportFailure(cause: unknown): void {
-    const message = cause instanceof Error ? cause.message : String(cause);
+    const message = messageOf(cause);
     this.passErrors.push(message);
     const repeated = message === this.lastError;
     this.lastError = message;
+    // A poll failure or a refused response is the server's doing (a warning); anything else is a bug here.
+    const expected = cause instanceof PollError || cause instanceof ResponseRejectedError;
     const fields: Record<string, unknown> = {
-      code: cause instanceof PollError ? cause.code : "response-rejected",
+      code: cause instanceof ManifestServerError ? cause.code : "internal",
     };
     if (cause instanceof ResponseRejectedError) fields.issues = cause.issues;
     const keeping = this.desired === undefined ? "no pods known yet" : `keeping ${this.desired.length} pods`;
     // Identical failures repeat every pass; log them at debug after the first.
     if (repeated) this.deps.logger.debug(fields, `${message} (${keeping})`);
-    else if (cause instanceof PollError || cause instanceof ResponseRejectedError) {
-      this.deps.logger.warn(fields, `${message} (${keeping})`);
-    } else this.deps.logger.error({ ...fields, err: cause }, `${message} (${keeping})`);
+    else if (expected) this.deps.logger.warn(fields, `${message} (${keeping})`);
+    else this.deps.logger.error({ ...fields, err: cause }, `${message} (${keeping})`);
   }
 }

@@ -1,5 +1,5 @@
 // Why a poll failed: one error class per kind, each message naming the request (`Request timed out: GET <url>`).
-import { ManifestServerError } from "../lib/errors.js";
+import { ManifestServerError, messageOf } from "../lib/errors.js";
 
 const KEEP = "A failed poll changes nothing; the agent keeps the pods it has";
 
@@ -15,8 +15,10 @@ export class PollError extends ManifestServerError {
 /** The request could not be sent or the connection failed (DNS, refused, reset, TLS, bad URL, redirects). */
 export class NetworkError extends PollError {
   constructor(url: string, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    super("poll-network", url, `Network error: GET ${url} failed: ${reason}`, { cause, hint: KEEP });
+    super("poll-network", url, `Network error: GET ${url} failed: ${messageOf(cause)}`, {
+      cause,
+      hint: KEEP,
+    });
   }
 }
 

@@ -1,4 +1,5 @@
 // One reconcile of the runtime towards the desired pods: plan (pure diff), then run the steps one by one.
+import { messageOf } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
 import type { DesiredPod, RuntimeDriver } from "../runtime/driver.js";
 import { adoptLegacy, type Claim } from "./adopt.js";
@@ -27,10 +28,6 @@ interface Step {
   removal: boolean;
 }
 
-function errorText(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
-}
-
 /**
  * Lists the runtime, adopts the legacy pods `desired` or `claims` (the checkpoint's pods at boot) account for,
  * plans against `desired` and runs the plan: removals, additions, replacements, stopping before the next step
@@ -50,7 +47,7 @@ export async function reconcile(
     actual = adoptLegacy(await driver.list(), [...desired, ...claims]);
   } catch (cause) {
     logger.error({ err: cause, runtime: driver.name }, "cannot list the runtime's pods; will retry");
-    result.errors.push(`cannot list the ${driver.name} runtime's pods: ${errorText(cause)}`);
+    result.errors.push(`cannot list the ${driver.name} runtime's pods: ${messageOf(cause)}`);
     result.failed += 1;
     return;
   }
@@ -108,8 +105,8 @@ export async function reconcile(
       logger.info({ pod: step.pod, hash: step.hash, runtime: driver.name }, `pod ${step.what}`);
     } catch (cause) {
       result.failed += 1;
-      mark(step.pod, "failed", `could not be ${step.what}: ${errorText(cause)}`);
-      result.errors.push(`pod ${step.pod} could not be ${step.what}: ${errorText(cause)}`);
+      mark(step.pod, "failed", `could not be ${step.what}: ${messageOf(cause)}`);
+      result.errors.push(`pod ${step.pod} could not be ${step.what}: ${messageOf(cause)}`);
       logger.error(
         { err: cause, pod: step.pod, runtime: driver.name },
         `pod could not be ${step.what}; will retry`,
