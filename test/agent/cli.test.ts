@@ -177,6 +177,28 @@ test("in-process: the first SIGTERM stops the loop after the current step, exit 
   assert.equal(signals.listenerCount("SIGTERM") + signals.listenerCount("SIGINT"), 0, "listeners removed");
 });
 
+test("in-process: a second signal returns 130 at once, without waiting for the step in progress", async () => {
+  server.answer({ status: 200, hang: true });
+  const signals = new EventEmitter();
+  let started!: () => void;
+  const starting = new Promise<void>((resolve) => (started = resolve));
+  const stderr = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      if (chunk.toString("utf8").includes('"msg":"starting"')) started();
+      callback();
+    },
+  });
+  const running = runAgentCli(
+    flags(),
+    { stdout: new Writable({ write: (_c, _e, cb) => cb() }), stderr, env: {}, cwd: process.cwd() },
+    signals,
+  );
+  await starting;
+  signals.emit("SIGINT");
+  signals.emit("SIGTERM");
+  assert.equal(await running, 130);
+});
+
 test("the real binary: SIGTERM stops the loop cleanly with exit code 0", async () => {
   server.answer({ status: 200, body });
   const child = spawnCli("manifest-agent", flags(), { ...process.env });

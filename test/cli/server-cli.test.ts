@@ -124,7 +124,7 @@ describe("manifest-server render and explain", () => {
   });
 });
 
-describe("manifest-server serve (the built binary)", () => {
+describe("manifest-server serve (the binary, run from src/; test/cli/dist.test.ts runs the build)", () => {
   it("serves the example fleet from the working directory and stops cleanly on SIGTERM", async () => {
     const server = await spawnServer([], process.env, REPO_ROOT);
     try {
