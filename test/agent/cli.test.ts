@@ -6,10 +6,9 @@ import { EventEmitter } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { after, before, test } from "node:test";
 import { runAgentCli } from "../../src/cli/agent-cli.js";
-import { runCli } from "../helpers/cli.js";
+import { captureIo, runCli } from "../helpers/cli.js";
 import { spawnCli } from "../helpers/processes.js";
 import { startUrlServer, type UrlServer } from "./url-server.js";
 
@@ -153,47 +152,22 @@ test("--once exits 1 when the server fails, even when the checkpoint keeps the p
 test("in-process: the first SIGTERM stops the loop after the current step, exit code 0", async () => {
   server.answer({ status: 200, body });
   const signals = new EventEmitter();
-  let planned!: () => void;
-  const added = new Promise<void>((resolve) => (planned = resolve));
-  const stdout = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      if (chunk.toString("utf8").includes("+ add")) planned();
-      callback();
-    },
-  });
-  let logs = "";
-  const stderr = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      logs += chunk.toString("utf8");
-      callback();
-    },
-  });
-  const running = runAgentCli(flags(), { stdout, stderr, env: {}, cwd: process.cwd() }, signals);
-  await added;
+  const { io, stdout, stderr } = captureIo();
+  const running = runAgentCli(flags(), io, signals);
+  await stdout.waitFor("+ add");
   signals.emit("SIGTERM");
   assert.equal(await running, 0);
-  assert.match(logs, /"msg":"stopping after the current step"/);
-  assert.match(logs, /"msg":"stopped"/);
+  assert.match(stderr.text, /"msg":"stopping after the current step"/);
+  assert.match(stderr.text, /"msg":"stopped"/);
   assert.equal(signals.listenerCount("SIGTERM") + signals.listenerCount("SIGINT"), 0, "listeners removed");
 });
 
 test("in-process: a second signal returns 130 at once, without waiting for the step in progress", async () => {
   server.answer({ status: 200, hang: true });
   const signals = new EventEmitter();
-  let started!: () => void;
-  const starting = new Promise<void>((resolve) => (started = resolve));
-  const stderr = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      if (chunk.toString("utf8").includes('"msg":"starting"')) started();
-      callback();
-    },
-  });
-  const running = runAgentCli(
-    flags(),
-    { stdout: new Writable({ write: (_c, _e, cb) => cb() }), stderr, env: {}, cwd: process.cwd() },
-    signals,
-  );
-  await starting;
+  const { io, stderr } = captureIo();
+  const running = runAgentCli(flags(), io, signals);
+  await stderr.waitFor('"msg":"starting"');
   signals.emit("SIGINT");
   signals.emit("SIGTERM");
   assert.equal(await running, 130);

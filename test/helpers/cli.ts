@@ -8,12 +8,27 @@ export interface CliRun {
   stderr: string;
 }
 
-class Capture extends Writable {
+/** A stream keeping what is written to it; `waitFor` resolves once the text so far includes `text`. */
+export class Capture extends Writable {
   text = "";
+  private waiters: { text: string; resolve: () => void }[] = [];
   override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: () => void): void {
     this.text += chunk.toString();
+    for (const w of this.waiters.filter((w) => this.text.includes(w.text))) w.resolve();
+    this.waiters = this.waiters.filter((w) => !this.text.includes(w.text));
     cb();
   }
+  waitFor(text: string): Promise<void> {
+    if (this.text.includes(text)) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ text, resolve }));
+  }
+}
+
+/** In-process CLI streams for a test that watches the output while the command runs. */
+export function captureIo(): { io: CliIo; stdout: Capture; stderr: Capture } {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  return { io: { stdout, stderr, env: {}, cwd: process.cwd() }, stdout, stderr };
 }
 
 export async function runCli(
