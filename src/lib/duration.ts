@@ -1,9 +1,10 @@
 // Durations on the command line and in fleet.yaml: `20s`, `5m`, `1h`, `500ms`, `1m30s`, or a bare number of seconds.
+import { MAX_TIMER_MS } from "./timers.js";
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** The longest duration accepted: Node.js timers cannot wait longer (a longer one would fire after 1 ms). */
-export const MAX_DURATION_MS = 2 ** 31 - 1;
+export const MAX_DURATION_MS = MAX_TIMER_MS;
 
 /**
  * Parses a duration to whole milliseconds, 0 to MAX_DURATION_MS (about 24.8 days). Throws a plain Error naming the
