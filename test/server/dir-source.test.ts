@@ -179,6 +179,7 @@ describe("serve --dir: watching", () => {
     const s = await startServer({
       source: createDirSource(dir.path, { pollMs: 0, quietMs: 1500 }),
       listen: "127.0.0.1:0",
+      logger: log.logger,
     });
     try {
       const published = nextPublish(s);
@@ -212,6 +213,7 @@ describe("serve --dir: watching", () => {
     const s = await startServer({
       source: createDirSource(link, { pollMs: 0, quietMs: 100 }),
       listen: "127.0.0.1:0",
+      logger: log.logger,
     });
     try {
       assert.equal(s.firstLoad.kind, "published");
@@ -242,7 +244,7 @@ describe("serve --dir: watching", () => {
         return source.snapshot();
       },
     };
-    const s = await startServer({ source: counted, listen: "127.0.0.1:0" });
+    const s = await startServer({ source: counted, listen: "127.0.0.1:0", logger: log.logger });
     try {
       assert.equal(snapshots, 1);
       await writeFile(join(dir.path, "common/.scratch.swp"), "editor state");
