@@ -7,6 +7,7 @@ import { parseKubeletVersion } from "./kubelet-version.js";
 import { parseSelector, type LabelSelector } from "./selector.js";
 import { parseRolloutPolicy } from "../rollout/parse-policy.js";
 import type { ResolvedRollout } from "../rollout/policy.js";
+import { isRecord } from "../lib/json.js";
 
 export interface NodeDecl {
   name: string;
@@ -40,10 +41,6 @@ export interface FleetConfig {
 }
 
 export const FLEET_FILE = "fleet.yaml";
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 class Collector {
   readonly issues: Issue[] = [];

@@ -1,6 +1,7 @@
 // Reads fleet.yaml, re-parsing only the node entries that changed since the previous revision.
 import { setOwn } from "../lib/own-property.js";
 import { yamlToJson } from "../manifests/yaml.js";
+import { isRecord } from "../lib/json.js";
 
 /** Parsed pieces of a fleet.yaml, reusable by the next revision: node entries by their exact text, and the rest. */
 export interface FleetYamlCache {
@@ -18,10 +19,6 @@ interface Split {
 const STRICT = { strictKeys: true } as const;
 
 const EMPTY: FleetYamlCache = { entries: new Map(), rest: undefined };
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 const blankOrComment = (line: string): boolean => /^\s*(#.*)?$/.test(line);
 const indentOf = (line: string): number => line.length - line.trimStart().length;

@@ -10,6 +10,7 @@ import {
 import { JsonReadError, readJson } from "../manifests/yaml-json.js";
 import { hasTemplate } from "./template.js";
 import type { Layer, ManifestFile } from "./fleet-files.js";
+import { isRecord } from "../lib/json.js";
 
 /** One pod definition as written in the fleet, before templating. */
 export interface SourcePod {
@@ -21,10 +22,6 @@ export interface SourcePod {
   layer: Layer;
   value: Record<string, unknown>;
   templated: boolean;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });

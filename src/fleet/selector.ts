@@ -1,6 +1,7 @@
 // Kubernetes label selectors (matchLabels + matchExpressions): parsing with all issues, and matching.
 import { setOwn } from "../lib/own-property.js";
 import { joinPath, type Issue } from "../lib/issues.js";
+import { isRecord } from "../lib/json.js";
 
 export type SelectorOperator = "In" | "NotIn" | "Exists" | "DoesNotExist";
 
@@ -17,10 +18,6 @@ export interface LabelSelector {
 }
 
 const OPERATORS: readonly string[] = ["In", "NotIn", "Exists", "DoesNotExist"];
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** Parses `{matchLabels, matchExpressions}`; returns the selector (or undefined) and every issue found, located at `path`. */
 export function parseSelector(

@@ -1,10 +1,8 @@
 // Safe readers over untrusted parsed JSON and the issue collector the pod validators share.
+import { isRecord } from "../lib/json.js";
 import { joinPath, type Issue } from "../lib/issues.js";
 
-/** True for a plain JSON object (not null, not an array). */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+export { isRecord };
 
 /** The object at `obj[key]`, or undefined when it is absent or not an object. */
 export function recordAt(obj: unknown, key: string): Record<string, unknown> | undefined {

@@ -1,6 +1,7 @@
 // Bearer tokens per node (or node glob) and for admins, stored as SHA-256 digests; constant-time checks.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { joinPath, type Issue } from "../../lib/issues.js";
+import { isRecord } from "../../lib/json.js";
 
 /** Who a request is. `node` tokens read only their node's documents and post only their node's reports. */
 export type Principal = { kind: "admin" } | { kind: "node"; pattern: string };
@@ -27,10 +28,6 @@ export interface TokenTable {
 }
 
 const DIGEST = /^sha256:([0-9a-f]{64})$/;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function globToRegExp(pattern: string): RegExp {
   const body = pattern

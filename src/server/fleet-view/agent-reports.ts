@@ -17,6 +17,7 @@ import {
   type PodReport,
 } from "../../protocol/report.js";
 import type { RevisionStore } from "../../revisions/revision-store.js";
+import { isRecord } from "../../lib/json.js";
 
 /** A report as kept by the server. */
 export interface StoredReport extends AgentReport {
@@ -24,10 +25,6 @@ export interface StoredReport extends AgentReport {
   receivedAt: number;
   address: string;
   userAgent: string;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function text(v: unknown, path: string, problems: string[], max = MAX_REPORT_TEXT): string | undefined {
