@@ -1,0 +1,52 @@
+// Pod-level fields: restartPolicy, activeDeadlineSeconds, readinessGates, imagePullSecrets, metadata.finalizers.
+import { IssueSink, arrayAt, isRecord, isSet, numberAt, pathOf, recordAt, stringAt } from "../validate-walk.js";
+import { checkEnum, checkQualifiedName } from "./common.js";
+import type { PodRule } from "./context.js";
+
+const RESTART_POLICIES = ["Always", "OnFailure", "Never"];
+const STANDARD_FINALIZERS = ["kubernetes", "orphan", "foregroundDeletion"];
+const MAX_INT32 = 2147483647;
+
+function checkFinalizers(pod: unknown, base: string, sink: IssueSink): void {
+  const path = pathOf(base, "metadata", "finalizers");
+  const finalizers = arrayAt(recordAt(pod, "metadata"), "finalizers");
+  finalizers.forEach((finalizer, i) => {
+    if (typeof finalizer !== "string") return;
+    const at = pathOf(path, i);
+    if (!checkQualifiedName(finalizer, at, "finalizer", sink, "invalid-finalizer")) return;
+    if (!finalizer.includes("/") && !STANDARD_FINALIZERS.includes(finalizer)) {
+      sink.error(at, "invalid-finalizer", `"${finalizer}": name is neither a standard finalizer name nor is it fully qualified: use a domain prefix, e.g. example.com/${finalizer}`);
+    }
+  });
+  if (finalizers.includes("orphan") && finalizers.includes("foregroundDeletion")) {
+    sink.error(path, "invalid-finalizer", "finalizers orphan and foregroundDeletion cannot be both set: keep one");
+  }
+}
+
+function checkImagePullSecrets(spec: Record<string, unknown>, specPath: string, sink: IssueSink): void {
+  arrayAt(spec, "imagePullSecrets").forEach((ref, i) => {
+    // An empty name is valid: the kubelet ignores it, and it references no Secret.
+    const extra = isRecord(ref) ? Object.keys(ref).filter((k) => k !== "name") : [];
+    if (extra.length > 0) sink.error(pathOf(specPath, "imagePullSecrets", i), "invalid", `only name may be set (found ${extra.join(", ")})`);
+  });
+}
+
+/** spec.restartPolicy, activeDeadlineSeconds, readinessGates, imagePullSecrets entries, metadata.finalizers. */
+export const podFieldsRule: PodRule = (pod, base, _ctx, sink) => {
+  checkFinalizers(pod, base, sink);
+  const spec = recordAt(pod, "spec");
+  if (spec === undefined) return;
+  const specPath = pathOf(base, "spec");
+  checkEnum(spec, "restartPolicy", RESTART_POLICIES, specPath, sink);
+  if (isSet(spec, "activeDeadlineSeconds")) {
+    const value = numberAt(spec, "activeDeadlineSeconds");
+    if (value !== undefined && (value < 1 || value > MAX_INT32)) {
+      sink.error(pathOf(specPath, "activeDeadlineSeconds"), "invalid", `${value}: must be between 1 and ${MAX_INT32}, inclusive (or unset)`);
+    }
+  }
+  arrayAt(spec, "readinessGates").forEach((gate, i) => {
+    const at = pathOf(specPath, "readinessGates", i, "conditionType");
+    checkQualifiedName(stringAt(gate, "conditionType") ?? "", at, "conditionType", sink, "invalid-readiness-gate");
+  });
+  checkImagePullSecrets(spec, specPath, sink);
+};
