@@ -2,6 +2,7 @@
 import { Pod } from "kubernetes-models/v1/Pod";
 import type { Issue } from "../lib/issues.js";
 import { typeAtPath } from "./pod-schema.js";
+import { kubeletAcceptsMissing } from "./rules/schema-required.js";
 import { isRecord, pathOf } from "./validate-walk.js";
 
 interface SchemaError {
@@ -119,6 +120,7 @@ export function schemaIssues(pod: unknown, basePath = ""): { types: Issue[]; fal
       const missing = error.params["missingProperty"];
       if (typeof missing !== "string" || missing === "apiVersion" || missing === "kind") continue;
       if (OPTIONAL_IN_GO.has(`${typeAtPath(pod, segmentsOf(error.instancePath)) ?? ""}.${missing}`)) continue;
+      if (kubeletAcceptsMissing(error.instancePath, missing)) continue;
       fallback.push({
         severity: "error",
         code: "required",

@@ -16,25 +16,24 @@ function localPath(value: string, path: string, sink: IssueSink): void {
   if (problem !== undefined && problem !== "must not start with '..'") sink.error(path, "invalid-path", `"${value}": ${problem}`);
 }
 
-function checkSubPaths(mount: Record<string, unknown>, at: string, volume: Record<string, unknown> | undefined, fieldsPath: string, sink: IssueSink): void {
+function checkSubPaths(mount: Record<string, unknown>, at: string, volume: Record<string, unknown> | undefined, sink: IssueSink): void {
   const subPath = stringAt(mount, "subPath") ?? "";
   const subPathExpr = stringAt(mount, "subPathExpr") ?? "";
   if (volume !== undefined && isSet(volume, "image")) {
     if (subPath !== "") sink.error(pathOf(at, "subPath"), "invalid-mount", `"${subPath}": not allowed in image volume sources`);
     if (subPathExpr !== "") sink.error(pathOf(at, "subPathExpr"), "invalid-mount", `"${subPathExpr}": not allowed in image volume sources`);
   }
-  // The kubelet reports these two under the list path (volumeMounts.subPath), not the item.
-  if (subPath !== "") localPath(subPath, pathOf(fieldsPath, "subPath"), sink);
+  if (subPath !== "") localPath(subPath, pathOf(at, "subPath"), sink);
   if (subPathExpr !== "") {
     if (subPath !== "") sink.error(pathOf(at, "subPathExpr"), "invalid-mount", "subPathExpr and subPath are mutually exclusive: keep one");
-    localPath(subPathExpr, pathOf(fieldsPath, "subPathExpr"), sink);
+    localPath(subPathExpr, pathOf(at, "subPathExpr"), sink);
   }
 }
 
-function checkPropagation(mount: Record<string, unknown>, c: ContainerAt, fieldsPath: string, sink: IssueSink): void {
+function checkPropagation(mount: Record<string, unknown>, c: ContainerAt, mountPath: string, sink: IssueSink): void {
   const propagation = stringAt(mount, "mountPropagation");
   if (propagation === undefined) return;
-  const at = pathOf(fieldsPath, "mountPropagation");
+  const at = pathOf(mountPath, "mountPropagation");
   if (!PROPAGATIONS.includes(propagation)) {
     sink.error(at, "unsupported-value", `Unsupported value: "${propagation}": supported values: ${quoted(PROPAGATIONS)}`);
   } else if (propagation === "Bidirectional" && recordAt(c.container, "securityContext")?.["privileged"] !== true) {
@@ -42,10 +41,10 @@ function checkPropagation(mount: Record<string, unknown>, c: ContainerAt, fields
   }
 }
 
-function checkRecursiveReadOnly(mount: Record<string, unknown>, fieldsPath: string, ctx: RuleContext, sink: IssueSink): void {
+function checkRecursiveReadOnly(mount: Record<string, unknown>, mountPath: string, ctx: RuleContext, sink: IssueSink): void {
   const rro = stringAt(mount, "recursiveReadOnly");
   if (rro === undefined) return;
-  const at = pathOf(fieldsPath, "recursiveReadOnly");
+  const at = pathOf(mountPath, "recursiveReadOnly");
   if (ctx.minor < RRO_FIELD_MINOR) {
     sink.warning(at, "needs-newer-kubelet", `recursiveReadOnly is unknown to this node's v1.${ctx.minor} kubelet (added in v1.30) and is ignored: only the mount itself is read-only`);
     return;
@@ -80,9 +79,10 @@ function checkMounts(c: ContainerAt, volumes: Volumes, ctx: RuleContext, sink: I
       sink.error(pathOf(at, "mountPath"), "duplicate", `"${mountPath}": must be unique (it is mounted twice in this container)`);
     }
     mountPaths.set(name, mountPath);
-    checkSubPaths(mount, at, volumes.get(name), fieldsPath, sink);
-    checkPropagation(mount, c, fieldsPath, sink);
-    checkRecursiveReadOnly(mount, fieldsPath, ctx, sink);
+    // The kubelet names the list (volumeMounts.subPath) for some of these; the item is more useful.
+    checkSubPaths(mount, at, volumes.get(name), sink);
+    checkPropagation(mount, c, at, sink);
+    checkRecursiveReadOnly(mount, at, ctx, sink);
   });
   return mountPaths;
 }

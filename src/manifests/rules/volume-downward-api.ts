@@ -40,7 +40,7 @@ export function checkFieldRef(ref: Record<string, unknown>, at: string, allowed:
     const [, base = "", key = ""] = subscripted;
     if (base === "metadata.labels") checkQualifiedName(key, at, "label key", sink, "invalid-field-ref");
     else if (base === "metadata.annotations") checkQualifiedName(key.toLowerCase(), at, "annotation key", sink, "invalid-field-ref");
-    else sink.error(at, "invalid-field-ref", `"${base}": does not support subscript`);
+    else sink.error(pathOf(at, "fieldPath"), "invalid-field-ref", `error converting fieldPath: field label does not support subscript: ${fieldPath}`);
     return;
   }
   if (!allowed.includes(fieldPath)) {
