@@ -1,5 +1,6 @@
-// Pod-level fields: restartPolicy, activeDeadlineSeconds, readinessGates, imagePullSecrets, metadata.finalizers.
-import { IssueSink, arrayAt, isRecord, isSet, numberAt, pathOf, recordAt, stringAt } from "../validate-walk.js";
+// Pod-level fields: restartPolicy, activeDeadlineSeconds, readinessGates, metadata.finalizers. (imagePullSecrets entries
+// carry only a name once decoded, and an empty name references no Secret: validate-static.ts judges them.)
+import { IssueSink, arrayAt, isSet, numberAt, pathOf, recordAt, stringAt } from "../validate-walk.js";
 import { checkEnum, checkQualifiedName } from "./common.js";
 import type { PodRule } from "./context.js";
 
@@ -23,15 +24,7 @@ function checkFinalizers(pod: unknown, base: string, sink: IssueSink): void {
   }
 }
 
-function checkImagePullSecrets(spec: Record<string, unknown>, specPath: string, sink: IssueSink): void {
-  arrayAt(spec, "imagePullSecrets").forEach((ref, i) => {
-    // An empty name is valid: the kubelet ignores it, and it references no Secret.
-    const extra = isRecord(ref) ? Object.keys(ref).filter((k) => k !== "name") : [];
-    if (extra.length > 0) sink.error(pathOf(specPath, "imagePullSecrets", i), "invalid", `only name may be set (found ${extra.join(", ")})`);
-  });
-}
-
-/** spec.restartPolicy, activeDeadlineSeconds, readinessGates, imagePullSecrets entries, metadata.finalizers. */
+/** spec.restartPolicy, activeDeadlineSeconds, readinessGates, metadata.finalizers. */
 export const podFieldsRule: PodRule = (pod, base, _ctx, sink) => {
   checkFinalizers(pod, base, sink);
   const spec = recordAt(pod, "spec");
@@ -48,5 +41,4 @@ export const podFieldsRule: PodRule = (pod, base, _ctx, sink) => {
     const at = pathOf(specPath, "readinessGates", i, "conditionType");
     checkQualifiedName(stringAt(gate, "conditionType") ?? "", at, "conditionType", sink, "invalid-readiness-gate");
   });
-  checkImagePullSecrets(spec, specPath, sink);
 };
