@@ -1,4 +1,4 @@
-// DNS: dnsPolicy, dnsConfig (nameservers, searches, options), hostAliases, hostname and subdomain.
+// DNS: dnsPolicy, dnsConfig (nameservers, searches, options), hostAliases, hostname, subdomain and hostnameOverride.
 import { labelProblem, subdomainProblem } from "../validate-names.js";
 import { IssueSink, arrayAt, isRecord, pathOf, recordAt, stringAt } from "../validate-walk.js";
 import { checkEnum, checkIp, checkSubdomain } from "./common.js";
@@ -80,6 +80,20 @@ function checkHostAliases(spec: Record<string, unknown>, specPath: string, sink:
   });
 }
 
+/** HostnameOverride: the field exists from v1.34 and is on by default from v1.35. */
+const HOSTNAME_OVERRIDE_MINOR = 35;
+
+function checkHostnameOverride(spec: Record<string, unknown>, specPath: string, ctx: RuleContext, sink: IssueSink): void {
+  const value = stringAt(spec, "hostnameOverride");
+  if (value === undefined) return;
+  const at = pathOf(specPath, "hostnameOverride");
+  if (ctx.minor < HOSTNAME_OVERRIDE_MINOR) {
+    sink.warning(at, "needs-newer-kubelet", `hostnameOverride needs the HostnameOverride feature gate, on by default from v1.35: this node's v1.${ctx.minor} kubelet ignores it unless the gate is enabled`);
+    return;
+  }
+  checkSubdomain(value, at, "hostnameOverride", sink);
+}
+
 function checkLabelField(spec: Record<string, unknown>, key: string, specPath: string, sink: IssueSink): void {
   const value = stringAt(spec, key);
   if (value === undefined || value === "") return;
@@ -97,4 +111,5 @@ export const dnsRule: PodRule = (pod, base, ctx, sink) => {
   checkHostAliases(spec, specPath, sink);
   checkLabelField(spec, "hostname", specPath, sink);
   checkLabelField(spec, "subdomain", specPath, sink);
+  checkHostnameOverride(spec, specPath, ctx, sink);
 };

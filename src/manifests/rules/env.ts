@@ -6,6 +6,9 @@ import { ENV_FIELD_PATHS, checkFieldRef, checkResourceFieldRef } from "./volume-
 
 /** RelaxedEnvironmentVariableValidation (any printable ASCII but '=') is on by default from v1.32. */
 const RELAXED_ENV_MINOR = 32;
+/** EnvFiles (valueFrom.fileKeyRef): the field exists from v1.34 and is on by default from v1.35. */
+const ENV_FILES_FIELD_MINOR = 34;
+const ENV_FILES_MINOR = 35;
 const STRICT_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 const RELAXED_NAME = /^[\x20-\x3c\x3e-\x7e]+$/;
 const STRICT_MESSAGE =
@@ -29,11 +32,24 @@ function checkKeySelector(ref: Record<string, unknown>, at: string, sink: IssueS
   }
 }
 
-function checkValueFrom(env: Record<string, unknown>, at: string, sink: IssueSink): void {
+function checkFileKeyRef(ref: Record<string, unknown>, at: string, ctx: RuleContext, sink: IssueSink): void {
+  if (ctx.minor < ENV_FILES_MINOR) {
+    sink.warning(at, "needs-newer-kubelet", `fileKeyRef needs the EnvFiles feature gate, on by default from v1.35: this node's v1.${ctx.minor} kubelet does not set the variable unless the gate is enabled`);
+  }
+  for (const key of ["volumeName", "path", "key"]) {
+    if ((stringAt(ref, key) ?? "") === "") sink.error(pathOf(at, key), "required", `Required value: fileKeyRef.${key} is required`);
+  }
+}
+
+function checkValueFrom(env: Record<string, unknown>, at: string, ctx: RuleContext, sink: IssueSink): void {
   const from = recordAt(env, "valueFrom");
   if (from === undefined) return;
   const path = pathOf(at, "valueFrom");
-  const sources = ["fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef", "fileKeyRef"].filter((k) => isRecord(from[k]));
+  // fileKeyRef is unknown to kubelets before v1.34, which drop it when decoding.
+  const kinds = ["fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef", ...(ctx.minor >= ENV_FILES_FIELD_MINOR ? ["fileKeyRef"] : [])];
+  const sources = kinds.filter((k) => isRecord(from[k]));
+  const fileRef = recordAt(from, "fileKeyRef");
+  if (fileRef !== undefined && ctx.minor >= ENV_FILES_FIELD_MINOR) checkFileKeyRef(fileRef, pathOf(path, "fileKeyRef"), ctx, sink);
   const fieldRef = recordAt(from, "fieldRef");
   if (fieldRef !== undefined) checkFieldRef(fieldRef, pathOf(path, "fieldRef"), ENV_FIELD_PATHS, sink);
   const resourceRef = recordAt(from, "resourceFieldRef");
@@ -61,7 +77,7 @@ function checkContainerEnv(c: ContainerAt, ctx: RuleContext, sink: IssueSink): v
       const problem = envNameProblem(name, ctx.minor);
       if (problem !== undefined) sink.error(pathOf(at, "name"), "invalid-env", `"${name}": ${problem}`);
     }
-    checkValueFrom(env, at, sink);
+    checkValueFrom(env, at, ctx, sink);
   });
   const envFromPath = pathOf(c.path, "envFrom");
   arrayAt(c.container, "envFrom").forEach((source, j) => {

@@ -50,6 +50,9 @@ const cases: RuleCase[] = [
   { name: "hostname and subdomain", pod: pod({ hostname: "web-1", subdomain: "frontend" }) },
   { name: "a hostname with a dot", pod: pod({ hostname: "web.1" }), error: ["spec.hostname", "RFC 1123 label"] },
   { name: "a subdomain with a dot", pod: pod({ subdomain: "front.end" }), error: ["spec.subdomain", "RFC 1123 label"] },
+  { name: "a hostnameOverride", pod: pod({ hostnameOverride: "web-1.example.com" }) },
+  { name: "a hostnameOverride with an underscore", pod: pod({ hostnameOverride: "web_1" }), error: ["spec.hostnameOverride", "RFC 1123 subdomain"] },
+  { name: "a hostnameOverride before it is on by default (warning)", minor: 34, pod: pod({ hostnameOverride: "web-1" }), warning: ["spec.hostnameOverride", "on by default from v1.35"] },
 ];
 
 describe("rules: DNS", () => runCases(cases));

@@ -28,6 +28,10 @@ const cases: RuleCase[] = [
   { name: "valueFrom with an empty value", pod: withEnv({ name: "X", value: "", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }) },
   { name: "an envFrom prefix with a digit first", minor: 31, pod: pod({ containers: [container({ envFrom: [{ prefix: "1_", configMapRef: { name: "c" } }] })] }), error: ["spec.containers[0].envFrom[0].prefix", "must not start with a digit"], count: 2 },
   { name: "envFrom without a source", pod: pod({ containers: [container({ envFrom: [{ prefix: "P_" }] })] }), error: ["spec.containers[0].envFrom", "must specify one of: `configMapRef` or `secretRef`"] },
+  { name: "a fileKeyRef", pod: withEnv({ name: "TOKEN", valueFrom: { fileKeyRef: { volumeName: "config", path: "env", key: "TOKEN" } } }) },
+  { name: "a fileKeyRef without a key", pod: withEnv({ name: "TOKEN", valueFrom: { fileKeyRef: { volumeName: "config", path: "env" } } }), error: [`${E}.valueFrom.fileKeyRef.key`, "fileKeyRef.key is required"] },
+  { name: "a fileKeyRef while EnvFiles is off by default (warning)", minor: 34, pod: withEnv({ name: "T", valueFrom: { fileKeyRef: { volumeName: "c", path: "env", key: "T" } } }), warning: [`${E}.valueFrom.fileKeyRef`, "on by default from v1.35"] },
+  { name: "a fileKeyRef on a kubelet that drops the field", minor: 33, pod: withEnv({ name: "T", valueFrom: { fileKeyRef: { volumeName: "c", path: "env", key: "T" } } }), error: [`${E}.valueFrom`, "must specify one of"] },
 ];
 
 describe("rules: env", () => runCases(cases));
