@@ -19,7 +19,7 @@ const CONFIG_MAP_KEY = /^[-._a-zA-Z0-9]+$/;
 /** Why `name` is not an env var name for this kubelet version, or undefined. */
 export function envNameProblem(name: string, minor: number): string | undefined {
   if (minor >= RELAXED_ENV_MINOR) return RELAXED_NAME.test(name) ? undefined : RELAXED_MESSAGE;
-  if (STRICT_NAME.test(name)) return undefined;
+  if (STRICT_NAME.test(name)) return name.startsWith("..") || name === "." ? "must not be '.' or '..', nor start with '..'" : undefined;
   const relaxedHint = RELAXED_NAME.test(name) ? ` (kubelets from v1.32 accept it; this node runs v1.${minor})` : "";
   return STRICT_MESSAGE + relaxedHint;
 }

@@ -5,6 +5,12 @@ const ACCEPTED_MISSING: readonly [RegExp, string][] = [
   [/\/httpHeaders\/\d+$/, "value"],
   // SleepAction.seconds: 0, judged by the probes rule (valid from v1.33).
   [/\/lifecycle\/(preStop|postStart)\/sleep$/, "seconds"],
+  // Preferred terms: an empty node preference is valid; a missing pod term is judged by the affinity rule.
+  [/\/preferredDuringSchedulingIgnoredDuringExecution\/\d+$/, "preference"],
+  [/\/preferredDuringSchedulingIgnoredDuringExecution\/\d+$/, "podAffinityTerm"],
+  // ISCSIVolumeSource.lun defaults to 0; ScaleIOVolumeSource.secretRef is optional for the kubelet.
+  [/\/volumes\/\d+\/iscsi$/, "lun"],
+  [/\/volumes\/\d+\/scaleIO$/, "secretRef"],
 ];
 
 /** True when the schema's "required" error for `missing` under `instancePath` is not an error for the kubelet. */

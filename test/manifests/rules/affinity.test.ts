@@ -42,6 +42,8 @@ const cases: RuleCase[] = [
     pod: pod({ affinity: { podAffinity: { [PREF]: [{ weight: 101, podAffinityTerm: podTerm() }] } } }),
     error: [`spec.affinity.podAffinity.${PREF}[0].weight`, "must be in the range 1-100"],
   },
+  { name: "a preferred node term without a preference", pod: pod({ affinity: { nodeAffinity: { [PREF]: [{ weight: 10 }] } } }) },
+  { name: "a weighted pod affinity term without its term", pod: pod({ affinity: { podAffinity: { [PREF]: [{ weight: 1 }] } } }), error: [`spec.affinity.podAffinity.${PREF}[0].podAffinityTerm.topologyKey`, "can not be empty"] },
   { name: "a weighted pod affinity term", pod: pod({ affinity: { podAffinity: { [PREF]: [{ weight: 1, podAffinityTerm: podTerm() }] } } }) },
 ];
 

@@ -21,6 +21,8 @@ const sources: RuleCase[] = [
   { name: "nfs", pod: vol({ nfs: { server: "nfs.example", path: "/exports/data" } }) },
   { name: "nfs with a relative path", pod: vol({ nfs: { server: "nfs.example", path: "exports" } }), error: [`${V}.nfs.path`, "must be an absolute path"] },
   { name: "iscsi", pod: vol({ iscsi: { targetPortal: "10.0.0.1:3260", iqn: "iqn.2015-02.example.com:test", lun: 0 } }) },
+  { name: "iscsi without a lun (0)", pod: vol({ iscsi: { targetPortal: "10.0.0.1:3260", iqn: "iqn.2015-02.example.com:test" } }) },
+  { name: "scaleIO without a secretRef", pod: vol({ scaleIO: { gateway: "https://gw", system: "s", volumeName: "v" } }) },
   { name: "iscsi with a bad iqn", pod: vol({ iscsi: { targetPortal: "10.0.0.1:3260", iqn: "iqn.2015-02.example.com", lun: 0 } }), error: [`${V}.iscsi.iqn`, "must be valid format"] },
   { name: "iscsi with lun 256", pod: vol({ iscsi: { targetPortal: "10.0.0.1:3260", iqn: "iqn.2015-02.example.com:t", lun: 256 } }), error: [`${V}.iscsi.lun`, "between 0 and 255"] },
   { name: "gitRepo with a directory", pod: vol({ gitRepo: { repository: "https://example.com/r.git", directory: "src" } }) },
