@@ -57,7 +57,10 @@ function checkImage(image: Record<string, unknown>, at: string, ctx: RuleContext
   }
 }
 
-function checkProjected(projected: Record<string, unknown>, at: string, sink: IssueSink): void {
+/** PreventStaticPodAPIReferences (on by default from v1.34) refuses a projected source of no known type. */
+const UNKNOWN_PROJECTION_MINOR = 34;
+
+function checkProjected(projected: Record<string, unknown>, at: string, volumeName: string, ctx: RuleContext, sink: IssueSink): void {
   checkFileMode(projected, "defaultMode", at, sink);
   const paths = new Set<string>();
   const claim = (p: unknown, name: string): void => {
@@ -69,6 +72,9 @@ function checkProjected(projected: Record<string, unknown>, at: string, sink: Is
     const srcPath = pathOf(at, "sources", j);
     const set = PROJECTED_SOURCES.filter((k) => isSet(source, k));
     if (set.length > 1) sink.error(srcPath, "invalid-volume", `may not specify more than 1 volume type per source (found ${set.join(", ")}): split them into separate sources`);
+    if (set.length === 0 && ctx.minor >= UNKNOWN_PROJECTION_MINOR) {
+      sink.error(srcPath, "static-pod-ban", `unknown source for projected volume "${volumeName}": give the source a type (a static pod may project only downwardAPI) or remove it`);
+    }
     for (const key of ["secret", "configMap"]) {
       const ref = recordAt(source, key);
       if (ref === undefined) continue;
@@ -105,7 +111,7 @@ function checkSource(volume: Record<string, unknown>, at: string, ctx: RuleConte
   if (first === "hostPath") checkHostPath(source, sourcePath, sink);
   else if (first === "emptyDir") checkEmptyDir(source, sourcePath, sink);
   else if (first === "image") checkImage(source, sourcePath, ctx, sink);
-  else if (first === "projected") checkProjected(source, sourcePath, sink);
+  else if (first === "projected") checkProjected(source, sourcePath, stringAt(volume, "name") ?? "", ctx, sink);
   else if (first === "downwardAPI") {
     checkFileMode(source, "defaultMode", sourcePath, sink);
     checkDownwardApiItems(source, sourcePath, sink);

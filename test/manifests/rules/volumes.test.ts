@@ -59,7 +59,8 @@ const downwardApi: RuleCase[] = [
   { name: "a mode above 0777", pod: downward({ ...field("metadata.name"), mode: 0o1000 }), error: [`${V}.downwardAPI.mode`, "between 0 and 0777"] },
   { name: "a defaultMode of 0644", pod: vol({ downwardAPI: { defaultMode: 0o644, items: [field("metadata.name")] } }) },
   { name: "a projected downward API source", pod: projected({ downwardAPI: { items: [field("metadata.labels")] } }) },
-  { name: "an empty projected source (no type) is accepted", pod: projected({}) },
+  { name: "an empty projected source (no type)", minor: 33, pod: projected({}) },
+  { name: "an empty projected source (no type)", minor: 34, pod: projected({}), error: [`${V}.projected.sources[0]`, 'unknown source for projected volume "v"'] },
   { name: "two projected sources writing the same path", pod: projected({ downwardAPI: { items: [field("metadata.name", "x")] } }, { downwardAPI: { items: [field("metadata.uid", "x")] } }), error: [`${V}.projected`, "conflicting duplicate paths"] },
 ];
 
