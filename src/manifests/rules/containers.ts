@@ -10,6 +10,7 @@ const TERMINATION_MESSAGE_POLICIES = ["File", "FallbackToLogsOnError"];
 const RESTART_POLICIES = ["Always", "OnFailure", "Never"];
 /** ContainerRestartRules (restartPolicy on regular containers, restartPolicyRules) is on by default from v1.35. */
 const RESTART_RULES_MINOR = 35;
+const MAX_EXIT_CODES = 255;
 
 function checkNameAndImage(c: ContainerAt, sink: IssueSink): void {
   const name = stringAt(c.container, "name") ?? "";
@@ -35,11 +36,25 @@ function checkRestartPolicyRules(c: ContainerAt, ctx: RuleContext, sink: IssueSi
       `restartPolicyRules need the ContainerRestartRules feature, on by default from v1.35: this node's v1.${ctx.minor} kubelet ignores or rejects them`,
     );
   }
+  if (rules.length > 0 && ctx.minor >= RESTART_RULES_MINOR && isSidecar(c)) {
+    // Restart rules on sidecars come with RestartAllContainersOnContainerExits, alpha (off) in v1.35.
+    sink.error(
+      pathOf(c.path, "restartPolicyRules"),
+      "forbidden",
+      "may not be set on a sidecar (an init container with restartPolicy Always) unless the RestartAllContainersOnContainerExits feature gate is enabled: remove the rules",
+    );
+  }
   rules.forEach((rule, j) => {
     const at = pathOf(c.path, "restartPolicyRules", j);
-    if (stringAt(rule, "action") === undefined) sink.error(pathOf(at, "action"), "required", 'Required value: action is required (e.g. "Restart")');
+    const action = stringAt(rule, "action") ?? "";
+    if (action === "") sink.error(pathOf(at, "action"), "required", 'Required value: action is required (e.g. "Restart")');
+    else checkEnum(rule, "action", ["Restart"], at, sink);
     if (!isSet(rule, "exitCodes")) sink.error(pathOf(at, "exitCodes"), "required", "Required value: exitCodes is required");
     checkEnum(recordAt(rule, "exitCodes"), "operator", ["In", "NotIn"], pathOf(at, "exitCodes"), sink);
+    const values = arrayAt(recordAt(rule, "exitCodes"), "values");
+    if (values.length > MAX_EXIT_CODES) {
+      sink.error(pathOf(at, "exitCodes", "values"), "invalid", `must have at most ${MAX_EXIT_CODES} items (has ${values.length})`);
+    }
   });
 }
 

@@ -32,10 +32,17 @@ const cases: RuleCase[] = [
   {
     name: "restartPolicyRules on an older kubelet (warning)",
     minor: 34,
-    pod: pod({ initContainers: [sidecar({ restartPolicyRules: [{ action: "Restart", exitCodes: { operator: "In", values: [42] } }] })] }),
-    warning: ["spec.initContainers[0].restartPolicyRules", "on by default from v1.35"],
+    pod: pod({ containers: [container({ restartPolicyRules: [{ action: "Restart", exitCodes: { operator: "In", values: [42] } }] })] }),
+    warning: ["spec.containers[0].restartPolicyRules", "on by default from v1.35"],
   },
-  { name: "a restart rule with an unknown operator", pod: pod({ initContainers: [sidecar({ restartPolicyRules: [{ action: "Restart", exitCodes: { operator: "Is", values: [1] } }] })] }), error: ["spec.initContainers[0].restartPolicyRules[0].exitCodes.operator", 'Unsupported value: "Is"'] },
+  {
+    name: "restartPolicyRules on a sidecar",
+    pod: pod({ initContainers: [sidecar({ restartPolicyRules: [{ action: "Restart", exitCodes: { operator: "In", values: [42] } }] })] }),
+    error: ["spec.initContainers[0].restartPolicyRules", "may not be set on a sidecar"],
+  },
+  { name: "a restart rule with an unknown operator", pod: pod({ containers: [container({ restartPolicy: "Never", restartPolicyRules: [{ action: "Restart", exitCodes: { operator: "Is", values: [1] } }] })] }), error: ["spec.containers[0].restartPolicyRules[0].exitCodes.operator", 'Unsupported value: "Is"'] },
+  { name: "a restart rule with another action", pod: pod({ containers: [container({ restartPolicy: "Never", restartPolicyRules: [{ action: "RestartAllContainers", exitCodes: { operator: "In", values: [1] } }] })] }), error: ["spec.containers[0].restartPolicyRules[0].action", 'Unsupported value: "RestartAllContainers"'] },
+  { name: "a restart rule with 256 exit codes", pod: pod({ containers: [container({ restartPolicy: "Never", restartPolicyRules: [{ action: "Restart", exitCodes: { operator: "NotIn", values: Array.from({ length: 256 }, (_, i) => i) } }] })] }), error: ["spec.containers[0].restartPolicyRules[0].exitCodes.values", "at most 255"] },
 ];
 
 describe("rules: containers", () => runCases(cases));
