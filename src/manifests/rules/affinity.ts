@@ -1,7 +1,7 @@
 // Affinity: node selector terms and operators, pod (anti-)affinity terms, weights, label selectors, topology keys.
 import { labelProblem } from "../validate-names.js";
 import { IssueSink, arrayAt, isRecord, numberAt, pathOf, recordAt, stringAt } from "../validate-walk.js";
-import { checkLabelSelector, checkLabelValue, checkQualifiedName, checkSubdomain } from "./common.js";
+import { checkLabelSelector, checkLabelValue, checkQualifiedName, checkSubdomain, selectorKeys } from "./common.js";
 import type { PodRule } from "./context.js";
 
 const REQUIRED = "requiredDuringSchedulingIgnoredDuringExecution";
@@ -87,6 +87,11 @@ function checkLabelKeys(term: Record<string, unknown>, at: string, sink: IssueSi
     }
     keys.forEach((k, i) => checkQualifiedName(k, pathOf(at, key, i), "label key", sink, "invalid-affinity"));
   }
+  // The same key named again by the selector (matchLabels and a matchExpression) cannot also come from matchLabelKeys.
+  const repeated = selectorKeys(term["labelSelector"], true);
+  match.forEach((k, i) => {
+    if (repeated.has(k)) sink.error(pathOf(at, "matchLabelKeys", i), "invalid-affinity", `"${k}" exists in both matchLabelKeys and labelSelector: keep it in one of them`);
+  });
   const mismatchSet = new Set(mismatch);
   match.forEach((k, i) => {
     if (mismatchSet.has(k)) sink.error(pathOf(at, "matchLabelKeys", i), "invalid-affinity", `"${k}" exists in both matchLabelKeys and mismatchLabelKeys`);

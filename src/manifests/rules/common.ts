@@ -113,6 +113,19 @@ export function checkLabelSelector(selector: unknown, path: string, sink: IssueS
   });
 }
 
+/** Label keys of a selector; with `repeatedOnly`, only keys named again by a matchExpression (the check once selectors merge). */
+export function selectorKeys(selector: unknown, repeatedOnly: boolean): Set<string> {
+  const seen = new Set(Object.keys(recordAt(selector, "matchLabels") ?? {}));
+  const repeated = new Set<string>();
+  for (const expr of arrayAt(selector, "matchExpressions")) {
+    const key = stringAt(expr, "key");
+    if (key === undefined) continue;
+    if (seen.has(key)) repeated.add(key);
+    seen.add(key);
+  }
+  return repeatedOnly ? repeated : seen;
+}
+
 /** One container of the pod with where it sits: `kind` is "initContainers", "containers" or "ephemeralContainers". */
 export interface ContainerAt {
   container: Record<string, unknown>;

@@ -1,6 +1,6 @@
 // Scheduling fields the kubelet still validates on a static pod: nodeSelector, tolerations, topologySpreadConstraints.
 import { IssueSink, arrayAt, isRecord, isSet, numberAt, pathOf, recordAt, stringAt } from "../validate-walk.js";
-import { checkLabelSelector, checkLabelValue, checkQualifiedName, quoted } from "./common.js";
+import { checkLabelSelector, checkLabelValue, checkQualifiedName, quoted, selectorKeys } from "./common.js";
 import type { PodRule, RuleContext } from "./context.js";
 
 const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
@@ -37,19 +37,6 @@ function strings(obj: unknown, key: string): string[] {
 
 /** MatchLabelKeysInPodTopologySpreadSelectorMerge (on by default from v1.34) changed which overlaps are rejected. */
 const SELECTOR_MERGE_MINOR = 34;
-
-/** Label keys of a selector; with `repeatedOnly`, only keys named again by a matchExpression (the check once selectors merge). */
-function selectorKeys(selector: unknown, repeatedOnly: boolean): Set<string> {
-  const seen = new Set(Object.keys(recordAt(selector, "matchLabels") ?? {}));
-  const repeated = new Set<string>();
-  for (const expr of arrayAt(selector, "matchExpressions")) {
-    const key = stringAt(expr, "key");
-    if (key === undefined) continue;
-    if (seen.has(key)) repeated.add(key);
-    seen.add(key);
-  }
-  return repeatedOnly ? repeated : seen;
-}
 
 function checkMatchLabelKeys(constraint: Record<string, unknown>, at: string, ctx: RuleContext, sink: IssueSink): void {
   const keys = strings(constraint, "matchLabelKeys");

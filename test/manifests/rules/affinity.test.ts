@@ -36,6 +36,12 @@ const cases: RuleCase[] = [
   { name: "a bad labelSelector", pod: pod({ affinity: { podAntiAffinity: { [REQ]: [podTerm({ labelSelector: { matchLabels: { app: "a b" } } })] } } }), error: [`${PA}[0].labelSelector.matchLabels.app`, "must be empty or consist"] },
   { name: "a bad namespaceSelector", pod: pod({ affinity: { podAntiAffinity: { [REQ]: [podTerm({ namespaceSelector: { matchExpressions: [expr("team", "In")] } })] } } }), error: [`${PA}[0].namespaceSelector.matchExpressions[0].values`, "must be specified when `operator` is 'In' or 'NotIn'"] },
   { name: "a key in matchLabelKeys and mismatchLabelKeys", pod: pod({ affinity: { podAntiAffinity: { [REQ]: [podTerm({ matchLabelKeys: ["rev"], mismatchLabelKeys: ["rev"] })] } } }), error: [`${PA}[0].matchLabelKeys[0]`, "exists in both matchLabelKeys and mismatchLabelKeys"] },
+  { name: "a matchLabelKeys key also in matchLabels (merged by the API server, fine for the kubelet)", pod: pod({ affinity: { podAntiAffinity: { [REQ]: [podTerm({ matchLabelKeys: ["app"] })] } } }) },
+  {
+    name: "a matchLabelKeys key in matchLabels and matchExpressions",
+    pod: pod({ affinity: { podAntiAffinity: { [REQ]: [podTerm({ labelSelector: { matchLabels: { app: "web" }, matchExpressions: [expr("app", "In", ["web"])] }, matchLabelKeys: ["app"] })] } } }),
+    error: [`${PA}[0].matchLabelKeys[0]`, "exists in both matchLabelKeys and labelSelector"],
+  },
   { name: "matchLabelKeys without a labelSelector", pod: pod({ affinity: { podAntiAffinity: { [REQ]: [{ topologyKey: "kubernetes.io/hostname", matchLabelKeys: ["rev"] }] } } }), error: [`${PA}[0].matchLabelKeys`, "must not be specified when labelSelector is not set"] },
   {
     name: "a weighted pod affinity term of 101",
