@@ -1,6 +1,6 @@
 // Environment: env var names (strict or relaxed by kubelet version), valueFrom sources, envFrom prefixes and sources.
 import { IssueSink, arrayAt, isRecord, pathOf, recordAt, stringAt } from "../validate-walk.js";
-import { containersOf, type ContainerAt } from "./common.js";
+import { checkSubdomain, containersOf, type ContainerAt } from "./common.js";
 import type { PodRule, RuleContext } from "./context.js";
 import { ENV_FIELD_PATHS, checkFieldRef, checkResourceFieldRef } from "./volume-downward-api.js";
 
@@ -25,6 +25,8 @@ export function envNameProblem(name: string, minor: number): string | undefined 
 }
 
 function checkKeySelector(ref: Record<string, unknown>, at: string, sink: IssueSink): void {
+  // An empty name is no API reference (the static-pod ban skips it) but is still not a valid object name.
+  checkSubdomain(stringAt(ref, "name") ?? "", pathOf(at, "name"), "name", sink);
   const key = stringAt(ref, "key") ?? "";
   if (key === "") sink.error(pathOf(at, "key"), "required", "Required value: key is required");
   else if (key.length > 253 || !CONFIG_MAP_KEY.test(key)) {

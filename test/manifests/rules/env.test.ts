@@ -33,6 +33,9 @@ const cases: RuleCase[] = [
   { name: "a fileKeyRef without a key", pod: withEnv({ name: "TOKEN", valueFrom: { fileKeyRef: { volumeName: "config", path: "env" } } }), error: [`${E}.valueFrom.fileKeyRef.key`, "fileKeyRef.key is required"] },
   { name: "a fileKeyRef while EnvFiles is off by default (warning)", minor: 34, pod: withEnv({ name: "T", valueFrom: { fileKeyRef: { volumeName: "c", path: "env", key: "T" } } }), warning: [`${E}.valueFrom.fileKeyRef`, "on by default from v1.35"] },
   { name: "a fileKeyRef on a kubelet that drops the field", minor: 33, pod: withEnv({ name: "T", valueFrom: { fileKeyRef: { volumeName: "c", path: "env", key: "T" } } }), error: [`${E}.valueFrom`, "must specify one of"] },
+  // The static-pod ban on the reference itself is counted in these two.
+  { name: "a secretKeyRef with an empty name (no Secret, and no valid name either)", pod: withEnv({ name: "S", valueFrom: { secretKeyRef: { name: "", key: "k" } } }), error: [`${E}.valueFrom.secretKeyRef.name`, "RFC 1123 subdomain"], count: 2 },
+  { name: "a configMapKeyRef key with a slash", pod: withEnv({ name: "S", valueFrom: { configMapKeyRef: { name: "", key: "a/b" } } }), error: [`${E}.valueFrom.configMapKeyRef.key`, "a valid config key"], count: 3 },
 ];
 
 describe("rules: env", () => runCases(cases));
