@@ -1,7 +1,7 @@
 // Container ports: numbers, names, protocols, hostNetwork's hostPort rule and host port conflicts.
 import { ianaSvcNameProblem } from "../validate-names.js";
 import { IssueSink, arrayAt, isRecord, numberAt, pathOf, recordAt, stringAt } from "../validate-walk.js";
-import { containersOf, quoted, type ContainerAt } from "./common.js";
+import { containersOf, isSidecar, quoted, type ContainerAt } from "./common.js";
 import type { PodRule } from "./context.js";
 
 const PROTOCOLS = ["TCP", "UDP", "SCTP"];
@@ -48,20 +48,38 @@ function effectiveHostPort(port: Record<string, unknown>, hostNetwork: boolean):
   return hostPort === 0 && hostNetwork ? (numberAt(port, "containerPort") ?? 0) : hostPort;
 }
 
-/** Reports host ports used twice among `group` (containers that run at the same time). */
-function checkConflicts(group: readonly ContainerAt[], hostNetwork: boolean, sink: IssueSink): void {
+/** The `protocol/hostIP/port` keys of the host ports a container takes, with the path of each. */
+function hostPortsOf(c: ContainerAt, hostNetwork: boolean): { key: string; hostPort: number; path: string }[] {
+  return arrayAt(c.container, "ports").flatMap((port, j) => {
+    if (!isRecord(port)) return [];
+    const hostPort = effectiveHostPort(port, hostNetwork);
+    if (hostPort === 0) return [];
+    const key = `${stringAt(port, "protocol") || "TCP"}/${stringAt(port, "hostIP") ?? ""}/${hostPort}`;
+    return [{ key, hostPort, path: pathOf(c.path, "ports", j, "hostPort") }];
+  });
+}
+
+/** Reports host ports used twice among `group` (containers the kubelet's validation treats as running together). */
+function checkConflicts(group: readonly ContainerAt[], hostNetwork: boolean, sink: IssueSink): Set<string> {
   const seen = new Set<string>();
   for (const c of group) {
-    arrayAt(c.container, "ports").forEach((port, j) => {
-      if (!isRecord(port)) return;
-      const hostPort = effectiveHostPort(port, hostNetwork);
-      if (hostPort === 0) return;
-      const key = `${stringAt(port, "protocol") || "TCP"}/${stringAt(port, "hostIP") ?? ""}/${hostPort}`;
-      if (seen.has(key)) {
-        sink.error(pathOf(c.path, "ports", j, "hostPort"), "duplicate", `Duplicate value: "${key}": host port ${hostPort} is used twice by containers that run together`);
-      }
+    for (const { key, hostPort, path } of hostPortsOf(c, hostNetwork)) {
+      if (seen.has(key)) sink.error(path, "duplicate", `Duplicate value: "${key}": host port ${hostPort} is used twice by containers that run together`);
       seen.add(key);
-    });
+    }
+  }
+  return seen;
+}
+
+/** Sidecars run beside the regular containers, though validation checks them alone: a shared host port cannot bind twice. */
+function warnSidecarSharing(sidecar: ContainerAt, regular: ReadonlySet<string>, hostNetwork: boolean, sink: IssueSink): void {
+  for (const { key, hostPort, path } of hostPortsOf(sidecar, hostNetwork)) {
+    if (!regular.has(key)) continue;
+    sink.warning(
+      path,
+      "host-port-shared",
+      `host port ${hostPort} ("${key}") is also used by a regular container: the kubelet accepts the pod, but this sidecar runs at the same time and one of them cannot bind the port`,
+    );
   }
 }
 
@@ -77,10 +95,13 @@ export const portsRule: PodRule = (pod, base, _ctx, sink) => {
       if (isRecord(port)) checkPort(port, pathOf(c.path, "ports", j), names, hostNetwork && c.kind === "containers", sink);
     });
   }
-  checkConflicts(
+  const regular = checkConflicts(
     containers.filter((c) => c.kind === "containers"),
     hostNetwork,
     sink,
   );
-  for (const c of containers.filter((c) => c.kind === "initContainers")) checkConflicts([c], hostNetwork, sink);
+  for (const c of containers.filter((c) => c.kind === "initContainers")) {
+    checkConflicts([c], hostNetwork, sink);
+    if (isSidecar(c)) warnSidecarSharing(c, regular, hostNetwork, sink);
+  }
 };

@@ -22,6 +22,11 @@ const cases: RuleCase[] = [
     pod: pod({ initContainers: [init("setup", { containerPort: 8080, hostPort: 8080 })], containers: [ports({ containerPort: 8080, hostPort: 8080 })] }),
   },
   {
+    name: "the same hostPort in a sidecar and a main container (accepted, but they run together: warning)",
+    pod: pod({ initContainers: [container({ name: "proxy", restartPolicy: "Always", ports: [{ containerPort: 8080, hostPort: 8080 }] })], containers: [ports({ containerPort: 8080, hostPort: 8080 })] }),
+    warning: ["spec.initContainers[0].ports[0].hostPort", "cannot bind the port"],
+  },
+  {
     name: "the same hostPort in two init containers",
     pod: pod({ initContainers: [init("a", { containerPort: 80, hostPort: 9000 }), init("b", { containerPort: 81, hostPort: 9000 })] }),
   },
