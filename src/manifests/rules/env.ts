@@ -29,8 +29,8 @@ function checkKeySelector(ref: Record<string, unknown>, at: string, sink: IssueS
   checkSubdomain(stringAt(ref, "name") ?? "", pathOf(at, "name"), "name", sink);
   const key = stringAt(ref, "key") ?? "";
   if (key === "") sink.error(pathOf(at, "key"), "required", "Required value: key is required");
-  else if (key.length > 253 || !CONFIG_MAP_KEY.test(key)) {
-    sink.error(pathOf(at, "key"), "invalid-env", `"${key}": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (at most 253)`);
+  else if (key.length > 253 || !CONFIG_MAP_KEY.test(key) || key === "." || key.startsWith("..")) {
+    sink.error(pathOf(at, "key"), "invalid-env", `"${key}": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (at most 253, not '.' and not starting with '..')`);
   }
 }
 

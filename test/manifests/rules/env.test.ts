@@ -13,6 +13,7 @@ const cases: RuleCase[] = [
   { name: "a name with a space and a colon", pod: withEnv({ name: "A B:C", value: "x" }) },
   { name: "a name with a space", minor: 31, pod: withEnv({ name: "A B", value: "x" }), error: [`${E}.name`, "kubelets from v1.32 accept it"] },
   { name: "a name starting with '..'", minor: 31, pod: withEnv({ name: "..X", value: "x" }), error: [`${E}.name`, "nor start with '..'"] },
+  { name: "a name starting with '..' (relaxed names have no such rule)", pod: withEnv({ name: "..X", value: "x" }) },
   { name: "a name with '='", pod: withEnv({ name: "A=B", value: "x" }), error: [`${E}.name`, "printable ASCII characters other than '='"] },
   { name: "a name with a non-ASCII letter", pod: withEnv({ name: "ÄPFEL", value: "x" }), error: [`${E}.name`, "printable ASCII"] },
   { name: "every fieldPath env may use", pod: withEnv(...["metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName", "spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP", "status.podIPs", "metadata.labels['app']"].map((p, i) => ({ ...fieldRef(p), name: `V${i}` }))) },
