@@ -1,4 +1,4 @@
-// DNS: dnsPolicy, dnsConfig (nameservers, searches, options), hostAliases, hostname, subdomain and hostnameOverride.
+// DNS: dnsPolicy, dnsConfig (nameservers, searches, options), hostAliases, hostname and hostnameOverride (subdomain: pod-os.ts).
 import { labelProblem, subdomainProblem } from "../validate-names.js";
 import { IssueSink, arrayAt, isRecord, pathOf, recordAt, stringAt } from "../validate-walk.js";
 import { checkEnum, checkIp, checkSubdomain } from "./common.js";
@@ -101,7 +101,7 @@ function checkLabelField(spec: Record<string, unknown>, key: string, specPath: s
   if (problem !== undefined) sink.error(pathOf(specPath, key), "invalid-name", `${key} "${value}" ${problem}`);
 }
 
-/** dnsPolicy values; dnsPolicy None needs dnsConfig.nameservers; dnsConfig limits; hostAliases; hostname and subdomain. */
+/** dnsPolicy values; dnsPolicy None needs dnsConfig.nameservers; dnsConfig limits; hostAliases; hostname; hostnameOverride. */
 export const dnsRule: PodRule = (pod, base, ctx, sink) => {
   const spec = recordAt(pod, "spec");
   if (spec === undefined) return;
@@ -110,6 +110,5 @@ export const dnsRule: PodRule = (pod, base, ctx, sink) => {
   checkDnsConfig(spec, specPath, ctx, sink);
   checkHostAliases(spec, specPath, sink);
   checkLabelField(spec, "hostname", specPath, sink);
-  checkLabelField(spec, "subdomain", specPath, sink);
   checkHostnameOverride(spec, specPath, ctx, sink);
 };

@@ -11,7 +11,7 @@ const V = "spec.volumes[0]";
 const sources: RuleCase[] = [
   { name: "emptyDir with medium and sizeLimit", pod: vol({ emptyDir: { medium: "Memory", sizeLimit: "64Mi" } }) },
   { name: "emptyDir on hugepages of a size", pod: vol({ emptyDir: { medium: "HugePages-2Mi" } }) },
-  { name: "emptyDir with a negative sizeLimit", pod: vol({ emptyDir: { sizeLimit: "-1Gi" } }), error: [`${V}.emptyDir.sizeLimit`, "must not be negative"] },
+  { name: "emptyDir with a negative sizeLimit", pod: vol({ emptyDir: { sizeLimit: "-1Gi" } }), error: [`${V}.emptyDir.sizeLimit`, "must be greater than or equal to 0"] },
   { name: "emptyDir with a medium the kubelet cannot mount (warning)", pod: vol({ emptyDir: { medium: "Disk" } }), warning: [`${V}.emptyDir.medium`, "never starts"] },
   { name: "two sources", pod: vol({ emptyDir: {}, hostPath: { path: "/x" } }), error: [V, "may not specify more than 1 volume type"] },
   { name: "hostPath with every type", pod: pod({ volumes: ["", "DirectoryOrCreate", "Directory", "FileOrCreate", "File", "Socket", "CharDevice", "BlockDevice"].map((type, i) => ({ name: `v${i}`, hostPath: { path: "/dev/x", type } })) }) },
