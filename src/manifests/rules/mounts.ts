@@ -5,8 +5,7 @@ import type { PodRule, RuleContext } from "./context.js";
 
 const PROPAGATIONS = ["Bidirectional", "HostToContainer", "None"];
 const RECURSIVE_READ_ONLY = ["Disabled", "IfPossible", "Enabled"];
-/** RecursiveReadOnlyMounts: the field exists from v1.30 and is on by default from v1.31. */
-const RRO_FIELD_MINOR = 30;
+/** RecursiveReadOnlyMounts is on by default from v1.31 (the field is new in v1.30: unknown-field warnings cover v1.29). */
 const RRO_DEFAULT_MINOR = 31;
 
 type Volumes = ReadonlyMap<string, Record<string, unknown>>;
@@ -45,10 +44,6 @@ function checkRecursiveReadOnly(mount: Record<string, unknown>, mountPath: strin
   const rro = stringAt(mount, "recursiveReadOnly");
   if (rro === undefined) return;
   const at = pathOf(mountPath, "recursiveReadOnly");
-  if (ctx.minor < RRO_FIELD_MINOR) {
-    sink.warning(at, "needs-newer-kubelet", `recursiveReadOnly is unknown to this node's v1.${ctx.minor} kubelet (added in v1.30) and is ignored: only the mount itself is read-only`);
-    return;
-  }
   if (rro === "Disabled") return;
   if (!RECURSIVE_READ_ONLY.includes(rro)) {
     sink.error(at, "unsupported-value", `Unsupported value: "${rro}": supported values: ${quoted(RECURSIVE_READ_ONLY)}`);

@@ -52,6 +52,7 @@ export function checkFieldRef(ref: Record<string, unknown>, at: string, allowed:
 
 function divisorProblem(resource: string, divisor: unknown): string | undefined {
   if (divisor === undefined || divisor === null || divisor === "0" || divisor === 0) return undefined;
+  if (typeof divisor !== "string" && typeof divisor !== "number") return undefined;
   const text = String(divisor);
   if (resource.endsWith(".cpu")) return CPU_DIVISORS.includes(text) ? undefined : "only divisor's values 1m and 1 are supported with the cpu resource";
   const kind = resource.endsWith(".memory") ? "memory" : resource.endsWith(".ephemeral-storage") ? "local ephemeral storage" : "hugepages";

@@ -35,7 +35,7 @@ const cases: RuleCase[] = [
   },
   { name: "an unknown recursiveReadOnly", pod: mounting([{ name: "data", mountPath: "/a", readOnly: true, recursiveReadOnly: "Always" }]), error: [`${M}[0].recursiveReadOnly`, 'Unsupported value: "Always"'] },
   { name: "recursiveReadOnly before it is on by default (warning)", minor: 30, pod: mounting([{ name: "data", mountPath: "/a", readOnly: true, recursiveReadOnly: "Enabled" }]), warning: [`${M}[0].recursiveReadOnly`, "on by default from v1.31"] },
-  { name: "recursiveReadOnly on a kubelet that does not know it (warning)", minor: 29, pod: mounting([{ name: "data", mountPath: "/a", recursiveReadOnly: "Enabled" }]), warning: [`${M}[0].recursiveReadOnly`, "is ignored"] },
+  { name: "recursiveReadOnly on a kubelet that does not know it (warning)", minor: 29, pod: mounting([{ name: "data", mountPath: "/a", recursiveReadOnly: "Enabled" }]), warning: [`${M}[0].recursiveReadOnly`, "is new in kubelet 1.30"] },
   {
     name: "a volumeDevice on a hostPath volume",
     pod: pod({ volumes, containers: [container({ volumeDevices: [{ name: "data", devicePath: "/dev/xvda" }] })] }),
