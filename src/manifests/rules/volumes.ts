@@ -101,9 +101,8 @@ function checkSource(volume: Record<string, unknown>, at: string, ctx: RuleConte
   const sources = VOLUME_SOURCES.filter((k) => isSet(volume, k));
   if (sources.length > 1) {
     sink.error(at, "invalid-volume", `volume has more than one source (${sources.join(", ")}): may not specify more than 1 volume type, keep one`);
-  } else if (sources.length === 0) {
-    sink.warning(at, "volume-defaulted", "volume has no source: the kubelet makes it an emptyDir. Say emptyDir: {} explicitly");
   }
+  // A volume without a source was defaulted to emptyDir before the rules run (validate-static.ts warns about it).
   const first = sources[0];
   if (first === undefined) return;
   const source = recordAt(volume, first) ?? {};
