@@ -15,7 +15,17 @@ interface SchemaError {
  * Fields the OpenAPI schema marks required that the kubelet's Go validation accepts empty: reporting them would
  * refuse pods the kubelet runs (`type.field`). SleepAction.seconds is judged by the lifecycle rules per version.
  */
-const OPTIONAL_IN_GO = new Set(["Sysctl.value", "HTTPHeader.value", "SleepAction.seconds"]);
+const OPTIONAL_IN_GO = new Set([
+  "Sysctl.value",
+  "HTTPHeader.value",
+  "SleepAction.seconds",
+  // An empty node preference is valid; a missing pod term is judged (topologyKey) by the affinity rule.
+  "PreferredSchedulingTerm.preference",
+  "WeightedPodAffinityTerm.podAffinityTerm",
+  // ISCSIVolumeSource.lun defaults to 0; the kubelet does not require a ScaleIO secretRef.
+  "ISCSIVolumeSource.lun",
+  "ScaleIOVolumeSource.secretRef",
+]);
 
 const YAML_HINT =
   "YAML 1.1 reads unquoted yes/no/on/off/y/n as booleans and 0644 as an octal number: quote the value";

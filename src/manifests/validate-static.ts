@@ -103,7 +103,8 @@ export function checkStaticPodBans(pod: unknown, base: string, sink: IssueSink, 
     const value = stringAt(spec, key);
     if (value !== undefined && value !== "") ban(bans, pathOf(specPath, key), "serviceaccounts");
   }
-  if (arrayAt(spec, "imagePullSecrets").length > 0) {
+  // The kubelet skips empty names when it looks for Secret references, so `- name: ""` is no reference.
+  if (arrayAt(spec, "imagePullSecrets").some((ref) => (stringAt(ref, "name") ?? "") !== "")) {
     ban(bans, pathOf(specPath, "imagePullSecrets"), "secrets");
   }
   for (const kind of ["initContainers", "containers", "ephemeralContainers"]) {

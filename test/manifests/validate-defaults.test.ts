@@ -15,7 +15,9 @@ describe("validatePod judges the defaulted pod, like the kubelet", () => {
     it(`accepts ${name}`, () => assertNoErrors(validatePod(p, { nodeName: "n1", kubeletMinor: name.includes("1.34") ? 33 : 35 })));
 
   it("refuses imagePullSecrets from kubelet 1.34 on (PreventStaticPodAPIReferences)", () => {
-    assertIssue(validatePod(pod({ imagePullSecrets: [{ name: "" }] }), { kubeletMinor: 34 }), "spec.imagePullSecrets", "may not reference secrets", "error");
+    assertIssue(validatePod(pod({ imagePullSecrets: [{ name: "x" }] }), { kubeletMinor: 34 }), "spec.imagePullSecrets", "may not reference secrets", "error");
+    // An empty name is skipped by the kubelet's Secret-reference walk: no reference, on any version.
+    assertNoErrors(validatePod(pod({ imagePullSecrets: [{ name: "" }] }), { kubeletMinor: 34 }));
     assertIssue(validatePod(pod({ imagePullSecrets: [{ name: "x" }] }), { kubeletMinor: 33 }), "spec.imagePullSecrets", "1.34", "warning");
   });
 
@@ -34,7 +36,8 @@ describe("int64 and non-finite numbers", () => {
     assertIssue(validatePod(pod({ securityContext: { supplementalGroups: [1, 2 ** 60] } })), "spec.securityContext.supplementalGroups[1]", "too large", "error");
   });
   it("accepts the largest exact int64 and refuses out-of-range int32 and non-finite numbers", () => {
-    assertNoErrors(validatePod(pod({ activeDeadlineSeconds: Number.MAX_SAFE_INTEGER })));
+    // activeDeadlineSeconds is an int64 the kubelet caps at 2^31-1; terminationGracePeriodSeconds has no cap.
+    assertNoErrors(validatePod(pod({ terminationGracePeriodSeconds: Number.MAX_SAFE_INTEGER })));
     assertIssue(validatePod(pod({ containers: [container({ ports: [{ containerPort: 2 ** 31 }] })] })), "spec.containers[0].ports[0].containerPort", "32-bit", "error");
     assertIssue(validatePod(pod({ terminationGracePeriodSeconds: Infinity })), "spec.terminationGracePeriodSeconds", "non-finite", "error");
   });
