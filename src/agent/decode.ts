@@ -1,5 +1,5 @@
 // Decodes a URL-source response like the kubelet: JSON or YAML 1.1, one Pod or a v1 PodList, all or nothing.
-import { ManifestServerError } from "../lib/errors.js";
+import { ManifestServerError, messageOf } from "../lib/errors.js";
 import { formatIssue, joinPath, type Issue } from "../lib/issues.js";
 import { countYamlDocuments, yamlToJson } from "../manifests/yaml.js";
 import { validatePod } from "../manifests/validate.js";
@@ -65,7 +65,7 @@ export function parseBody(raw: string): { value: unknown } | { issues: Issue[] }
     try {
       return { value: JSON.parse(body) };
     } catch (cause) {
-      const why = cause instanceof Error ? cause.message : String(cause);
+      const why = messageOf(cause);
       return { issues: [error("json-syntax", `the body starts with "{" but is not valid JSON: ${why}`)] };
     }
   }
@@ -94,7 +94,7 @@ export function parseBody(raw: string): { value: unknown } | { issues: Issue[] }
 }
 
 function describe(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
+  return messageOf(cause);
 }
 
 function checkTypeMeta(value: JsonObject, path: string, issues: Issue[]): string | undefined {

@@ -1,5 +1,5 @@
 // The agent's report after each pass: POST {node URL}/report with what it applied, each pod's state and its errors.
-import { ManifestServerError } from "../lib/errors.js";
+import { ManifestServerError, messageOf } from "../lib/errors.js";
 import {
   MAX_REPORT_ERRORS,
   MAX_REPORT_POD_NAME,
@@ -79,7 +79,7 @@ export async function postReport(
     });
     for await (const chunk of response.body) if (text.length < 1000) text += chunk.toString("utf8");
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = messageOf(cause);
     throw new ManifestServerError("report-failed", `POST ${request.url} failed: ${reason}`, { cause });
   }
   if (response.status < 200 || response.status > 299)

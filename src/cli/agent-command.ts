@@ -5,7 +5,7 @@ import { parseKubeletVersion } from "../fleet/kubelet-version.js";
 import { parseDuration } from "../lib/duration.js";
 import { instanceProblem } from "../agent/instance.js";
 import { parseHeader } from "../agent/poll.js";
-import { UsageError } from "../lib/errors.js";
+import { UsageError, messageOf } from "../lib/errors.js";
 import { VERSION } from "../lib/version.js";
 import { isDns1123Subdomain } from "../manifests/validate-names.js";
 
@@ -53,7 +53,7 @@ function usage<T>(parse: (v: string) => T): (v: string) => T {
     try {
       return parse(v);
     } catch (cause) {
-      throw new UsageError(cause instanceof Error ? cause.message : String(cause));
+      throw new UsageError(messageOf(cause));
     }
   };
 }

@@ -55,7 +55,7 @@ export class FleetFollower {
       ? Promise.resolve<RefreshOutcome>({ kind: "stopped" })
       : this.load().catch((e: unknown): RefreshOutcome => {
           // Never a rejected promise: callers fire refreshes from watchers and signals without awaiting them.
-          const message = e instanceof Error ? e.message : String(e);
+          const message = messageOf(e);
           this.deps.logger.error({ err: message }, "refresh failed; still serving the last good revision");
           return { kind: "source-error", message };
         }),
@@ -183,10 +183,7 @@ export class FleetFollower {
     try {
       snapshot = await source.lastServed?.();
     } catch (e) {
-      logger.warn(
-        { err: e instanceof Error ? e.message : String(e) },
-        "cannot read the last served revision",
-      );
+      logger.warn({ err: messageOf(e) }, "cannot read the last served revision");
       return undefined;
     }
     if (snapshot === undefined || snapshot.revision === rejected) return undefined;
