@@ -9,6 +9,7 @@ import { fleetPage, matchesFilters, parseFilters } from "./fleet-page.js";
 import type { SafeHtml } from "./html.js";
 import { nodePage } from "./node-page.js";
 import { nodeEtag } from "../../documents/etag.js";
+import type { RolloutSnapshot } from "../../../revisions/rollout-driver.js";
 
 export interface DashboardDeps {
   store: RevisionStore;
@@ -17,6 +18,8 @@ export interface DashboardDeps {
   version: string;
   sourceDescription: string;
   now?: () => number;
+  /** The running rollout (GET /api/rollout shows it); absent: none. */
+  rollout?: () => Promise<RolloutSnapshot>;
 }
 
 function sendHtml(res: Response, body: SafeHtml, status = 200): void {
@@ -103,7 +106,7 @@ export function dashboardRouter(deps: DashboardDeps): express.Router {
     );
   });
 
-  router.get("/api/rollout", (req, res) => {
+  router.get("/api/rollout", (req, res, next) => {
     const r = states();
     if (r === undefined) {
       throw new HttpError(503, "not-ready", "no valid fleet revision is loaded yet; see /status", {
@@ -111,17 +114,25 @@ export function dashboardRouter(deps: DashboardDeps): express.Router {
       });
     }
     const filters = parseFilters(req.query);
-    res
-      .status(200)
-      .type("application/json")
-      .set("Cache-Control", "no-cache")
-      .send(
-        JSON.stringify({
-          revision: r.revision,
-          counts: r.counts,
-          nodes: r.nodes.filter((n) => matchesFilters(n, filters)).map(nodeJson),
-        }) + "\n",
-      );
+    const none: RolloutSnapshot = { rollout: null, node: () => undefined };
+    (deps.rollout?.() ?? Promise.resolve(none))
+      .then((snap) => {
+        res
+          .status(200)
+          .type("application/json")
+          .set("Cache-Control", "no-cache")
+          .send(
+            JSON.stringify({
+              revision: r.revision,
+              rollout: snap.rollout,
+              counts: r.counts,
+              nodes: r.nodes
+                .filter((n) => matchesFilters(n, filters))
+                .map((n) => ({ ...nodeJson(n), rollout: snap.node(n.node.name) ?? null })),
+            }) + "\n",
+          );
+      })
+      .catch(next);
   });
   return router;
 }
