@@ -1,20 +1,17 @@
 // A real server process killed with SIGKILL in the middle of a rollout resumes it after a restart, and no node is
 // served anything different across the restart.
 import assert from "node:assert/strict";
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { podYaml, tempDir, type TempDir } from "../helpers/fleet.js";
+import { tempDir, writeAppFleet, type TempDir } from "../helpers/fleet.js";
 import { SimKubelet } from "../helpers/kubelet-sim.js";
 import { spawnServer, type Child } from "../helpers/processes.js";
 
 const NODES = ["cp-1", "cp-2", "edge-1", "edge-2"];
 
 async function writeFleet(dir: string, image: string): Promise<void> {
-  await mkdir(join(dir, "common"), { recursive: true });
-  await writeFile(join(dir, "common", "app.yaml"), podYaml("app", image));
-  await writeFile(
-    join(dir, "fleet.yaml"),
+  await writeAppFleet(
+    dir,
+    image,
     `nodes:
 ${NODES.map((n) => `  ${n}: {}`).join("\n")}
 rollout:

@@ -2,13 +2,11 @@
 // A good change goes canary first then in batches; a broken one is rolled back at the canary and reaches no one else;
 // the fix reaches everyone; a restart in the middle changes nothing any node sees.
 import assert from "node:assert/strict";
-import { mkdir, writeFile } from "node:fs/promises";
 import type { Server } from "node:http";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startServer, type RunningServer } from "../../src/server/start.js";
 import { createDirSource } from "../../src/source/dir-source.js";
-import { tempDir, podYaml, type TempDir } from "../helpers/fleet.js";
+import { tempDir, writeAppFleet, type TempDir } from "../helpers/fleet.js";
 import { healthServer, SimKubelet } from "../helpers/kubelet-sim.js";
 
 const NODES = ["cp-1", "cp-2", "cp-3", "edge-1", "edge-2", "edge-3", "edge-4", "edge-5"];
@@ -32,10 +30,9 @@ async function writeFleet(
     (n) =>
       `  ${n}: { labels: { role: "${n.startsWith("cp") ? "control-plane" : "edge"}" }, vars: { port: "${ports.get(n) ?? 0}" } }`,
   ).join("\n");
-  await mkdir(join(dir, "common"), { recursive: true });
-  await writeFile(join(dir, "common", "app.yaml"), podYaml("app", image));
-  await writeFile(
-    join(dir, "fleet.yaml"),
+  await writeAppFleet(
+    dir,
+    image,
     `nodes:
 ${nodes}
 rollout:
