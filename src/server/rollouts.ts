@@ -11,6 +11,7 @@ import { MemoryStore } from "../store/memory-store.js";
 import type { StateStore } from "../store/store.js";
 import type { FleetView } from "./app.js";
 import { NodeSelection } from "./documents/node-selection.js";
+import { registerRolloutMetrics } from "./views/rollout-metrics.js";
 
 export interface RolloutOptions {
   /** The clock of decisions (default Date.now). */
@@ -67,6 +68,7 @@ export async function openRollouts(
       ...(o.tickMs === undefined ? {} : { tickMs: o.tickMs }),
       ...(o.isLeader === undefined ? {} : { isLeader: o.isLeader }),
     });
+    registerRolloutMetrics(o.fleetView.metrics.registry, () => driver.state);
     return {
       driver,
       state,

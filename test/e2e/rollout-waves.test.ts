@@ -8,6 +8,7 @@ import { startServer, type RunningServer } from "../../src/server/start.js";
 import { createDirSource } from "../../src/source/dir-source.js";
 import { tempDir, writeAppFleet, type TempDir } from "../helpers/fleet.js";
 import { healthServer, SimKubelet } from "../helpers/kubelet-sim.js";
+import { sample } from "../helpers/prometheus.js";
 
 const NODES = ["cp-1", "cp-2", "cp-3", "edge-1", "edge-2", "edge-3", "edge-4", "edge-5"];
 
@@ -153,6 +154,20 @@ describe("rollouts through the server, with simulated kubelets and health probes
     const res = await fetch(`${server.url}/nodes/cp-2`);
     assert.equal(res.headers.get("x-manifest-revision"), good);
     await res.arrayBuffer();
+    // /metrics and /status say the same.
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    assert.equal(sample(text, "manifest_server_rollout_state", { state: "rolled-back" }), 1);
+    assert.equal(sample(text, "manifest_server_rollout_nodes", { wave: "canary", step: "rolled-back" }), 1);
+    assert.equal(
+      sample(text, "manifest_server_rollout_nodes", { wave: "control-plane", step: "waiting" }),
+      2,
+    );
+    const status = (await (await fetch(`${server.url}/status`)).json()) as {
+      revision: { id: string };
+      rollout: { state: string; to: string };
+    };
+    assert.equal(status.revision.id, bad);
+    assert.deepEqual([status.rollout.state, status.rollout.to], ["rolled-back", bad]);
   });
 
   it("the fix after it rolls out to everyone", async () => {
