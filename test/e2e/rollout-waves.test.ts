@@ -5,8 +5,7 @@ import assert from "node:assert/strict";
 import type { Server } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { startServer, type RunningServer } from "../../src/server/start.js";
-import { createDirSource } from "../../src/source/dir-source.js";
-import { tempDir, writeAppFleet, type TempDir } from "../helpers/fleet.js";
+import { manualDirSource, tempDir, writeAppFleet, type TempDir } from "../helpers/fleet.js";
 import { healthServer, SimKubelet } from "../helpers/kubelet-sim.js";
 import { sample } from "../helpers/prometheus.js";
 
@@ -74,7 +73,7 @@ describe("rollouts through the server, with simulated kubelets and health probes
 
   const start = () =>
     startServer({
-      source: createDirSource(fleet.path),
+      source: manualDirSource(fleet.path),
       listen: "127.0.0.1:0",
       stateDir: state.path,
       rollout: { tickMs: 20, probe: { intervalMs: 20, timeoutMs: 2000 } },
@@ -168,6 +167,15 @@ describe("rollouts through the server, with simulated kubelets and health probes
     };
     assert.equal(status.revision.id, bad);
     assert.deepEqual([status.rollout.state, status.rollout.to], ["rolled-back", bad]);
+    // The dashboard shows it: waves, the failed node and why, the events.
+    const page = await (await fetch(`${server.url}/`)).text();
+    assert.match(page, /<section id="rollout" data-live data-state="rolled-back"/);
+    assert.match(page, /data-wave="canary" data-status="stopped"/);
+    assert.match(
+      page.replace(/\s+/g, " "),
+      /<li data-node="cp-1"> <code>cp-1<\/code> \(canary, rolled-back\): probe http:\/\/127\.0\.0\.1:\d+\/readyz answered 500/,
+    );
+    assert.match(page, /rolled back: cp-1 gets its previous document again/);
   });
 
   it("the fix after it rolls out to everyone", async () => {

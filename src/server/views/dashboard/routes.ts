@@ -10,6 +10,7 @@ import type { SafeHtml } from "./html.js";
 import { nodePage } from "./node-page.js";
 import { nodeEtag } from "../../documents/etag.js";
 import type { RolloutSnapshot } from "../../../revisions/rollout-driver.js";
+import { rolloutSection, type UnhealthyNode } from "./rollout-section.js";
 
 export interface DashboardDeps {
   store: RevisionStore;
@@ -51,6 +52,16 @@ function nodeJson(n: NodeStatus): Record<string, unknown> {
   };
 }
 
+/** The rollout's nodes that are not healthy, with why. */
+function unhealthy(snap: RolloutSnapshot, store: RevisionStore): UnhealthyNode[] {
+  const out: UnhealthyNode[] = [];
+  for (const name of store.current?.fleet.nodes.keys() ?? []) {
+    const part = snap.node(name);
+    if (part?.reason !== undefined) out.push({ name, wave: part.wave, step: part.step, reason: part.reason });
+  }
+  return out;
+}
+
 /** The dashboard's routes, plain Express routes so access control can guard them like any other. */
 export function dashboardRouter(deps: DashboardDeps): express.Router {
   const router = express.Router();
@@ -67,7 +78,8 @@ export function dashboardRouter(deps: DashboardDeps): express.Router {
         );
   };
 
-  router.get("/", (req, res) => {
+  router.get("/", async (req, res) => {
+    const snap = await deps.rollout?.();
     sendHtml(
       res,
       fleetPage({
@@ -78,6 +90,7 @@ export function dashboardRouter(deps: DashboardDeps): express.Router {
         history: deps.store.history,
         states: states(),
         filters: parseFilters(req.query),
+        rollout: snap === undefined ? undefined : rolloutSection(snap.rollout, unhealthy(snap, deps.store)),
       }),
     );
   });
