@@ -24,7 +24,11 @@ rollout:
 
 /** The static-dir runtime, except that a pod whose image names "broken" cannot start, as an image that cannot be pulled. */
 function pullingDriver(dir: string, attempts: string[]): RuntimeDriver {
-  const inner = createStaticDirDriver({ dir: join(dir, "manifests"), tempDir: join(dir, "tmp") });
+  const inner = createStaticDirDriver({
+    instance: "rollout-test",
+    dir: join(dir, "manifests"),
+    tempDir: join(dir, "tmp"),
+  });
   return {
     name: "static-dir",
     list: () => inner.list(),
