@@ -218,6 +218,8 @@ export class RolloutDriver {
     before: Map<string, HeldDocument>,
     from: string | undefined,
   ): Promise<void> {
+    // A follower does not start rollouts: it serves what the leader stored (leader() re-reads it).
+    if (!(await this.leader())) return;
     const target = new Map<string, Doc>();
     for (const node of fleet.nodes.values())
       target.set(node.name, { revision: fleet.revision, etag: nodeEtag(node) });
@@ -243,7 +245,7 @@ export class RolloutDriver {
       this.now(),
     );
     this.decided(d);
-    if (await this.leader()) this.decided(await this.controller.step(this.observations(), this.now()));
+    this.decided(await this.controller.step(this.observations(), this.now()));
     this.hold(this.heldByState());
     await this.prune();
   }
