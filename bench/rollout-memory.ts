@@ -6,6 +6,7 @@ import { silentLogger } from "../src/lib/logger.js";
 import { RolloutDriver } from "../src/revisions/rollout-driver.js";
 import { RevisionStore } from "../src/revisions/revision-store.js";
 import { DocumentCache } from "../src/server/documents/document-cache.js";
+import { nodeEtag } from "../src/server/documents/etag.js";
 import { NodeSelection } from "../src/server/documents/node-selection.js";
 import { MemoryStore } from "../src/store/memory-store.js";
 import { DEFAULT_SHAPE, fleetFiles } from "./fleet-gen.js";
@@ -49,6 +50,7 @@ async function scenario(label: string, change: (tree: Map<string, string>) => vo
     revisions,
     state: new MemoryStore(),
     selection,
+    etagOf: nodeEtag,
     fetches: new Map(),
     reports: new Map(),
     logger: silentLogger(),

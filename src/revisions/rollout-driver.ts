@@ -11,17 +11,23 @@ import type { ByNode, FetchSeen, Observations, ReportSeen } from "../rollout/obs
 import type { ProbeRunner } from "../rollout/probes.js";
 import { isFinished, servesNew, type Doc, type RolloutState } from "../rollout/state.js";
 import { nodeRolloutView, rolloutView, type NodeRolloutView, type RolloutView } from "../rollout/view.js";
-import { nodeEtag } from "../server/documents/etag.js";
-import type { NodeSelection } from "../server/documents/node-selection.js";
 import type { StateStore } from "../store/store.js";
 import type { LoadedRevision, RevisionStore } from "./revision-store.js";
+
+/** The nodes held on another document than the current revision's, as the hot path reads them (NodeSelection). */
+export interface Holds {
+  get(node: string): HeldDocument | undefined;
+  replace(docs: ReadonlyMap<string, HeldDocument>): void;
+}
 
 export interface RolloutDriverOptions {
   revisions: RevisionStore;
   state: StateStore;
   /** Where the documents of held nodes are kept across restarts; undefined: memory only. */
   pack?: DocumentPack | undefined;
-  selection: NodeSelection;
+  selection: Holds;
+  /** The ETag of a node's JSON document (as served). */
+  etagOf: (node: CompiledNode) => string;
   fetches: ByNode<FetchSeen>;
   reports: ByNode<ReportSeen>;
   probes?: ProbeRunner | undefined;
@@ -38,12 +44,6 @@ export interface RolloutSnapshot {
   rollout: RolloutView | null;
   node(name: string): NodeRolloutView | undefined;
 }
-
-const heldOf = (fleet: CompiledFleet, node: CompiledNode): HeldDocument => ({
-  revision: fleet.revision,
-  etag: nodeEtag(node),
-  json: node.json,
-});
 
 /** The planner's view of a document: revision and ETag only (the bytes stay out of the stored state). */
 const docOf = (d: HeldDocument | undefined): Doc | undefined =>
@@ -82,6 +82,10 @@ export class RolloutDriver {
       driver.timer.unref();
     }
     return driver;
+  }
+
+  private heldOf(fleet: CompiledFleet, node: CompiledNode): HeldDocument {
+    return { revision: fleet.revision, etag: this.o.etagOf(node), json: node.json };
   }
 
   get state(): RolloutState | undefined {
@@ -178,7 +182,7 @@ export class RolloutDriver {
     for (const [name, p] of Object.entries(state.nodes)) {
       const doc: Doc = servesNew(p) ? p.to : p.from;
       const node = fleet.nodes.get(name);
-      if (node === undefined || doc.etag === nodeEtag(node)) continue;
+      if (node === undefined || doc.etag === this.o.etagOf(node)) continue;
       const kept = this.known.get(doc.etag);
       if (kept !== undefined) held.set(name, kept);
       else
@@ -206,8 +210,10 @@ export class RolloutDriver {
       const prevNode = previous?.fleet.nodes.get(node.name);
       const served =
         this.o.selection.get(node.name) ??
-        (previous === undefined || prevNode === undefined ? undefined : heldOf(previous.fleet, prevNode));
-      if (served !== undefined && served.etag !== nodeEtag(node)) before.set(node.name, served);
+        (previous === undefined || prevNode === undefined
+          ? undefined
+          : this.heldOf(previous.fleet, prevNode));
+      if (served !== undefined && served.etag !== this.o.etagOf(node)) before.set(node.name, served);
     }
     this.hold(before);
     void this.serial(() => this.start(fleet, before, previous?.fleet.revision));
@@ -222,13 +228,13 @@ export class RolloutDriver {
     if (!(await this.leader())) return;
     const target = new Map<string, Doc>();
     for (const node of fleet.nodes.values())
-      target.set(node.name, { revision: fleet.revision, etag: nodeEtag(node) });
+      target.set(node.name, { revision: fleet.revision, etag: this.o.etagOf(node) });
     // Keep every document the stored rollout or the new one may serve before committing the new one.
     const keep = new Map(this.known);
     for (const [name, doc] of before) {
       keep.set(doc.etag, doc);
       const node = fleet.nodes.get(name);
-      if (node !== undefined) keep.set(nodeEtag(node), heldOf(fleet, node));
+      if (node !== undefined) keep.set(this.o.etagOf(node), this.heldOf(fleet, node));
     }
     await this.o.pack?.write(keep.values());
     this.known = keep;

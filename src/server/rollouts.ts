@@ -11,6 +11,7 @@ import { MemoryStore } from "../store/memory-store.js";
 import type { StateStore } from "../store/store.js";
 import type { FleetView } from "./app.js";
 import { NodeSelection } from "./documents/node-selection.js";
+import { nodeEtag } from "./documents/etag.js";
 import { registerRolloutMetrics } from "./views/rollout-metrics.js";
 
 export interface RolloutOptions {
@@ -60,6 +61,7 @@ export async function openRollouts(
       state,
       pack: o.stateDir === undefined ? undefined : new DocumentPack(o.stateDir),
       selection,
+      etagOf: nodeEtag,
       fetches: o.fleetView.ledger,
       reports: reportsOf(o.fleetView),
       probes: new ProbeRunner({ ...(o.now === undefined ? {} : { now: o.now }), ...o.probe }),

@@ -9,6 +9,7 @@ import { silentLogger } from "../../src/lib/logger.js";
 import { ProbeRunner } from "../../src/rollout/probes.js";
 import { RolloutDriver } from "../../src/revisions/rollout-driver.js";
 import { RevisionStore } from "../../src/revisions/revision-store.js";
+import { nodeEtag } from "../../src/server/documents/etag.js";
 import { NodeSelection } from "../../src/server/documents/node-selection.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
 import { filesFromTree, podYaml } from "../helpers/fleet.js";
@@ -39,6 +40,7 @@ async function driverWith(isLeader: () => boolean) {
     revisions,
     state,
     selection,
+    etagOf: nodeEtag,
     fetches: new Map(),
     reports: new Map(),
     logger: silentLogger(),
