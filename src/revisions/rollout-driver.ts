@@ -206,10 +206,13 @@ export class RolloutDriver {
     const fleet = next.fleet;
     if (fleet.rollout === undefined && this.controller.state === undefined) return;
     const before = new Map<string, HeldDocument>();
+    // The first revision after a start: what the stored rollout serves each of its nodes (nothing is held yet).
+    const stored = previous === undefined ? this.heldByState() : undefined;
     for (const node of fleet.nodes.values()) {
       const prevNode = previous?.fleet.nodes.get(node.name);
       const served =
         this.o.selection.get(node.name) ??
+        stored?.get(node.name) ??
         (previous === undefined || prevNode === undefined
           ? undefined
           : this.heldOf(previous.fleet, prevNode));

@@ -158,6 +158,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     ...options.rollout,
   });
   const firstLoad = await follower.start();
+  // The first revision's rollout decision (a restart's: the stored one) is taken before the first request.
+  await rollouts.driver.idle();
   const handler = createHandler({
     selection: rollouts.selection,
     rollout: rollouts.driver,

@@ -3,16 +3,17 @@
 import assert from "node:assert/strict";
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { loadFleet } from "../../src/fleet/load-fleet.js";
 import { silentLogger } from "../../src/lib/logger.js";
+import { DocumentPack } from "../../src/rollout/document-pack.js";
 import { ProbeRunner } from "../../src/rollout/probes.js";
 import { RolloutDriver } from "../../src/revisions/rollout-driver.js";
 import { RevisionStore } from "../../src/revisions/revision-store.js";
 import { nodeEtag } from "../../src/server/documents/etag.js";
 import { NodeSelection } from "../../src/server/documents/node-selection.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
-import { filesFromTree, podYaml } from "../helpers/fleet.js";
+import { filesFromTree, podYaml, tempDir } from "../helpers/fleet.js";
 
 const FLEET = `nodes:
   a: {}
@@ -32,13 +33,13 @@ function fleet(revision: string, image: string) {
   return { fleet: r.fleet, loadedAt: new Date(0), meta: {} };
 }
 
-async function driverWith(isLeader: () => boolean) {
+async function driverWith(isLeader: () => boolean, state = new MemoryStore(), pack?: DocumentPack) {
   const revisions = new RevisionStore();
   const selection = new NodeSelection();
-  const state = new MemoryStore();
   const driver = await RolloutDriver.open({
     revisions,
     state,
+    pack,
     selection,
     etagOf: nodeEtag,
     fetches: new Map(),
@@ -70,6 +71,28 @@ describe("rollout driver", () => {
     assert.equal(yaml?.revision, "r1");
     assert.match(yaml?.doc.body.toString() ?? "", /example\/app:1/);
     await driver.close();
+  });
+
+  it("after a restart onto a newer revision, the stored rollout's held nodes stay held from the first answer", async () => {
+    const dir = await tempDir("ms-driver-");
+    after(() => dir.remove());
+    const state = new MemoryStore();
+    const pack = new DocumentPack(dir.path);
+    const first = await driverWith(() => true, state, pack);
+    first.revisions.publish(fleet("r1", "example/app:1"));
+    first.revisions.publish(fleet("r2", "example/app:2"));
+    await first.driver.close();
+    const second = await driverWith(() => true, state, pack);
+    second.revisions.publish(fleet("r3", "example/app:3"));
+    // Synchronously, before the new rollout is committed: b and c are still on r1.
+    assert.equal(second.selection.get("b")?.revision, "r1");
+    assert.equal(second.selection.get("c")?.revision, "r1");
+    await second.driver.idle();
+    assert.equal(second.driver.state?.to, "r3");
+    assert.equal(second.driver.state?.id, "2");
+    assert.equal(second.selection.get("b")?.revision, "r1");
+    assert.equal(second.selection.get("a"), undefined);
+    await second.driver.close();
   });
 
   it("a follower (isLeader false) starts no rollout and holds nothing of its own", async () => {
