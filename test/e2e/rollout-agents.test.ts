@@ -19,7 +19,7 @@ rollout:
     - { name: "canary", nodes: ["cp-1"], soak: "100ms" }
     - { name: "everyone", maxNodes: 1 }
   health:
-    deadline: "500ms"
+    deadline: "3s"
 `;
 
 /** The static-dir runtime, except that a pod whose image names "broken" cannot start, as an image that cannot be pulled. */
@@ -59,6 +59,8 @@ describe("rollouts with real agents", () => {
     for (;;) {
       const r = server.rollouts.driver.state;
       if (r?.to === to && r.phase === state) return r;
+      if (r?.to === to && r.phase !== "progressing")
+        assert.fail(`rollout of ${to} ended ${r.phase}, not ${state}: ${r.reason ?? ""}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   };

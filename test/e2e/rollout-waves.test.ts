@@ -42,7 +42,7 @@ rollout:
     - { name: "everyone", maxNodes: 2 }
   health:
     probe: "http://127.0.0.1:{{ node.vars.port }}/readyz"
-    deadline: "1s"
+    deadline: "3s"
   onFailure: "rollback"
 `,
   );
@@ -59,6 +59,8 @@ async function until(url: string, to: string, state: string): Promise<NonNullabl
   for (;;) {
     const r = await rollout(url);
     if (r?.to === to && r.state === state) return r;
+    if (r?.to === to && r.state !== "progressing")
+      assert.fail(`rollout of ${to} ended ${r.state}, not ${state}: ${JSON.stringify(r.events.at(-1))}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
