@@ -52,6 +52,7 @@ const docOf = (d: HeldDocument | undefined): Doc | undefined =>
 export class RolloutDriver {
   private queue: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  private tickWaiting = false;
   private readonly now: () => number;
   private readonly startedAt: number;
 
@@ -75,10 +76,10 @@ export class RolloutDriver {
     const driver = new RolloutDriver(o, controller, known);
     driver.hold(driver.heldByState());
     o.revisions.onPublish((next, previous) => driver.published(next, previous));
-    o.probes?.onResult(() => void driver.tick());
+    o.probes?.onResult(() => driver.tickSoon());
     const tickMs = o.tickMs ?? 1000;
     if (tickMs > 0) {
-      driver.timer = setInterval(() => void driver.tick(), tickMs);
+      driver.timer = setInterval(() => driver.tickSoon(), tickMs);
       driver.timer.unref();
     }
     return driver;
@@ -102,11 +103,23 @@ export class RolloutDriver {
 
   /** One planner step now, on what was seen. */
   tick(): Promise<Decision | undefined> {
-    return this.serial(async () => {
-      if (!(await this.leader())) return undefined;
-      this.probe();
-      return this.decided(await this.controller.step(this.observations(), this.now()));
-    });
+    return this.serial(() => this.tickNow());
+  }
+
+  private async tickNow(): Promise<Decision | undefined> {
+    if (!(await this.leader())) return undefined;
+    this.probe();
+    return this.decided(await this.controller.step(this.observations(), this.now()));
+  }
+
+  /** Queues a tick unless one is already waiting (a slow step never piles ticks up); failures are logged. */
+  private tickSoon(): void {
+    if (this.tickWaiting) return;
+    this.tickWaiting = true;
+    this.serial(async () => {
+      this.tickWaiting = false;
+      return this.tickNow();
+    }).catch(() => undefined);
   }
 
   /** An operator action by `by`; the decision says whether it was refused and why. */
@@ -219,7 +232,7 @@ export class RolloutDriver {
       if (served !== undefined && served.etag !== this.o.etagOf(node)) before.set(node.name, served);
     }
     this.hold(before);
-    void this.serial(() => this.start(fleet, before, previous?.fleet.revision));
+    this.serial(() => this.start(fleet, before, previous?.fleet.revision)).catch(() => undefined);
   }
 
   private async start(
