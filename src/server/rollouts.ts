@@ -22,6 +22,8 @@ export interface RolloutOptions {
   probe?: ProbeOptions;
   /** Only the leader decides (replicas); default: always. */
   isLeader?: () => boolean | Promise<boolean>;
+  /** A state store owned elsewhere (the replicas' PostgreSQL); default: a journal in `stateDir`, or memory. */
+  state?: StateStore | undefined;
 }
 
 export interface Rollouts {
@@ -52,8 +54,9 @@ export async function openRollouts(
     stateDir?: string | undefined;
   },
 ): Promise<Rollouts> {
+  const owned = o.state === undefined;
   const state: StateStore =
-    o.stateDir === undefined ? new MemoryStore() : await JournalStore.open(o.stateDir);
+    o.state ?? (o.stateDir === undefined ? new MemoryStore() : await JournalStore.open(o.stateDir));
   const selection = new NodeSelection();
   try {
     const driver = await RolloutDriver.open({
@@ -77,11 +80,11 @@ export async function openRollouts(
       selection,
       async close() {
         await driver.close();
-        await state.close();
+        if (owned) await state.close();
       },
     };
   } catch (e) {
-    await state.close();
+    if (owned) await state.close();
     throw e;
   }
 }

@@ -154,8 +154,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     store,
     fleetView,
     logger,
-    stateDir: options.stateDir,
     ...options.rollout,
+    // Replicas share the rollout state in PostgreSQL, and only the lease holder decides.
+    ...(replicas === undefined
+      ? { stateDir: options.stateDir }
+      : { state: replicas.store, isLeader: options.rollout?.isLeader ?? (() => replicas.isLeader()) }),
   });
   const firstLoad = await follower.start();
   // The first revision's rollout decision (a restart's: the stored one) is taken before the first request.
@@ -196,8 +199,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   } catch (e) {
     // Nothing may keep the process alive after a failed start: stop every watcher and timer started above.
     await follower.stop();
-    await replicas?.close();
     await rollouts.close();
+    await replicas?.close();
     tokens?.close();
     tlsReloader?.close();
     const code = (e as NodeJS.ErrnoException).code;
