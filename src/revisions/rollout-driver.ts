@@ -45,6 +45,9 @@ export interface RolloutSnapshot {
   node(name: string): NodeRolloutView | undefined;
 }
 
+/** How long a follower holds a new revision's changing nodes while no decision of the leader on it is stored. */
+const PROVISIONAL_MS = 30_000;
+
 /** The planner's view of a document: revision and ETag only (the bytes stay out of the stored state). */
 const docOf = (d: HeldDocument | undefined): Doc | undefined =>
   d === undefined ? undefined : { revision: d.revision, etag: d.etag };
@@ -53,6 +56,8 @@ export class RolloutDriver {
   private queue: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private tickWaiting = false;
+  /** A new revision's nodes held until the leader's decision on it is stored (followers; at most PROVISIONAL_MS). */
+  private provisional: { revision: string; held: Map<string, HeldDocument>; until: number } | undefined;
   private readonly now: () => number;
   private readonly startedAt: number;
 
@@ -151,9 +156,14 @@ export class RolloutDriver {
 
   private async leader(): Promise<boolean> {
     if (this.o.isLeader === undefined || (await this.o.isLeader())) return true;
-    // A follower serves what the leader decided.
+    // A follower serves what the leader decided; until the leader has decided on a new revision, its nodes stay held.
     this.controller = await RolloutController.open(this.o.state);
-    this.hold(this.heldByState());
+    const held = this.heldByState();
+    const p = this.provisional;
+    if (p !== undefined && this.controller.state?.to !== p.revision && this.now() < p.until) {
+      for (const [name, doc] of p.held) if (!held.has(name)) held.set(name, doc);
+    } else this.provisional = undefined;
+    this.hold(held);
     return false;
   }
 
@@ -232,6 +242,7 @@ export class RolloutDriver {
       if (served !== undefined && served.etag !== this.o.etagOf(node)) before.set(node.name, served);
     }
     this.hold(before);
+    this.provisional = { revision: fleet.revision, held: before, until: this.now() + PROVISIONAL_MS };
     this.serial(() => this.start(fleet, before, previous?.fleet.revision)).catch(() => undefined);
   }
 
@@ -240,11 +251,6 @@ export class RolloutDriver {
     before: Map<string, HeldDocument>,
     from: string | undefined,
   ): Promise<void> {
-    // A follower does not start rollouts: it serves what the leader stored (leader() re-reads it).
-    if (!(await this.leader())) return;
-    const target = new Map<string, Doc>();
-    for (const node of fleet.nodes.values())
-      target.set(node.name, { revision: fleet.revision, etag: this.o.etagOf(node) });
     // Keep every document the stored rollout or the new one may serve before committing the new one.
     const keep = new Map(this.known);
     for (const [name, doc] of before) {
@@ -254,6 +260,12 @@ export class RolloutDriver {
     }
     await this.o.pack?.write(keep.values());
     this.known = keep;
+    // A follower does not start rollouts: it serves what the leader stored (leader() re-reads it).
+    if (!(await this.leader())) return;
+    this.provisional = undefined;
+    const target = new Map<string, Doc>();
+    for (const node of fleet.nodes.values())
+      target.set(node.name, { revision: fleet.revision, etag: this.o.etagOf(node) });
     const d = await this.controller.newRevision(
       {
         revision: fleet.revision,

@@ -95,13 +95,34 @@ describe("rollout driver", () => {
     await second.driver.close();
   });
 
-  it("a follower (isLeader false) starts no rollout and holds nothing of its own", async () => {
+  it("a follower serves what the leader decided, from documents it kept itself", async () => {
+    const state = new MemoryStore();
+    const leader = await driverWith(() => true, state);
+    const follower = await driverWith(() => false, state);
+    for (const d of [follower, leader]) d.revisions.publish(fleet("r1", "example/app:1"));
+    // The follower sees r2 before the leader has decided: it holds every changing node meanwhile.
+    follower.revisions.publish(fleet("r2", "example/app:2"));
+    await follower.driver.idle();
+    assert.equal(follower.selection.get("a")?.revision, "r1");
+    leader.revisions.publish(fleet("r2", "example/app:2"));
+    await leader.driver.idle();
+    await follower.driver.tick();
+    assert.equal(follower.selection.get("a"), undefined);
+    assert.equal(follower.selection.get("b")?.revision, "r1");
+    assert.equal(follower.selection.get("c")?.revision, "r1");
+    await leader.driver.close();
+    await follower.driver.close();
+  });
+
+  it("a follower (isLeader false) starts no rollout and, with no decision stored, holds what it served", async () => {
     const { revisions, selection, state, driver } = await driverWith(() => false);
     revisions.publish(fleet("r1", "example/app:1"));
     revisions.publish(fleet("r2", "example/app:2"));
     await driver.idle();
     assert.equal((await state.readRollout()).state, undefined);
-    assert.equal(selection.size, 0);
+    // No decision of a leader yet: every changing node stays where it was.
+    assert.equal(selection.size, 3);
+    assert.equal(selection.get("a")?.revision, "r1");
     assert.equal(await driver.tick(), undefined);
     await driver.close();
   });
