@@ -7,7 +7,7 @@ import { ManifestServerError, messageOf, UsageError } from "../lib/errors.js";
 import { createLogger } from "../lib/logger.js";
 import { startServer } from "../server/start.js";
 import { createDirSource } from "../source/dir-source.js";
-import { defaultCacheDir } from "../source/git-cache.js";
+import { cacheKey, defaultCacheDir } from "../source/git-cache.js";
 import { createGitSource } from "../source/git-source.js";
 import { gitEnv } from "../source/git.js";
 import { checkSource, ENV, sourceOptions } from "./command-options.js";
@@ -69,6 +69,12 @@ export function addServeCommand(program: Command, io: CliIo): void {
       .description("serve the fleet over HTTP: GET /nodes/{node} is the kubelet's staticPodURL")
       .addOption(
         new Option("--listen <[host:]port>", "address to listen on").default("8080").env(`${ENV}LISTEN`),
+      )
+      .addOption(
+        new Option(
+          "--state-dir <dir>",
+          "keep rollout state here, so a restart resumes it (default with --repo: <cache-dir>/state/<repo>; with --dir: memory only)",
+        ).env(`${ENV}STATE_DIR`),
       )
       .addOption(
         new Option("--poll <duration>", "how often to fetch the repository (with --repo; 0 disables)")
@@ -177,6 +183,9 @@ fetched commit is published to all of them, effective --publish-delay later on t
 replica unsure of the current revision answers 503 for node documents. Fetches, reports, rollout state
 and the leader lease are shared. The password comes from --store-password-file or PGPASSWORD.
 
+With a rollout: policy in fleet.yaml, a new revision moves wave by wave (see the README, Rollouts);
+its state is kept in --state-dir and survives restarts. Watch and steer it with manifest-server rollout.
+
 Example kubelet configuration (KubeletConfiguration):
   staticPodURL: http://manifests.example:8080/nodes/<node-name>`,
       ),
@@ -199,6 +208,7 @@ Example kubelet configuration (KubeletConfiguration):
         store?: string;
         storePasswordFile?: string;
         publishDelay: string;
+        stateDir?: string;
       },
     ) => {
       checkSource(opts);
@@ -220,7 +230,11 @@ Example kubelet configuration (KubeletConfiguration):
               },
             }),
       };
-      const rolloutOptions = { trustProxy: opts.trustProxy === true, perNodeMetrics: opts.perNodeMetrics };
+      const rolloutOptions = {
+        trustProxy: opts.trustProxy === true,
+        perNodeMetrics: opts.perNodeMetrics,
+        ...(opts.stateDir === undefined ? {} : { stateDir: resolve(io.cwd, opts.stateDir) }),
+      };
       let running;
       if (opts.repo !== undefined) {
         let pollMs: number;
@@ -231,12 +245,13 @@ Example kubelet configuration (KubeletConfiguration):
         }
         const env = { ...process.env, ...io.env };
         const webhookSecret = await readSecret(opts.webhookSecretFile, io.cwd);
+        const cacheDir = resolve(io.cwd, opts.cacheDir ?? defaultCacheDir(env));
         const source = createGitSource({
           repo: opts.repo,
           ref: opts.ref ?? "main",
           subdir: opts.subdir ?? "manifests",
           pollMs,
-          cacheDir: resolve(io.cwd, opts.cacheDir ?? defaultCacheDir(env)),
+          cacheDir,
           cwd: io.cwd,
           env: gitEnv(env, true),
         });
@@ -247,6 +262,11 @@ Example kubelet configuration (KubeletConfiguration):
           listen: opts.listen,
           logger,
           ...security,
+          stateDir: resolve(
+            cacheDir,
+            "state",
+            cacheKey(`${opts.repo}#${opts.ref ?? "main"}:${opts.subdir ?? "manifests"}`),
+          ),
           ...rolloutOptions,
         });
       } else {

@@ -5,6 +5,7 @@ import { VERSION } from "../lib/version.js";
 import { ENV } from "./command-options.js";
 import { addFleetCommands } from "./fleet-commands.js";
 import { println, type CliIo } from "./io.js";
+import { addRolloutCommand } from "./rollout-command.js";
 import { addServeCommand } from "./serve-command.js";
 
 export async function runServerCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -27,6 +28,7 @@ Examples:
   manifest-server validate manifests
   manifest-server render cp-1 --format yaml
   manifest-server explain edge-1
+  manifest-server rollout status --server http://manifests.example:8080
 
 Every flag also reads an environment variable: --dir is ${ENV}DIR, --listen is ${ENV}LISTEN, and so on.
 Exit codes: 0 success, 1 the fleet is invalid (diff: some node changes), 2 usage error or unreadable input.`,
@@ -37,6 +39,7 @@ Exit codes: 0 success, 1 the fleet is invalid (diff: some node changes), 2 usage
   };
   addServeCommand(program, io);
   addFleetCommands(program, io, setExit);
+  addRolloutCommand(program, io, setExit);
 
   try {
     await program.parseAsync([...argv], { from: "user" });

@@ -176,7 +176,8 @@ function assignWaves(c: Checker, drafts: readonly WaveDraft[], fleet: PolicyFlee
 function probeUrls(c: Checker, probe: string, fleet: PolicyFleet): Map<string, string> {
   const path = joinPath(joinPath(ROOT, "health"), "probe");
   const out = new Map<string, string>();
-  if (!/^https?:\/\//.test(probe)) {
+  // A template may start with a variable (one URL per node, e.g. `{{ node.vars.health }}`); its results are checked.
+  if (!/^(https?:\/\/|\{\{)/.test(probe)) {
     c.error(path, `the probe must be an http:// or https:// URL (got ${JSON.stringify(probe)})`);
     return out;
   }
@@ -189,7 +190,8 @@ function probeUrls(c: Checker, probe: string, fleet: PolicyFleet): Map<string, s
     const expanded = expandTemplates(probe, { node, vars: fleet.vars }, path);
     for (const i of expanded.issues) problem(i.message, node.name);
     if (expanded.issues.length > 0 || typeof expanded.value !== "string") continue;
-    if (!URL.canParse(expanded.value)) problem("the probe is not a valid URL once templated", node.name);
+    if (!URL.canParse(expanded.value) || !/^https?:\/\//.test(expanded.value))
+      problem("the probe is not a valid http:// or https:// URL once templated", node.name);
     else out.set(node.name, expanded.value);
   }
   for (const [message, nodes] of problems) c.error(path, message, nodes);

@@ -8,7 +8,8 @@ import {
   type RolloutState,
 } from "./state.js";
 
-export type WaveStatus = "pending" | "progressing" | "soaking" | "done" | "skipped";
+/** `stopped`: released, not done, and the rollout failed or was rolled back there. */
+export type WaveStatus = "pending" | "progressing" | "soaking" | "done" | "skipped" | "stopped";
 
 export interface WaveView {
   name: string;
@@ -57,6 +58,7 @@ function waveStatus(state: RolloutState, index: number, members: number): WaveSt
   if (members === 0 && progress?.doneAt !== undefined) return "skipped";
   if (progress?.doneAt !== undefined) return "done";
   if (progress?.releasedAt === undefined) return "pending";
+  if (state.phase === "rolled-back" || state.phase === "failed") return "stopped";
   return progress.healthySince !== undefined ? "soaking" : "progressing";
 }
 

@@ -19,6 +19,8 @@ import type { GitSyncHealth, RevisionStore } from "../revisions/revision-store.j
 import { gitWebhookRouter, type WebhookDeps } from "./webhook.js";
 import { nodeEtag } from "./documents/etag.js";
 import type { DeniedRequest } from "./documents/node-lookup.js";
+import type { NodeSelection } from "./documents/node-selection.js";
+import { rolloutRouter, type RolloutControl } from "./rollout-routes.js";
 
 export interface AppDeps {
   store: RevisionStore;
@@ -38,6 +40,10 @@ export interface AppDeps {
   admit?: () => DeniedRequest | undefined;
   /** On a replica: its part of /status (store URL without password, leader, publications). */
   replicaStatus?: () => unknown;
+  /** Nodes a rollout holds on another document than the current revision's. */
+  selection?: NodeSelection;
+  /** The rollout driver: GET /api/rollout shows it, POST /api/rollout/{action} acts on it. */
+  rollout?: RolloutControl;
 }
 
 /** What the server saw of the fleet (fetch ledger, agent reports) and its metrics: fed by the hot path, read by views. */
@@ -96,6 +102,13 @@ function gitSyncStatus(health: GitSyncHealth | undefined, now: Date): Record<str
     staleSeconds:
       since === undefined ? null : Math.max(0, Math.round((now.getTime() - since.getTime()) / 1000)),
   };
+}
+
+/** The rollout line of /status: which rollout, its state and why; null without one. */
+async function rolloutSummary(control: RolloutControl | undefined): Promise<Record<string, unknown> | null> {
+  const view = (await control?.snapshot())?.rollout;
+  if (view === undefined || view === null) return null;
+  return { id: view.id, from: view.from, to: view.to, state: view.state, reason: view.reason ?? null };
 }
 
 function sendJson(res: Response, value: unknown, status = 200): void {
@@ -157,7 +170,7 @@ export function createApp(deps: AppDeps): express.Express {
     }
     res.status(200).type("application/json").set("Cache-Control", "no-cache").send(nodeList(loaded.fleet));
   });
-  app.get("/status", (_req, res) => {
+  app.get("/status", async (_req, res) => {
     const loaded = store.current;
     const err = store.lastError;
     sendJson(res, {
@@ -188,6 +201,7 @@ export function createApp(deps: AppDeps): express.Express {
       fetch: gitSyncStatus(store.gitSync, (deps.now ?? (() => new Date()))()),
       counters: store.counters,
       ...(deps.replicaStatus === undefined ? {} : { replica: deps.replicaStatus() }),
+      rollout: await rolloutSummary(deps.rollout),
     });
   });
   app.get("/metrics", (_req, res, next) => {
@@ -215,10 +229,12 @@ export function createApp(deps: AppDeps): express.Express {
       version: deps.version,
       sourceDescription: deps.sourceDescription,
       ...(deps.now === undefined ? {} : { now: () => (deps.now ?? (() => new Date()))().getTime() }),
+      ...(deps.rollout === undefined ? {} : { rollout: () => (deps.rollout as RolloutControl).snapshot() }),
     }),
   );
 
   if (deps.webhook !== undefined) app.use(gitWebhookRouter(deps.webhook));
+  if (deps.rollout !== undefined) app.use(rolloutRouter(deps.rollout, () => deps.auth?.enabled === true));
 
   app.use((req) => {
     throw new HttpError(
@@ -246,6 +262,7 @@ export function createHandler(deps: AppDeps): (req: IncomingMessage, res: Server
   const documents = {
     store: deps.store,
     cache,
+    ...(deps.selection === undefined ? {} : { selection: deps.selection }),
     ...(deps.auth === undefined ? {} : { authorize: deps.auth.nodeHook }),
     ...(deps.admit === undefined ? {} : { admit: deps.admit }),
     onServed: (served: ServedDocument, req: IncomingMessage) =>

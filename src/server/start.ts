@@ -21,6 +21,7 @@ import { TokenFile } from "./access/token-file.js";
 import type { WebhookDeps } from "./webhook.js";
 import { startReplicaSet, type ReplicaOptions, type ReplicaSet } from "../replicas/replica-set.js";
 import { ProposalStore } from "../replicas/proposal-store.js";
+import { openRollouts, type RolloutOptions, type Rollouts } from "./rollouts.js";
 
 export interface StartOptions {
   /** A fleet folder (shorthand for `source: createDirSource(dir)`). */
@@ -47,6 +48,10 @@ export interface StartOptions {
   perNodeMetrics?: PerNodeMetrics;
   /** Replicas on one PostgreSQL (git sources only): one revision sequence, one fleet view, one leader. */
   replicas?: ReplicaOptions;
+  /** Keep rollout state (and the documents it holds nodes on) in this folder; absent: in memory only. */
+  stateDir?: string;
+  /** Rollout driver settings (clock, tick interval, probes, leadership); see rollouts.ts. */
+  rollout?: RolloutOptions;
 }
 
 export interface RunningServer {
@@ -61,6 +66,8 @@ export interface RunningServer {
   fleetView: FleetView;
   /** With `replicas`: the shared store, the leader lease (`isLeader()`) and the publication state. */
   replicas?: ReplicaSet;
+  /** The rollout driver and its state store. */
+  rollouts: Rollouts;
   /** For git sources: sync now, i.e. git fetch and load the result (what SIGHUP and the webhook do). */
   sync?: () => Promise<SyncOutcome>;
   /** Re-reads the tokens file and the TLS files (what SIGHUP does besides re-reading the source). */
@@ -143,8 +150,22 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
           clientCerts: tlsMaterial?.ca !== undefined,
           ...(options.metricsAuth === undefined ? {} : { metrics: options.metricsAuth }),
         });
+  const rollouts = await openRollouts({
+    store,
+    fleetView,
+    logger,
+    ...options.rollout,
+    // Replicas share the rollout state in PostgreSQL, and only the lease holder decides.
+    ...(replicas === undefined
+      ? { stateDir: options.stateDir }
+      : { state: replicas.store, isLeader: options.rollout?.isLeader ?? (() => replicas.isLeader()) }),
+  });
   const firstLoad = await follower.start();
+  // The first revision's rollout decision (a restart's: the stored one) is taken before the first request.
+  await rollouts.driver.idle();
   const handler = createHandler({
+    selection: rollouts.selection,
+    rollout: rollouts.driver,
     store,
     logger,
     sourceDescription: source.description,
@@ -178,6 +199,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   } catch (e) {
     // Nothing may keep the process alive after a failed start: stop every watcher and timer started above.
     await follower.stop();
+    await rollouts.close();
     await replicas?.close();
     tokens?.close();
     tlsReloader?.close();
@@ -208,6 +230,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     firstLoad,
     fleetView,
     ...(replicas === undefined ? {} : { replicas }),
+    rollouts,
     ...(sync === undefined ? {} : { sync }),
     async reloadSecrets() {
       await tokens?.reload();
@@ -225,6 +248,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         }),
       ]);
       clearTimeout(graceTimer);
+      await rollouts.close();
       tokens?.close();
       tlsReloader?.close();
       await new Promise<void>((resolve) => {

@@ -11,6 +11,7 @@ import {
   emptyModel,
   modelFromSnapshot,
   rolloutRecord,
+  selectEvents,
   snapshotOf,
   type JournalRecord,
   type StoreModel,
@@ -120,11 +121,7 @@ export class JournalStore implements StateStore {
   }
 
   readEvents(query: EventQuery = {}): Promise<StoredEvent[]> {
-    const after = query.afterSeq ?? 0;
-    const out = this.model.events.filter(
-      (e) => e.seq > after && (query.rollout === undefined || e.rollout === query.rollout),
-    );
-    return Promise.resolve(out.slice(0, query.limit ?? 1000));
+    return Promise.resolve(selectEvents(this.model, query));
   }
 
   putNodeRecords(kind: NodeRecordKind, records: ReadonlyArray<readonly [string, Json]>): Promise<void> {

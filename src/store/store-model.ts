@@ -1,6 +1,6 @@
 // The embedded store's data in memory, the journal records that change it, and its snapshot form. Pure.
 import type { Participant, RolloutEvent, RolloutState } from "../rollout/state.js";
-import { KEPT_EVENTS, type Json, type NodeRecordKind, type StoredEvent } from "./store.js";
+import { KEPT_EVENTS, type EventQuery, type Json, type NodeRecordKind, type StoredEvent } from "./store.js";
 
 export interface StoreModel {
   version: number;
@@ -130,4 +130,13 @@ export function modelFromSnapshot(value: unknown): { model: StoreModel; generati
       records: { fetch: new Map(s.records.fetch), report: new Map(s.records.report) },
     },
   };
+}
+
+/** The events of `model` that `query` asks for, oldest first. */
+export function selectEvents(model: StoreModel, query: EventQuery = {}): StoredEvent[] {
+  const after = query.afterSeq ?? 0;
+  const out = model.events.filter(
+    (e) => e.seq > after && (query.rollout === undefined || e.rollout === query.rollout),
+  );
+  return out.slice(0, query.limit ?? 1000);
 }

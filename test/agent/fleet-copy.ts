@@ -3,10 +3,13 @@ import { cp, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { isRecord, type JsonObject as Json } from "../../src/runtime/json.js";
+import { stripRollout } from "../helpers/fleet.js";
 
 /** Copies `from` to `to` and rewrites every pod document under common/, groups/ and nodes/ with `rewrite`. */
 export async function copyFleet(from: string, to: string, rewrite: (pod: Json) => Json): Promise<void> {
   await cp(from, to, { recursive: true });
+  // Without the example's rollout policy: these tests want a new revision on every node at once.
+  await stripRollout(to);
   for (const top of ["common", "groups", "nodes"]) {
     const entries = await readdir(join(to, top), { recursive: true, withFileTypes: true }).catch(() => []);
     for (const entry of entries) {

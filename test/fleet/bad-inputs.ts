@@ -1,9 +1,10 @@
 // The bad inputs every fleet source must reject with a message naming the place (shared by loader and server tests).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { EXAMPLE_FLEET, podYaml } from "../helpers/fleet.js";
+import { EXAMPLE_FLEET, podYaml, withoutRollout } from "../helpers/fleet.js";
 
-const exampleFleetYaml = readFileSync(join(EXAMPLE_FLEET, "fleet.yaml"), "utf8");
+// Without the rollout policy, so groups: is the last section and a test can append a group.
+const exampleFleetYaml = withoutRollout(readFileSync(join(EXAMPLE_FLEET, "fleet.yaml"), "utf8"));
 
 export interface BadInput {
   name: string;

@@ -1,5 +1,5 @@
 // Test helpers: fleets as in-memory trees, written to temp folders, and the example fleet.
-import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -55,14 +55,42 @@ export async function writeTree(tree: Record<string, string>, into?: string): Pr
   return dir;
 }
 
-/** A temp copy of the example fleet, to edit freely. */
+/**
+ * Copies the example fleet to `to` without its `rollout:` policy (and the comment above it): tests of revisions
+ * switching want every node to get a new revision at once; the rollout tests have their own fleets.
+ */
+export async function copyExampleWithoutRollout(to: string): Promise<void> {
+  await cp(EXAMPLE_FLEET, to, { recursive: true });
+  await stripRollout(to);
+}
+
+/** The text of a fleet.yaml without its `rollout:` section (the last one, with its comment). */
+export function withoutRollout(fleetYaml: string): string {
+  const at = fleetYaml.search(/^(#[^\n]*\n)*rollout:/m);
+  return at < 0 ? fleetYaml : fleetYaml.slice(0, at);
+}
+
+/** Removes the `rollout:` section from the fleet in `dir`. */
+export async function stripRollout(dir: string): Promise<void> {
+  const path = join(dir, "fleet.yaml");
+  await writeFile(path, withoutRollout(await readFile(path, "utf8")));
+}
+
+/** A temp copy of the example fleet (without its rollout policy), to edit freely. */
 export async function copyExampleFleet(): Promise<TempDir> {
   const dir = await tempDir("ms-fleet-");
-  await cp(EXAMPLE_FLEET, dir.path, { recursive: true });
+  await copyExampleWithoutRollout(dir.path);
   return dir;
 }
 
 /** A folder source that only reloads when the test calls follower.refresh(): no watcher races the test's own edits. */
 export function manualDirSource(dir: string): FleetSource {
   return createDirSource(dir, { pollMs: 0, events: false });
+}
+
+/** Writes a one-pod fleet into `dir`: `common/app.yaml` running `image` on every node, and `fleetYaml`. */
+export async function writeAppFleet(dir: string, image: string, fleetYaml: string): Promise<void> {
+  await mkdir(join(dir, "common"), { recursive: true });
+  await writeFile(join(dir, "common", "app.yaml"), podYaml("app", image));
+  await writeFile(join(dir, "fleet.yaml"), fleetYaml);
 }

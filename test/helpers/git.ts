@@ -1,9 +1,9 @@
 // Test helpers: a bare "remote" and a work clone that commits and really pushes, independent of global git config.
 import { execFile } from "node:child_process";
-import { cp, mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { EXAMPLE_FLEET, tempDir, type TempDir } from "./fleet.js";
+import { copyExampleWithoutRollout, tempDir, type TempDir } from "./fleet.js";
 
 const run = promisify(execFile);
 
@@ -61,7 +61,7 @@ export async function createGitFixture(): Promise<GitFixture> {
   const cacheDir = join(root.path, "cache");
   await git(["init", "--bare", "--quiet", remote], root.path);
   await git(["init", "--quiet", work], root.path);
-  await cp(EXAMPLE_FLEET, join(work, "manifests"), { recursive: true });
+  await copyExampleWithoutRollout(join(work, "manifests"));
   await git(["remote", "add", "origin", remote], work);
   const fixture: GitFixture = {
     root,

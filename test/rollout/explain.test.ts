@@ -17,6 +17,19 @@ rollout:
 `;
 
 describe("explain shows the node's rollout wave", () => {
+  it("shows the example fleet's own policy", async () => {
+    const r = await runCli(runServerCli, ["explain", "cp-2", "--dir", EXAMPLE_FLEET]);
+    assert.match(
+      r.stdout,
+      /^rollout wave: control-plane \(2 of 3; 1 at a time, soak 5m\), probe https:\/\/10\.0\.0\.12:6443\/readyz$/m,
+    );
+    const edge = await runCli(runServerCli, ["explain", "edge-1", "--dir", EXAMPLE_FLEET]);
+    assert.match(
+      edge.stdout,
+      /^rollout wave: edge \(3 of 3; 50% at a time\), probe http:\/\/192\.168\.17\.10:8080\/$/m,
+    );
+  });
+
   it("names the wave, its limits and the node's probe", async () => {
     const fleet = await copyExampleFleet();
     after(() => fleet.remove());
@@ -32,7 +45,9 @@ describe("explain shows the node's rollout wave", () => {
   });
 
   it("says when the fleet has no rollout", async () => {
-    const r = await runCli(runServerCli, ["explain", "cp-2", "--dir", EXAMPLE_FLEET]);
+    const fleet = await copyExampleFleet();
+    after(() => fleet.remove());
+    const r = await runCli(runServerCli, ["explain", "cp-2", "--dir", fleet.path]);
     assert.match(
       r.stdout,
       /^rollout wave: \(no rollout: in fleet\.yaml; a change reaches every node at once\)$/m,

@@ -7,7 +7,6 @@ import { readFleetDir } from "../../src/source/dir-source.js";
 import { cacheKey, GitCache } from "../../src/source/git-cache.js";
 import { createGitSource, type GitSourceOptions } from "../../src/source/git-source.js";
 import { gitEnv, GitRepo, isRemoteUrl, normalizeSubdir } from "../../src/source/git.js";
-import { EXAMPLE_FLEET } from "../helpers/fleet.js";
 import { createGitFixture, git, GIT_TEST_ENV, type GitFixture } from "../helpers/git.js";
 
 const env = gitEnv(GIT_TEST_ENV, true);
@@ -40,7 +39,8 @@ describe("git source", () => {
     assert.equal(snap.meta.author, "Ada Operator <ada@example.test>");
     assert.equal(snap.meta.ref, "main");
     assert.match(snap.meta.committedAt ?? "", /^\d{4}-\d\d-\d\dT/);
-    const expected = await readFleetDir(EXAMPLE_FLEET);
+    // The fixture holds the example fleet without its rollout policy.
+    const expected = await readFleetDir(join(fx.work, "manifests"));
     assert.deepEqual(
       snap.files.map((f) => [f.path, f.content?.toString("utf8")]),
       expected.map((f) => [f.path, f.content?.toString("utf8")]),

@@ -19,7 +19,8 @@ export const CONTENT_TYPES: Readonly<Record<Format, string>> = {
   stream: "application/yaml; charset=utf-8",
 };
 
-function documentOf(revision: string, body: Buffer, tag: string, format: Format): RenderedDocument {
+/** A document with its 200 and 304 headers; `tag` is the ETag of `body`. */
+export function documentOf(revision: string, body: Buffer, tag: string, format: Format): RenderedDocument {
   const head304 = ["ETag", tag, REVISION_HEADER, revision, "Cache-Control", "no-cache", "Vary", "Accept"];
   return {
     body,

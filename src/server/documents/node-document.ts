@@ -6,6 +6,7 @@ import { HttpError } from "../../lib/errors.js";
 import { sendHttpError } from "../http-error.js";
 import { INVALID_NODE_NAME, lookupNode, normalizeNodeName, type DeniedRequest } from "./node-lookup.js";
 import type { RevisionStore } from "../../revisions/revision-store.js";
+import type { NodeSelection } from "./node-selection.js";
 
 /** What the hot path reports about each node document it answers with 200 or 304 (for the fetch ledger and metrics). */
 export interface ServedDocument {
@@ -19,6 +20,8 @@ export interface ServedDocument {
 export interface NodeDocumentDeps {
   store: RevisionStore;
   cache: DocumentCache;
+  /** Nodes a rollout holds on another document than the current revision's (precomputed; absent: none). */
+  selection?: NodeSelection;
   /**
    * Access control for one node's documents, checked before anything about the node is revealed (so a
    * caller cannot probe which nodes exist). Returns undefined to allow, or the error to answer with.
@@ -110,21 +113,17 @@ export function handleNodeDocument(
   const found = lookupNode(deps.store, name);
   if (!("node" in found)) return deny(res, found);
   const { loaded, node } = found;
-  const doc = deps.cache.get(loaded.fleet, node, format);
+  const held = deps.selection?.document(node.name, format);
+  const doc = held?.doc ?? deps.cache.get(loaded.fleet, node, format);
+  const revision = held?.revision ?? loaded.fleet.revision;
   if (ifNoneMatchMatches(req.headers["if-none-match"], doc.etag)) {
     res.writeHead(304, doc.head304);
     res.end();
-    deps.onServed?.(
-      { node: node.name, status: 304, etag: doc.etag, revision: loaded.fleet.revision, format },
-      req,
-    );
+    deps.onServed?.({ node: node.name, status: 304, etag: doc.etag, revision, format }, req);
     return true;
   }
   res.writeHead(200, doc.head200);
   res.end(req.method === "HEAD" ? undefined : doc.body);
-  deps.onServed?.(
-    { node: node.name, status: 200, etag: doc.etag, revision: loaded.fleet.revision, format },
-    req,
-  );
+  deps.onServed?.({ node: node.name, status: 200, etag: doc.etag, revision, format }, req);
   return true;
 }

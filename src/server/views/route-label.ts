@@ -23,6 +23,7 @@ export function routeOf(path: string): RouteLabel {
     return rest.slice(slash) === "/report" ? "node-report" : "other";
   }
   if (path.startsWith("/ui/nodes/")) return "dashboard-node";
+  if (path.startsWith("/api/rollout/")) return "rollout";
   switch (path) {
     case "/":
       return "dashboard";

@@ -70,6 +70,8 @@ export interface FleetPageData {
   history: readonly RevisionEvent[];
   states: FleetStates | undefined;
   filters: Filters;
+  /** The running rollout's section (see rollout-section.ts); absent: none shown. */
+  rollout?: SafeHtml | undefined;
 }
 
 function revisionLine(meta: Record<string, string>): SafeHtml {
@@ -239,6 +241,6 @@ export function fleetPage(d: FleetPageData): SafeHtml {
   return page({
     title: "manifest-server: fleet rollout",
     meta: d.meta,
-    body: html`${revisionSection(d)}${gridSection(d)}`,
+    body: html`${revisionSection(d)}${d.rollout ?? ""}${gridSection(d)}`,
   });
 }

@@ -9,6 +9,8 @@ import { fleetPage, matchesFilters, parseFilters } from "./fleet-page.js";
 import type { SafeHtml } from "./html.js";
 import { nodePage } from "./node-page.js";
 import { nodeEtag } from "../../documents/etag.js";
+import type { RolloutSnapshot } from "../../../revisions/rollout-driver.js";
+import { rolloutSection, type UnhealthyNode } from "./rollout-section.js";
 
 export interface DashboardDeps {
   store: RevisionStore;
@@ -17,6 +19,8 @@ export interface DashboardDeps {
   version: string;
   sourceDescription: string;
   now?: () => number;
+  /** The running rollout (GET /api/rollout shows it); absent: none. */
+  rollout?: () => Promise<RolloutSnapshot>;
 }
 
 function sendHtml(res: Response, body: SafeHtml, status = 200): void {
@@ -48,6 +52,16 @@ function nodeJson(n: NodeStatus): Record<string, unknown> {
   };
 }
 
+/** The rollout's nodes that are not healthy, with why. */
+function unhealthy(snap: RolloutSnapshot, store: RevisionStore): UnhealthyNode[] {
+  const out: UnhealthyNode[] = [];
+  for (const name of store.current?.fleet.nodes.keys() ?? []) {
+    const part = snap.node(name);
+    if (part?.reason !== undefined) out.push({ name, wave: part.wave, step: part.step, reason: part.reason });
+  }
+  return out;
+}
+
 /** The dashboard's routes, plain Express routes so access control can guard them like any other. */
 export function dashboardRouter(deps: DashboardDeps): express.Router {
   const router = express.Router();
@@ -64,7 +78,8 @@ export function dashboardRouter(deps: DashboardDeps): express.Router {
         );
   };
 
-  router.get("/", (req, res) => {
+  router.get("/", async (req, res) => {
+    const snap = await deps.rollout?.();
     sendHtml(
       res,
       fleetPage({
@@ -75,6 +90,7 @@ export function dashboardRouter(deps: DashboardDeps): express.Router {
         history: deps.store.history,
         states: states(),
         filters: parseFilters(req.query),
+        rollout: snap === undefined ? undefined : rolloutSection(snap.rollout, unhealthy(snap, deps.store)),
       }),
     );
   });
@@ -103,7 +119,7 @@ export function dashboardRouter(deps: DashboardDeps): express.Router {
     );
   });
 
-  router.get("/api/rollout", (req, res) => {
+  router.get("/api/rollout", (req, res, next) => {
     const r = states();
     if (r === undefined) {
       throw new HttpError(503, "not-ready", "no valid fleet revision is loaded yet; see /status", {
@@ -111,17 +127,25 @@ export function dashboardRouter(deps: DashboardDeps): express.Router {
       });
     }
     const filters = parseFilters(req.query);
-    res
-      .status(200)
-      .type("application/json")
-      .set("Cache-Control", "no-cache")
-      .send(
-        JSON.stringify({
-          revision: r.revision,
-          counts: r.counts,
-          nodes: r.nodes.filter((n) => matchesFilters(n, filters)).map(nodeJson),
-        }) + "\n",
-      );
+    const none: RolloutSnapshot = { rollout: null, node: () => undefined };
+    (deps.rollout?.() ?? Promise.resolve(none))
+      .then((snap) => {
+        res
+          .status(200)
+          .type("application/json")
+          .set("Cache-Control", "no-cache")
+          .send(
+            JSON.stringify({
+              revision: r.revision,
+              rollout: snap.rollout,
+              counts: r.counts,
+              nodes: r.nodes
+                .filter((n) => matchesFilters(n, filters))
+                .map((n) => ({ ...nodeJson(n), rollout: snap.node(n.node.name) ?? null })),
+            }) + "\n",
+          );
+      })
+      .catch(next);
   });
   return router;
 }

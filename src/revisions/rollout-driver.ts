@@ -1,0 +1,300 @@
+// Wires the rollout controller into serving: a new revision starts (or supersedes) a rollout, ticks on the clock and on
+// what nodes show (fetches, agent reports, probes) move it, and each decision is turned into the nodes held on another
+// document than the current revision's (NodeSelection, read by the hot path without any planner work).
+import type { CompiledFleet, CompiledNode } from "../fleet/load-fleet.js";
+import { messageOf } from "../lib/errors.js";
+import type { Logger } from "../lib/logger.js";
+import type { ActionKind } from "../rollout/actions.js";
+import { RolloutController, type Decision } from "../rollout/controller.js";
+import type { DocumentPack, HeldDocument } from "../rollout/document-pack.js";
+import type { ByNode, FetchSeen, Observations, ReportSeen } from "../rollout/observations.js";
+import type { ProbeRunner } from "../rollout/probes.js";
+import { isFinished, servesNew, type Doc, type RolloutState } from "../rollout/state.js";
+import { nodeRolloutView, rolloutView, type NodeRolloutView, type RolloutView } from "../rollout/view.js";
+import type { StateStore } from "../store/store.js";
+import type { LoadedRevision, RevisionStore } from "./revision-store.js";
+
+/** The nodes held on another document than the current revision's, as the hot path reads them (NodeSelection). */
+export interface Holds {
+  get(node: string): HeldDocument | undefined;
+  replace(docs: ReadonlyMap<string, HeldDocument>): void;
+}
+
+export interface RolloutDriverOptions {
+  revisions: RevisionStore;
+  state: StateStore;
+  /** Where the documents of held nodes are kept across restarts; undefined: memory only. */
+  pack?: DocumentPack | undefined;
+  selection: Holds;
+  /** The ETag of a node's JSON document (as served). */
+  etagOf: (node: CompiledNode) => string;
+  fetches: ByNode<FetchSeen>;
+  reports: ByNode<ReportSeen>;
+  probes?: ProbeRunner | undefined;
+  logger: Logger;
+  now?: () => number;
+  /** Tick this often (0: only when `tick()` is called). Default 1 s. */
+  tickMs?: number;
+  /** Only the leader decides; the others follow the stored state. Default: always the leader. */
+  isLeader?: () => boolean | Promise<boolean>;
+}
+
+/** The rollout as the API shows it. */
+export interface RolloutSnapshot {
+  rollout: RolloutView | null;
+  node(name: string): NodeRolloutView | undefined;
+}
+
+/** How long a follower holds a new revision's changing nodes while no decision of the leader on it is stored. */
+const PROVISIONAL_MS = 30_000;
+
+/** The planner's view of a document: revision and ETag only (the bytes stay out of the stored state). */
+const docOf = (d: HeldDocument | undefined): Doc | undefined =>
+  d === undefined ? undefined : { revision: d.revision, etag: d.etag };
+
+export class RolloutDriver {
+  private queue: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private tickWaiting = false;
+  /** A new revision's nodes held until the leader's decision on it is stored (followers; at most PROVISIONAL_MS). */
+  private provisional: { revision: string; held: Map<string, HeldDocument>; until: number } | undefined;
+  private readonly now: () => number;
+  private readonly startedAt: number;
+
+  private constructor(
+    private readonly o: RolloutDriverOptions,
+    private controller: RolloutController,
+    /** Documents the current rollout may serve besides the current revision's, by ETag. */
+    private known: Map<string, HeldDocument>,
+  ) {
+    this.now = o.now ?? Date.now;
+    this.startedAt = this.now();
+  }
+
+  /**
+   * Opens the stored rollout and its kept documents and starts following `revisions` (call before the first
+   * revision is published, so a restarted server holds the same nodes from its first answer).
+   */
+  static async open(o: RolloutDriverOptions): Promise<RolloutDriver> {
+    const controller = await RolloutController.open(o.state);
+    const known = (await o.pack?.read()) ?? new Map<string, HeldDocument>();
+    const driver = new RolloutDriver(o, controller, known);
+    driver.hold(driver.heldByState());
+    o.revisions.onPublish((next, previous) => driver.published(next, previous));
+    o.probes?.onResult(() => driver.tickSoon());
+    const tickMs = o.tickMs ?? 1000;
+    if (tickMs > 0) {
+      driver.timer = setInterval(() => driver.tickSoon(), tickMs);
+      driver.timer.unref();
+    }
+    return driver;
+  }
+
+  private heldOf(fleet: CompiledFleet, node: CompiledNode): HeldDocument {
+    return { revision: fleet.revision, etag: this.o.etagOf(node), json: node.json };
+  }
+
+  get state(): RolloutState | undefined {
+    return this.controller.state;
+  }
+
+  /** Resolves once every queued decision is taken. */
+  async idle(): Promise<void> {
+    for (let q = this.queue; ; q = this.queue) {
+      await q;
+      if (q === this.queue) return;
+    }
+  }
+
+  /** One planner step now, on what was seen. */
+  tick(): Promise<Decision | undefined> {
+    return this.serial(() => this.tickNow());
+  }
+
+  private async tickNow(): Promise<Decision | undefined> {
+    if (!(await this.leader())) return undefined;
+    this.probe();
+    return this.decided(await this.controller.step(this.observations(), this.now()));
+  }
+
+  /** Queues a tick unless one is already waiting (a slow step never piles ticks up); failures are logged. */
+  private tickSoon(): void {
+    if (this.tickWaiting) return;
+    this.tickWaiting = true;
+    this.serial(async () => {
+      this.tickWaiting = false;
+      return this.tickNow();
+    }).catch(() => undefined);
+  }
+
+  /** An operator action by `by`; the decision says whether it was refused and why. */
+  act(kind: ActionKind, by: string): Promise<Decision> {
+    return this.serial(async () =>
+      this.decided(await this.controller.step(this.observations(), this.now(), [{ kind, by }])),
+    );
+  }
+
+  async snapshot(): Promise<RolloutSnapshot> {
+    const state = this.controller.state;
+    if (state === undefined) return { rollout: null, node: () => undefined };
+    const events = await this.o.state.readEvents({ rollout: state.id, limit: 10_000 });
+    return { rollout: rolloutView(state, events), node: (name) => nodeRolloutView(state, name) };
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.idle();
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.catch((e: unknown) => {
+      this.o.logger.error({ err: messageOf(e) }, "rollout step failed; the nodes keep what they are served");
+    });
+    return run;
+  }
+
+  private async leader(): Promise<boolean> {
+    if (this.o.isLeader === undefined || (await this.o.isLeader())) return true;
+    // A follower serves what the leader decided; until the leader has decided on a new revision, its nodes stay held.
+    this.controller = await RolloutController.open(this.o.state);
+    const held = this.heldByState();
+    const p = this.provisional;
+    if (p !== undefined && this.controller.state?.to !== p.revision && this.now() < p.until) {
+      for (const [name, doc] of p.held) if (!held.has(name)) held.set(name, doc);
+    } else this.provisional = undefined;
+    this.hold(held);
+    return false;
+  }
+
+  private observations(): Observations {
+    return { fetches: this.o.fetches, reports: this.o.reports, probes: this.o.probes?.results ?? new Map() };
+  }
+
+  /** Probes the switched nodes of a rollout of the current revision. */
+  private probe(): void {
+    const state = this.controller.state;
+    const fleet = this.o.revisions.current?.fleet;
+    const probes = this.o.probes;
+    if (probes === undefined || state === undefined || fleet?.revision !== state.to || isFinished(state))
+      return;
+    const urls = fleet.rollout?.probeOf;
+    const targets: Array<[string, string]> = [];
+    for (const [name, p] of Object.entries(state.nodes)) {
+      const url = urls?.get(name);
+      if (url !== undefined && (p.step === "switched" || p.step === "healthy")) targets.push([name, url]);
+    }
+    probes.retain(new Set(targets.map(([n]) => n)));
+    probes.probe(targets);
+  }
+
+  /** After a decision: hold the nodes it says, log its events. */
+  private decided(d: Decision): Decision {
+    if (d.events.length > 0 || d.conflict) this.hold(this.heldByState());
+    for (const e of d.events)
+      this.o.logger.info({ rollout: e.rollout, kind: e.kind, actor: e.actor, nodes: e.nodes }, e.message);
+    return d;
+  }
+
+  /** The nodes the stored rollout serves another document than the current revision's, and those documents. */
+  private heldByState(): Map<string, HeldDocument> {
+    const held = new Map<string, HeldDocument>();
+    const state = this.controller.state;
+    const fleet = this.o.revisions.current?.fleet;
+    if (state === undefined || fleet === undefined) return held;
+    for (const [name, p] of Object.entries(state.nodes)) {
+      const doc: Doc = servesNew(p) ? p.to : p.from;
+      const node = fleet.nodes.get(name);
+      if (node === undefined || doc.etag === this.o.etagOf(node)) continue;
+      const kept = this.known.get(doc.etag);
+      if (kept !== undefined) held.set(name, kept);
+      else
+        this.o.logger.warn(
+          { node: name, etag: doc.etag },
+          "rollout document lost: serving the current revision",
+        );
+    }
+    return held;
+  }
+
+  private hold(held: Map<string, HeldDocument>): void {
+    this.o.selection.replace(held);
+  }
+
+  /**
+   * A new revision is published (synchronously, before any request sees it): while a rollout may apply, every node
+   * whose bytes change stays on what it was served until the controller has decided, then the decision holds.
+   */
+  private published(next: LoadedRevision, previous: LoadedRevision | undefined): void {
+    const fleet = next.fleet;
+    if (fleet.rollout === undefined && this.controller.state === undefined) return;
+    const before = new Map<string, HeldDocument>();
+    // The first revision after a start: what the stored rollout serves each of its nodes (nothing is held yet).
+    const stored = previous === undefined ? this.heldByState() : undefined;
+    for (const node of fleet.nodes.values()) {
+      const prevNode = previous?.fleet.nodes.get(node.name);
+      const served =
+        this.o.selection.get(node.name) ??
+        stored?.get(node.name) ??
+        (previous === undefined || prevNode === undefined
+          ? undefined
+          : this.heldOf(previous.fleet, prevNode));
+      if (served !== undefined && served.etag !== this.o.etagOf(node)) before.set(node.name, served);
+    }
+    this.hold(before);
+    this.provisional = { revision: fleet.revision, held: before, until: this.now() + PROVISIONAL_MS };
+    this.serial(() => this.start(fleet, before, previous?.fleet.revision)).catch(() => undefined);
+  }
+
+  private async start(
+    fleet: CompiledFleet,
+    before: Map<string, HeldDocument>,
+    from: string | undefined,
+  ): Promise<void> {
+    // Keep every document the stored rollout or the new one may serve before committing the new one.
+    const keep = new Map(this.known);
+    for (const [name, doc] of before) {
+      keep.set(doc.etag, doc);
+      const node = fleet.nodes.get(name);
+      if (node !== undefined) keep.set(this.o.etagOf(node), this.heldOf(fleet, node));
+    }
+    await this.o.pack?.write(keep.values());
+    this.known = keep;
+    // A follower does not start rollouts: it serves what the leader stored (leader() re-reads it).
+    if (!(await this.leader())) return;
+    this.provisional = undefined;
+    const target = new Map<string, Doc>();
+    for (const node of fleet.nodes.values())
+      target.set(node.name, { revision: fleet.revision, etag: this.o.etagOf(node) });
+    const d = await this.controller.newRevision(
+      {
+        revision: fleet.revision,
+        target,
+        rollout: fleet.rollout,
+        previous: { get: (name) => docOf(before.get(name)) ?? target.get(name) },
+        from: from ?? this.controller.state?.to ?? "",
+        observingSince: this.startedAt,
+      },
+      this.observations(),
+      this.now(),
+    );
+    this.decided(d);
+    this.decided(await this.controller.step(this.observations(), this.now()));
+    this.hold(this.heldByState());
+    await this.prune();
+  }
+
+  /** Keeps (in memory and on disk) only the documents the current rollout may still serve. */
+  private async prune(): Promise<void> {
+    const state = this.controller.state;
+    const keep = new Map<string, HeldDocument>();
+    for (const p of Object.values(state?.nodes ?? {}))
+      for (const doc of [p.from, p.to]) {
+        const kept = this.known.get(doc.etag);
+        if (kept !== undefined) keep.set(doc.etag, kept);
+      }
+    if (keep.size === this.known.size) return;
+    this.known = keep;
+    await this.o.pack?.write(keep.values());
+  }
+}

@@ -1,0 +1,90 @@
+// Opens what rollouts need in a server: the state store (a journal under the state folder, or memory), the documents
+// held nodes are served, the probe runner and the driver that ties them to the served revision.
+import type { Logger } from "../lib/logger.js";
+import { DocumentPack } from "../rollout/document-pack.js";
+import type { ByNode, ReportSeen } from "../rollout/observations.js";
+import { ProbeRunner, type ProbeOptions } from "../rollout/probes.js";
+import { RolloutDriver } from "../revisions/rollout-driver.js";
+import type { RevisionStore } from "../revisions/revision-store.js";
+import { JournalStore } from "../store/journal-store.js";
+import { MemoryStore } from "../store/memory-store.js";
+import type { StateStore } from "../store/store.js";
+import type { FleetView } from "./app.js";
+import { NodeSelection } from "./documents/node-selection.js";
+import { nodeEtag } from "./documents/etag.js";
+import { registerRolloutMetrics } from "./views/rollout-metrics.js";
+
+export interface RolloutOptions {
+  /** The clock of decisions (default Date.now). */
+  now?: () => number;
+  /** How often the driver steps the rollout. Default 1 s. */
+  tickMs?: number;
+  probe?: ProbeOptions;
+  /** Only the leader decides (replicas); default: always. */
+  isLeader?: () => boolean | Promise<boolean>;
+  /** A state store owned elsewhere (the replicas' PostgreSQL); default: a journal in `stateDir`, or memory. */
+  state?: StateStore | undefined;
+}
+
+export interface Rollouts {
+  driver: RolloutDriver;
+  state: StateStore;
+  selection: NodeSelection;
+  close(): Promise<void>;
+}
+
+/** Agent reports as the planner reads them. */
+function reportsOf(view: FleetView): ByNode<ReportSeen> {
+  return {
+    get(node) {
+      const r = view.reports.get(node);
+      return r === undefined
+        ? undefined
+        : { at: r.receivedAt, revision: r.revision, etag: r.etag, pods: r.pods, errors: r.errors };
+    },
+  };
+}
+
+/** Opens the rollout state (before the first revision is published, so held nodes stay held across a restart). */
+export async function openRollouts(
+  o: RolloutOptions & {
+    store: RevisionStore;
+    fleetView: FleetView;
+    logger: Logger;
+    stateDir?: string | undefined;
+  },
+): Promise<Rollouts> {
+  const owned = o.state === undefined;
+  const state: StateStore =
+    o.state ?? (o.stateDir === undefined ? new MemoryStore() : await JournalStore.open(o.stateDir));
+  const selection = new NodeSelection();
+  try {
+    const driver = await RolloutDriver.open({
+      revisions: o.store,
+      state,
+      pack: o.stateDir === undefined ? undefined : new DocumentPack(o.stateDir),
+      selection,
+      etagOf: nodeEtag,
+      fetches: o.fleetView.ledger,
+      reports: reportsOf(o.fleetView),
+      probes: new ProbeRunner({ ...(o.now === undefined ? {} : { now: o.now }), ...o.probe }),
+      logger: o.logger,
+      ...(o.now === undefined ? {} : { now: o.now }),
+      ...(o.tickMs === undefined ? {} : { tickMs: o.tickMs }),
+      ...(o.isLeader === undefined ? {} : { isLeader: o.isLeader }),
+    });
+    registerRolloutMetrics(o.fleetView.metrics.registry, () => driver.state);
+    return {
+      driver,
+      state,
+      selection,
+      async close() {
+        await driver.close();
+        if (owned) await state.close();
+      },
+    };
+  } catch (e) {
+    if (owned) await state.close();
+    throw e;
+  }
+}

@@ -1,0 +1,102 @@
+// A real server process killed with SIGKILL in the middle of a rollout resumes it after a restart, and no node is
+// served anything different across the restart.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { tempDir, writeAppFleet, type TempDir } from "../helpers/fleet.js";
+import { SimKubelet } from "../helpers/kubelet-sim.js";
+import { spawnServer, type Child } from "../helpers/processes.js";
+
+const NODES = ["cp-1", "cp-2", "edge-1", "edge-2"];
+
+async function writeFleet(dir: string, image: string): Promise<void> {
+  await writeAppFleet(
+    dir,
+    image,
+    `nodes:
+${NODES.map((n) => `  ${n}: {}`).join("\n")}
+rollout:
+  waves:
+    - { name: "canary", nodes: ["cp-1"], soak: "1h" }
+    - { name: "everyone" }
+`,
+  );
+}
+
+interface Snapshot {
+  revision: string;
+  rollout: { id: string; to: string; state: string } | null;
+}
+
+async function api(url: string): Promise<Snapshot> {
+  const res = await fetch(`${url}/api/rollout`);
+  assert.equal(res.status, 200);
+  return (await res.json()) as Snapshot;
+}
+
+describe("a server killed with SIGKILL mid-rollout", () => {
+  let fleet: TempDir;
+  let state: TempDir;
+  let server: Child & { url: string };
+  const kubelets: SimKubelet[] = [];
+  const spawn = () => spawnServer(["--dir", fleet.path, "--state-dir", state.path], { ...process.env });
+
+  before(async () => {
+    fleet = await tempDir("ms-restart-fleet-");
+    state = await tempDir("ms-restart-state-");
+    await writeFleet(fleet.path, "example/app:1");
+    server = await spawn();
+  });
+
+  after(async () => {
+    for (const k of kubelets) k.stop();
+    server.kill("SIGKILL");
+    await server.exited;
+    await fleet.remove();
+    await state.remove();
+  });
+
+  it("resumes the rollout where it was, and every node keeps its bytes and ETag", async () => {
+    const first = (await api(server.url)).revision;
+    for (const n of NODES) {
+      const k = new SimKubelet(server.url, n);
+      kubelets.push(k);
+      k.start();
+    }
+    for (const k of kubelets) while (k.current?.revision !== first) await k.polled(1);
+    await writeFleet(fleet.path, "example/app:2");
+    server.child.kill("SIGHUP");
+    const canary = kubelets[0];
+    assert.ok(canary !== undefined);
+    let second = first;
+    while (second === first) {
+      await canary.polled(1);
+      second = canary.current?.revision ?? first;
+    }
+    const before = await api(server.url);
+    assert.equal(before.rollout?.state, "progressing");
+    assert.equal(before.rollout.to, second);
+    const seen = kubelets.map((k) => k.current?.etag);
+    const answers = kubelets.map((k) => k.got.length);
+    server.kill("SIGKILL");
+    await server.exited;
+    server = await spawn();
+    for (const k of kubelets) k.base = server.url;
+    await Promise.all(kubelets.map((k) => k.polled(3)));
+    assert.deepEqual(
+      kubelets.map((k) => k.current?.etag),
+      seen,
+    );
+    // Only 304s since: not one new document.
+    assert.deepEqual(
+      kubelets.map((k) => k.got.length),
+      answers,
+    );
+    assert.deepEqual(
+      kubelets.map((k) => k.current?.revision),
+      [second, first, first, first],
+    );
+    const resumed = await api(server.url);
+    assert.equal(resumed.rollout?.id, before.rollout.id);
+    assert.equal(resumed.rollout.state, "progressing");
+  });
+});
