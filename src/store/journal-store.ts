@@ -5,26 +5,18 @@ import { ManifestServerError, messageOf } from "../lib/errors.js";
 import { syncDir, writeFileAtomic } from "../lib/atomic-file.js";
 import type { RolloutEvent, RolloutState } from "../rollout/state.js";
 import { lockDir, type DirLock } from "./dir-lock.js";
+import { ModelStore } from "./model-store.js";
 import { decodeJournal, encodeRecord } from "./journal-file.js";
 import {
   applyRecord,
   emptyModel,
   modelFromSnapshot,
   rolloutRecord,
-  selectEvents,
   snapshotOf,
   type JournalRecord,
   type StoreModel,
 } from "./store-model.js";
-import type {
-  CommitResult,
-  EventQuery,
-  Json,
-  NodeRecordKind,
-  StateStore,
-  StoredEvent,
-  VersionedRollout,
-} from "./store.js";
+import type { CommitResult, Json, NodeRecordKind } from "./store.js";
 
 const SNAPSHOT = "snapshot.json";
 const journalName = (generation: number): string => `journal-${generation}.log`;
@@ -45,7 +37,7 @@ export interface OpenReport {
  * `journal-<generation>.log`, one checksummed line per transaction, fsynced before the call resolves. A process
  * killed at any point leaves either the transaction whole or none of it; reopening cuts a torn last line.
  */
-export class JournalStore implements StateStore {
+export class JournalStore extends ModelStore {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   private broken: Error | undefined;
@@ -53,13 +45,15 @@ export class JournalStore implements StateStore {
   private constructor(
     private readonly dir: string,
     private readonly lock: DirLock,
-    private readonly model: StoreModel,
+    model: StoreModel,
     private generation: number,
     private handle: FileHandle,
     private bytes: number,
     private readonly options: JournalStoreOptions,
     readonly opened: OpenReport,
-  ) {}
+  ) {
+    super(model);
+  }
 
   /** Opens (creating) the store in `dir`. Throws `state-dir-locked`, or `state-store-corrupt` on damaged data. */
   static async open(dir: string, options: JournalStoreOptions = {}): Promise<JournalStore> {
@@ -104,10 +98,6 @@ export class JournalStore implements StateStore {
     }
   }
 
-  readRollout(): Promise<VersionedRollout> {
-    return Promise.resolve({ version: this.model.version, state: this.model.rollout });
-  }
-
   commitRollout(
     expected: number,
     state: RolloutState | undefined,
@@ -120,19 +110,11 @@ export class JournalStore implements StateStore {
     });
   }
 
-  readEvents(query: EventQuery = {}): Promise<StoredEvent[]> {
-    return Promise.resolve(selectEvents(this.model, query));
-  }
-
   putNodeRecords(kind: NodeRecordKind, records: ReadonlyArray<readonly [string, Json]>): Promise<void> {
     return this.serial(async () => {
       if (records.length > 0)
         await this.write({ t: "records", kind, entries: records.map(([n, v]) => [n, v]) });
     });
-  }
-
-  readNodeRecords(kind: NodeRecordKind): Promise<Map<string, unknown>> {
-    return Promise.resolve(new Map(this.model.records[kind]));
   }
 
   async close(): Promise<void> {
