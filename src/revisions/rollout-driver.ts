@@ -127,10 +127,10 @@ export class RolloutDriver {
     }).catch(() => undefined);
   }
 
-  /** An operator action by `by`; the decision says whether it was refused and why. */
-  act(kind: ActionKind, by: string): Promise<Decision> {
+  /** An operator action by `by` (with the client's `note`); the decision says whether it was refused and why. */
+  act(kind: ActionKind, by: string, note?: string): Promise<Decision> {
     return this.serial(async () =>
-      this.decided(await this.controller.step(this.observations(), this.now(), [{ kind, by }])),
+      this.decided(await this.controller.step(this.observations(), this.now(), [{ kind, by, note }])),
     );
   }
 

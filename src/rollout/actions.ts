@@ -8,8 +8,17 @@ export const ACTION_KINDS: readonly ActionKind[] = ["pause", "resume", "promote"
 
 export interface OperatorAction {
   kind: ActionKind;
-  /** Who asked: a token's name, a user. */
+  /** Who asked: the admin token's name (`anonymous` when tokens are off); the event's actor is `operator:<by>`. */
   by: string;
+  /** What the client said about itself (the CLI sends the user name): shown as context, never as the actor. */
+  note?: string | undefined;
+}
+
+/** `alice`, or `alice (client user "bob")` when the client named a user. */
+function who(action: OperatorAction): string {
+  return action.note === undefined || action.note === ""
+    ? action.by
+    : `${action.by} (client user ${JSON.stringify(action.note)})`;
 }
 
 /** Why `action` cannot apply to `state` now, or undefined when it can. */
@@ -37,11 +46,12 @@ export function applyAction(
   const refused = refusal(draft, action);
   if (refused !== undefined) return { ok: false, reason: refused };
   const actor = `operator:${action.by}` as const;
+  const by = who(action);
   switch (action.kind) {
     case "pause":
       draft.phase = "paused";
-      draft.reason = `paused by ${action.by}`;
-      log.add(actor, "paused", `paused by ${action.by}: no node switches until resumed`);
+      draft.reason = `paused by ${by}`;
+      log.add(actor, "paused", `paused by ${by}: no node switches until resumed`);
       break;
     case "resume": {
       const retried = updateNodes(
@@ -54,7 +64,7 @@ export function applyAction(
       log.add(
         actor,
         "resumed",
-        `resumed by ${action.by}` +
+        `resumed by ${by}` +
           (retried.length === 0 ? "" : `; ${nodeList(retried)} (failed) get a new deadline`),
         { nodes: retried },
       );
@@ -69,19 +79,19 @@ export function applyAction(
       for (const w of draft.waves) w.doneAt ??= now;
       draft.wave = draft.waves.length;
       draft.phase = "succeeded";
-      draft.reason = `promoted by ${action.by}`;
+      draft.reason = `promoted by ${by}`;
       log.add(
         actor,
         "promoted",
-        `promoted by ${action.by}: health gates skipped` +
+        `promoted by ${by}: health gates skipped` +
           (pushed.length === 0 ? "" : `; ${nodeList(pushed)} get the new document now`),
         { nodes: pushed },
       );
       break;
     }
     case "abort":
-      log.add(actor, "aborted", `aborted by ${action.by}`);
-      rollBack(draft, log, actor, `aborted by ${action.by}`);
+      log.add(actor, "aborted", `aborted by ${by}`);
+      rollBack(draft, log, actor, `aborted by ${by}`);
       break;
   }
   return { ok: true };

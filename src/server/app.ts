@@ -234,7 +234,13 @@ export function createApp(deps: AppDeps): express.Express {
   );
 
   if (deps.webhook !== undefined) app.use(gitWebhookRouter(deps.webhook));
-  if (deps.rollout !== undefined) app.use(rolloutRouter(deps.rollout, () => deps.auth?.enabled === true));
+  if (deps.rollout !== undefined)
+    app.use(
+      rolloutRouter(deps.rollout, {
+        tokens: () => deps.auth?.enabled === true,
+        principalOf: (req) => deps.auth?.principalOf(req),
+      }),
+    );
 
   app.use((req) => {
     throw new HttpError(

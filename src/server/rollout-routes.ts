@@ -1,33 +1,47 @@
-// POST /api/rollout/{pause,resume,promote,abort}: operator actions on the running rollout, each an event naming who.
+// POST /api/rollout/{pause,resume,promote,abort}: operator actions on the running rollout, each an event naming who
+// (the admin token's name from the tokens file).
 // Access: like every /api route, an admin token when tokens are on (the guard answers 401/403 first).
 import express, { type Request } from "express";
 import { HttpError } from "../lib/errors.js";
 import { ACTION_KINDS, type ActionKind } from "../rollout/actions.js";
 import type { Decision } from "../rollout/controller.js";
 import type { RolloutSnapshot } from "../revisions/rollout-driver.js";
+import type { Principal } from "./access/tokens.js";
 import { parseBody } from "./http-error.js";
 
 /** What the routes need of the rollout driver. */
 export interface RolloutControl {
   snapshot(): Promise<RolloutSnapshot>;
-  act(kind: ActionKind, by: string): Promise<Decision>;
+  act(kind: ActionKind, by: string, note?: string): Promise<Decision>;
+}
+
+/** Who a request is, as access control found it: `tokens` false when no tokens file is in force. */
+export interface ActorSource {
+  tokens(): boolean;
+  principalOf(req: Request): Principal | undefined;
 }
 
 /**
- * Who acts: the optional `by` of the JSON body (a person's name, at most 64 printable characters), after the kind of
- * credential (`admin`, or `anonymous` when tokens are off).
+ * Who acts: the admin token's name when tokens are on (`anonymous` when they are off), and the optional `by` of the
+ * JSON body as a note (at most 64 printable characters). The note is context only: it can never change the actor.
  */
-function actor(req: Request, tokensOn: boolean): string {
+function actor(req: Request, source: ActorSource): { by: string; note: string } {
   const body: unknown = req.body;
-  const by =
+  const note =
     typeof body === "object" && body !== null && "by" in body && typeof body.by === "string"
-      ? body.by.replace(/[^\x20-\x7e]/g, "").slice(0, 64)
+      ? body.by
+          .replace(/[^\x20-\x7e]/g, "")
+          .trim()
+          .slice(0, 64)
       : "";
-  const who = tokensOn ? "admin" : "anonymous";
-  return by === "" ? who : `${by} (${who})`;
+  if (!source.tokens()) return { by: "anonymous", note };
+  const p = source.principalOf(req);
+  // The guard lets only admin tokens reach /api routes; this holds even if a route is mounted elsewhere.
+  if (p?.kind !== "admin") throw new HttpError(403, "forbidden", "rollout actions need an admin token");
+  return { by: p.name, note };
 }
 
-export function rolloutRouter(control: RolloutControl, tokensOn: () => boolean): express.Router {
+export function rolloutRouter(control: RolloutControl, source: ActorSource): express.Router {
   const router = express.Router();
   const json = parseBody(
     express.json({ limit: 4096, type: () => true }),
@@ -41,8 +55,9 @@ export function rolloutRouter(control: RolloutControl, tokensOn: () => boolean):
         "not-found",
         `no rollout action "${kind.slice(0, 40)}"; use ${ACTION_KINDS.join(", ")}`,
       );
+    const { by, note } = actor(req, source);
     control
-      .act(kind as ActionKind, actor(req, tokensOn()))
+      .act(kind as ActionKind, by, note)
       .then(async (d) => {
         const refused = d.refused[0];
         if (refused !== undefined) throw new HttpError(409, "action-refused", `${kind}: ${refused.reason}`);

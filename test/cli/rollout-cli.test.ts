@@ -1,6 +1,7 @@
 // `manifest-server rollout …` against a running server with tokens: the status table, actions, and their refusals.
 import assert from "node:assert/strict";
 import { mkdir, writeFile } from "node:fs/promises";
+import { userInfo } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runServerCli } from "../../src/cli/server-cli.js";
@@ -8,6 +9,12 @@ import { startServer, type RunningServer } from "../../src/server/start.js";
 import { runCli } from "../helpers/cli.js";
 import { manualDirSource, tempDir, writeAppFleet, type TempDir } from "../helpers/fleet.js";
 import { bearer, TOKENS, writeTokensFile } from "../security/helpers.js";
+
+interface RolloutEvent {
+  actor: string;
+  kind: string;
+  message: string;
+}
 
 async function writeFleet(dir: string, image: string): Promise<void> {
   await writeAppFleet(
@@ -75,17 +82,31 @@ describe("manifest-server rollout", () => {
     const paused = await cli("pause");
     assert.equal(paused.code, 0, paused.stderr);
     assert.match(paused.stdout, /PAUSED/);
-    assert.match(paused.stdout, /paused by|operator:/);
+    // The actor is the admin token's name; the user name the CLI sends is context only.
+    const user = JSON.stringify(userInfo().username);
+    assert.match(paused.stdout, new RegExp(`operator:alice\\s+paused by alice \\(client user ${user}\\)`));
     const json = await cli("status", "--output", "json");
-    const body = JSON.parse(json.stdout) as {
-      rollout: { state: string; events: Array<{ actor: string; kind: string }> };
-    };
+    const body = JSON.parse(json.stdout) as { rollout: { state: string; events: RolloutEvent[] } };
     assert.equal(body.rollout.state, "paused");
-    assert.ok(
-      body.rollout.events.some(
-        (e) => e.kind === "paused" && e.actor.startsWith("operator:") && e.actor.includes("(admin)"),
-      ),
+    assert.deepEqual(
+      body.rollout.events.filter((e) => e.kind === "paused").map((e) => e.actor),
+      ["operator:alice"],
     );
+    const page = await (await fetch(`${server.url}/`, { headers: bearer(TOKENS.admin) })).text();
+    assert.match(page, /operator:alice<\/span> paused by alice/);
+
+    // Another admin token naming someone else in `by` is still recorded as itself.
+    const resumed = await fetch(`${server.url}/api/rollout/resume`, {
+      method: "POST",
+      headers: { ...bearer(TOKENS.ciBot), "Content-Type": "application/json" },
+      body: JSON.stringify({ by: "alice" }),
+    });
+    assert.equal(resumed.status, 200, await resumed.clone().text());
+    const after = (await resumed.json()) as { rollout: { events: RolloutEvent[] } };
+    const last = after.rollout.events.at(-1);
+    assert.equal(last?.kind, "resumed");
+    assert.equal(last?.actor, "operator:ci-bot");
+    assert.equal(last?.message, 'resumed by ci-bot (client user "alice")');
 
     const promoted = await cli("promote");
     assert.equal(promoted.code, 0, promoted.stderr);

@@ -7,12 +7,16 @@ import { pino } from "pino";
 import type { Logger } from "../../src/lib/logger.js";
 import { tokenDigest } from "../../src/server/access/tokens.js";
 
-/** The tokens every security test uses: one per control-plane node, one for the edge-* glob, one admin. */
+/**
+ * The tokens every security test uses: one per control-plane node, one for the edge-* glob, and two admins named
+ * `alice` (admin) and `ci-bot` (ciBot) in the tokens file.
+ */
 export const TOKENS = {
   cp1: "cp1-Zq8xN3v7Lk2Pw9Rt",
   cp2: "cp2-Hs4dF6gJ8kL1mN3b",
   edge: "edge-Vb5nM7qW2eR4tY6u",
   admin: "admin-Xc9zA1sD3fG5hJ7k",
+  ciBot: "ci-bot-Pq3wE5rT7yU9iO1p",
 } as const;
 
 /** Writes a tokens file for TOKENS (plus `extra` YAML lines) into `dir`; resolves with its path. */
@@ -25,7 +29,8 @@ export async function writeTokensFile(dir: string, extra = ""): Promise<string> 
   cp-2: ${tokenDigest(TOKENS.cp2)}
   "edge-*": ${tokenDigest(TOKENS.edge)}
 admin:
-  - ${tokenDigest(TOKENS.admin)}
+  alice: ${tokenDigest(TOKENS.admin)}
+  ci-bot: ${tokenDigest(TOKENS.ciBot)}
 ${extra}`,
   );
   return path;

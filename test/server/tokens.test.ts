@@ -6,6 +6,8 @@ import { useErrorLog } from "../helpers/error-log.js";
 import { TokenFile } from "../../src/server/access/token-file.js";
 import { authorize, parseTokenTable, tokenDigest, type TokenTable } from "../../src/server/access/tokens.js";
 import { tempDir } from "../helpers/fleet.js";
+import { formatIssue } from "../../src/lib/issues.js";
+import { textLogger } from "../security/helpers.js";
 
 const log = useErrorLog();
 
@@ -18,8 +20,15 @@ function table(value: unknown): TokenTable {
 
 const t = table({
   nodes: { "cp-1": tokenDigest("cp1-secret"), "edge-*": [tokenDigest("edge-old"), tokenDigest("edge-new")] },
-  admin: [tokenDigest("admin-secret")],
+  admin: { alice: tokenDigest("admin-secret"), "ci-bot": [tokenDigest("ci-old"), tokenDigest("ci-new")] },
 });
+
+/** The errors of parsing `value`, as `path: message` lines; the table must be refused. */
+function errors(value: unknown): string[] {
+  const { table: none, issues } = parseTokenTable(value, "tokens.yaml");
+  assert.equal(none, undefined);
+  return issues.filter((i) => i.severity === "error").map((i) => `${i.path ?? ""}: ${i.message}`);
+}
 
 describe("tokens", () => {
   const cases: Array<[string, string | undefined, string | undefined, number | "ok"]> = [
@@ -50,7 +59,7 @@ describe("tokens", () => {
     const { table: none, issues } = parseTokenTable(
       {
         nodes: { "CP-1": tokenDigest("x"), "cp-2": "plain-token", "cp-3": [] },
-        admin: ["sha256:zz"],
+        admin: { ops: ["sha256:zz"] },
         extra: 1,
       },
       "tokens.yaml",
@@ -58,8 +67,97 @@ describe("tokens", () => {
     assert.equal(none, undefined);
     assert.deepEqual(
       issues.map((i) => i.path).sort(),
-      ["admin[0]", "extra", "nodes.CP-1", "nodes.cp-2", "nodes.cp-3"].sort(),
+      ["admin.ops[0]", "extra", "nodes.CP-1", "nodes.cp-2", "nodes.cp-3"].sort(),
     );
+  });
+
+  it("an admin token is known by its name, whichever of its digests matched", () => {
+    const named = (header: string, node?: string): string | undefined => {
+      const r = authorize(t, header, node);
+      return r.ok && r.principal.kind === "admin" ? r.principal.name : undefined;
+    };
+    assert.equal(named("Bearer admin-secret"), "alice");
+    assert.equal(named("Bearer ci-old"), "ci-bot");
+    assert.equal(named("Bearer ci-new", "edge-3"), "ci-bot");
+    assert.equal(named("Bearer cp1-secret", "cp-1"), undefined);
+  });
+
+  it("refuses bad admin token names and digests, each error naming its key", () => {
+    const d = tokenDigest("one");
+    const cases: Array<[string, unknown, RegExp]> = [
+      ["an empty name", { "": d }, /^admin\[""\]: an admin token name must not be empty/],
+      [
+        "a name too long",
+        { ["x".repeat(65)]: d },
+        /^admin\["x{65}"\]: an admin token name has at most 64 characters \(this one has 65\)/,
+      ],
+      [
+        "a control character",
+        { "al\u0007ice": d },
+        /^admin\["al\\u0007ice"\]: an admin token name must be printable/,
+      ],
+      [
+        "an invisible character",
+        { "ali\u200bce": d },
+        /^admin\["ali\u200bce"\]: an admin token name must be printable/,
+      ],
+      ["a trailing space", { "alice ": d }, /^admin\["alice "\]: an admin token name must not start/],
+      ["a plain token", { alice: "hunter2" }, /^admin\.alice: expected sha256:<64 lowercase hex digits>/],
+      ["no digest", { alice: [] }, /^admin\.alice: expected sha256:<64 hex digits> or a list of them/],
+      ["a bad digest in a list", { alice: [d, "sha256:zz"] }, /^admin\.alice\[1\]: expected sha256/],
+      ["a number", 42, /^admin: admin must map a token name to a digest/],
+    ];
+    for (const [what, admin, expected] of cases) {
+      const found = errors({ admin });
+      assert.equal(found.length, 1, `${what}: ${found.join("; ")}`);
+      assert.match(found[0] ?? "", expected, what);
+    }
+  });
+
+  it("admin names are unique ignoring case, and one digest has one name", () => {
+    assert.deepEqual(errors({ admin: { alice: tokenDigest("a"), Alice: tokenDigest("b") } }), [
+      'admin.Alice: "Alice" is the name of another admin token ("alice"); names are unique, ignoring case',
+    ]);
+    assert.deepEqual(
+      errors({ admin: { alice: tokenDigest("a"), bob: [tokenDigest("b"), tokenDigest("a")] } }),
+      ['admin.bob: this digest is already the token of "alice": one token, one name'],
+    );
+  });
+
+  it("still reads the old unnamed admin list, with a warning naming the file; its tokens are named admin", () => {
+    const { table: old, issues } = parseTokenTable({ admin: [tokenDigest("legacy")] }, "/etc/ms/tokens.yaml");
+    assert.ok(old);
+    const [warning, ...more] = issues;
+    assert.ok(warning !== undefined && more.length === 0);
+    assert.equal(warning.severity, "warning");
+    assert.match(formatIssue(warning), /^\/etc\/ms\/tokens\.yaml admin: admin tokens without names/);
+    const r = authorize(old, "Bearer legacy");
+    assert.deepEqual(r.ok && r.principal, { kind: "admin", name: "admin" });
+    assert.ok(parseTokenTable({ admin: tokenDigest("legacy") }, "tokens.yaml").table);
+  });
+
+  it("logs the old form's warning once, not at every reload", async () => {
+    const dir = await tempDir();
+    const path = join(dir.path, "tokens.yaml");
+    const text = textLogger();
+    try {
+      await writeFile(path, `admin:\n  - ${tokenDigest("one")}\n`);
+      const file = new TokenFile(path, text.logger);
+      await file.load();
+      assert.equal(await file.reload(), true);
+      const warnings = text
+        .text()
+        .split("\n")
+        .filter((l) => l.includes("admin tokens without names"));
+      assert.equal(warnings.length, 1);
+      assert.ok(warnings[0]?.includes(path));
+      await writeFile(path, `admin:\n  ops: ${tokenDigest("one")}\n`);
+      assert.equal(await file.reload(), true);
+      const r = authorize(file.table, "Bearer one");
+      assert.deepEqual(r.ok && r.principal, { kind: "admin", name: "ops" });
+    } finally {
+      await dir.remove();
+    }
   });
 
   it("reloads on change, keeps the old table when the new file is bad", async () => {

@@ -6,7 +6,7 @@ import type { Logger } from "../../lib/logger.js";
 import { isDns1123Subdomain } from "../../manifests/validate-names.js";
 import { HttpError } from "../../lib/errors.js";
 import type { DeniedRequest } from "../documents/node-lookup.js";
-import { authorize, bearerToken, type TokenTable } from "./tokens.js";
+import { authorize, bearerToken, type Principal, type TokenTable } from "./tokens.js";
 
 /** Which credential a path needs. `node`: that node's token (or a verified client certificate for it) or an admin token. */
 export type RouteClass =
@@ -125,6 +125,8 @@ function certNames(req: IncomingMessage): string[] {
 /** The access checks of one server. Stateless apart from the throttle; the table is read on every request. */
 export class Authenticator {
   private readonly throttle: FailureThrottle;
+  /** Who each request allowed by a token is (what the guard found), for routes that record the actor. */
+  private readonly principals = new WeakMap<IncomingMessage, Principal>();
 
   constructor(private readonly options: AuthOptions) {
     this.throttle = options.throttle ?? new FailureThrottle();
@@ -147,7 +149,10 @@ export class Authenticator {
     const header = req.headers.authorization;
     const result = authorize(table, header, node);
     // A valid credential is never throttled: the clients sharing an address with a guesser keep working.
-    if (result.ok) return undefined;
+    if (result.ok) {
+      this.principals.set(req, result.principal);
+      return undefined;
+    }
     const wait = this.throttle.retryAfter(key);
     if (wait > 0)
       return {
@@ -178,6 +183,14 @@ export class Authenticator {
       message: result.message,
       headers: { "WWW-Authenticate": challenge },
     };
+  }
+
+  /**
+   * Who `req` is, once `check` (or the guard) allowed it with a token: an admin token's name, a node token's
+   * pattern. Undefined when no token was needed (tokens off, an open route) or a client certificate was used.
+   */
+  principalOf(req: IncomingMessage): Principal | undefined {
+    return this.principals.get(req);
   }
 
   /** The hook for handleNodeDocument's `authorize`. */

@@ -3,12 +3,13 @@ import { readFile } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import { acceptNames, watchDebounced, type DebouncedWatch } from "../../lib/debounced-watch.js";
 import { ManifestServerError, ValidationError } from "../../lib/errors.js";
-import { formatIssue } from "../../lib/issues.js";
+import { formatIssue, type Issue } from "../../lib/issues.js";
 import type { Logger } from "../../lib/logger.js";
 import { yamlToJson } from "../../manifests/yaml.js";
 import { parseTokenTable, type TokenTable } from "./tokens.js";
 
-async function readTable(path: string): Promise<TokenTable> {
+/** The table of the file at `path` and its warnings; throws a ManifestServerError naming every error. */
+async function readTable(path: string): Promise<{ table: TokenTable; warnings: Issue[] }> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -33,13 +34,15 @@ async function readTable(path: string): Promise<TokenTable> {
   }
   const { table, issues } = parseTokenTable(value, path);
   if (table === undefined) throw new ValidationError("tokens-invalid", `tokens file ${path}`, issues);
-  return table;
+  return { table, warnings: issues };
 }
 
 /** Holds the current token table; `table` is swapped in one assignment, so requests never see a half-read file. */
 export class TokenFile {
   private current: TokenTable | undefined;
   private watcher: DebouncedWatch | undefined;
+  /** Warnings already logged (each once per process, not at every reload). */
+  private readonly warned = new Set<string>();
 
   constructor(
     readonly path: string,
@@ -53,21 +56,27 @@ export class TokenFile {
 
   /** First load: throws a ManifestServerError naming every problem (the server must not start open by mistake). */
   async load(): Promise<void> {
-    this.current = await readTable(this.path);
+    this.use(await readTable(this.path), "tokens loaded");
+  }
+
+  private use(read: { table: TokenTable; warnings: Issue[] }, message: string): void {
+    this.current = read.table;
     this.logger.info(
-      { file: this.path, nodes: this.current.nodes.length, admin: this.current.admin.length },
-      "tokens loaded",
+      { file: this.path, nodes: read.table.nodes.length, admin: read.table.admin.length },
+      message,
     );
+    for (const w of read.warnings) {
+      const line = formatIssue(w);
+      if (this.warned.has(line)) continue;
+      this.warned.add(line);
+      this.logger.warn({ file: this.path }, line);
+    }
   }
 
   /** Re-reads the file; on any problem keeps the previous table and logs why. Resolves true when the new table is in use. */
   async reload(): Promise<boolean> {
     try {
-      this.current = await readTable(this.path);
-      this.logger.info(
-        { file: this.path, nodes: this.current.nodes.length, admin: this.current.admin.length },
-        "tokens reloaded",
-      );
+      this.use(await readTable(this.path), "tokens reloaded");
       return true;
     } catch (e) {
       const issues = e instanceof ValidationError ? e.issues.map(formatIssue) : undefined;

@@ -2,9 +2,13 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { joinPath, type Issue } from "../../lib/issues.js";
 import { isRecord } from "../../lib/json.js";
+import { matchAdmin, parseAdminTokens, type AdminToken, type DigestReader } from "./admin-tokens.js";
 
-/** Who a request is. `node` tokens read only their node's documents and post only their node's reports. */
-export type Principal = { kind: "admin" } | { kind: "node"; pattern: string };
+/**
+ * Who a request is. `admin` carries the token's name from the tokens file (what rollout events name as the actor);
+ * `node` tokens read only their node's documents and post only their node's reports.
+ */
+export type Principal = { kind: "admin"; name: string } | { kind: "node"; pattern: string };
 
 export type AuthResult =
   { ok: true; principal: Principal } | { ok: false; status: 401 | 403; code: string; message: string };
@@ -20,7 +24,7 @@ export interface TokenTable {
   nodes: Entry[];
   exact: Map<string, Entry>;
   globs: Entry[];
-  admin: Buffer[];
+  admin: AdminToken[];
   /** Every digest → principal, to tell "valid token for another node" (403) from "no valid token" (401). */
   known: Map<string, Principal>;
   /** Whether /metrics needs a token: "admin" (default: metrics name every node) or "open" when set explicitly. */
@@ -44,7 +48,8 @@ export function tokenDigest(token: string): string {
 
 /**
  * Parses the tokens file value (already read as YAML). Keys: `nodes` (node name or glob → digest or list of digests,
- * lists allow rotation), `admin` (list of digests), `metrics` ("open" or "admin"). Every problem is reported.
+ * lists allow rotation), `admin` (token name → digest or list of digests; see parseAdminTokens), `metrics` ("open"
+ * or "admin"). Every problem is reported; the table is returned when there are no errors (warnings may remain).
  */
 export function parseTokenTable(value: unknown, file: string): { table?: TokenTable; issues: Issue[] } {
   const issues: Issue[] = [];
@@ -66,7 +71,7 @@ export function parseTokenTable(value: unknown, file: string): { table?: TokenTa
   for (const k of Object.keys(value))
     if (!["nodes", "admin", "metrics"].includes(k))
       err(k, `unknown field "${k}"; allowed: nodes, admin, metrics`);
-  const digests = (v: unknown, path: string): Buffer[] => {
+  const digests: DigestReader = (v, path) => {
     const list = typeof v === "string" ? [v] : Array.isArray(v) ? v : undefined;
     if (list === undefined || list.length === 0) {
       err(
@@ -112,14 +117,17 @@ export function parseTokenTable(value: unknown, file: string): { table?: TokenTa
   }
   const admin = value["admin"];
   if (admin !== undefined && admin !== null) {
-    table.admin = digests(admin, "admin");
-    for (const d of table.admin) table.known.set(d.toString("hex"), { kind: "admin" });
+    table.admin = parseAdminTokens(admin, digests, (path, message, severity = "error") =>
+      issues.push({ severity, code: "tokens", file, path, message }),
+    );
+    for (const a of table.admin)
+      for (const d of a.digests) table.known.set(d.toString("hex"), { kind: "admin", name: a.name });
   }
   const metrics = value["metrics"];
   if (metrics !== undefined && metrics !== "open" && metrics !== "admin")
     err("metrics", 'metrics must be "open" or "admin"');
   else if (metrics === "open") table.metrics = "open";
-  return issues.length > 0 ? { issues } : { table, issues };
+  return issues.some((i) => i.severity === "error") ? { issues } : { table, issues };
 }
 
 /** The token of an `Authorization: Bearer <token>` header, or undefined. */
@@ -129,9 +137,9 @@ export function bearerToken(header: string | undefined): string | undefined {
   return m?.[1];
 }
 
+/** Compares against every candidate so the time does not depend on which one matched. */
 function anyEqual(digest: Buffer, candidates: readonly Buffer[]): boolean {
   let found = false;
-  // Compare against every candidate so the time does not depend on which one matched.
   for (const c of candidates) if (timingSafeEqual(digest, c)) found = true;
   return found;
 }
@@ -151,7 +159,8 @@ export function authorize(table: TokenTable, header: string | undefined, node?: 
   const token = bearerToken(header);
   if (token === undefined || token.length > 4096) return UNAUTHENTICATED;
   const digest = createHash("sha256").update(token, "utf8").digest();
-  if (anyEqual(digest, table.admin)) return { ok: true, principal: { kind: "admin" } };
+  const admin = matchAdmin(digest, table.admin);
+  if (admin !== undefined) return { ok: true, principal: { kind: "admin", name: admin } };
   if (node !== undefined) {
     const candidates = [table.exact.get(node), ...table.globs.filter((g) => g.glob?.test(node) === true)];
     for (const entry of candidates)
