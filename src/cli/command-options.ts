@@ -28,7 +28,7 @@ export function sourceOptions(cmd: Command, withPathDefault: boolean): Command {
     .addOption(
       new Option(
         "--cache-dir <dir>",
-        "where repositories are cloned (default: ~/.cache/manifest-server)",
+        "where repositories are cloned and serve keeps rollout state (default: ~/.cache/manifest-server)",
       ).env(`${ENV}CACHE_DIR`),
     );
 }

@@ -1,18 +1,19 @@
 // `manifest-server serve`: load, validate and serve the fleet until SIGTERM, from a folder or a git branch.
 import { Command, Option } from "commander";
-import { readFile, stat } from "node:fs/promises";
+import { readFile, realpath, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseDuration } from "../lib/duration.js";
 import { ManifestServerError, messageOf, UsageError } from "../lib/errors.js";
 import { createLogger } from "../lib/logger.js";
 import { startServer } from "../server/start.js";
 import { createDirSource } from "../source/dir-source.js";
-import { cacheKey, defaultCacheDir } from "../source/git-cache.js";
+import { defaultCacheDir } from "../source/git-cache.js";
 import { createGitSource } from "../source/git-source.js";
 import { gitEnv } from "../source/git.js";
 import { checkSource, ENV, sourceOptions } from "./command-options.js";
 import type { FleetInputOptions } from "./fleet-input.js";
 import type { CliIo } from "./io.js";
+import { dirStateKey, repoStateKey, serveStateDir } from "./state-dir.js";
 import type { ReplicaOptions } from "../replicas/replica-set.js";
 import { isPostgresUrl, postgresTarget, redactUrl } from "../store/postgres/connection.js";
 
@@ -73,8 +74,14 @@ export function addServeCommand(program: Command, io: CliIo): void {
       .addOption(
         new Option(
           "--state-dir <dir>",
-          "keep rollout state here, so a restart resumes it (default with --repo: <cache-dir>/state/<repo>; with --dir: memory only)",
+          "keep rollout state here, so a restart resumes it (default: <cache-dir>/state/<repository or folder>)",
         ).env(`${ENV}STATE_DIR`),
+      )
+      .addOption(
+        new Option(
+          "--no-state-dir",
+          "keep rollout state in memory only: a restart forgets a rollout in progress",
+        ),
       )
       .addOption(
         new Option("--poll <duration>", "how often to fetch the repository (with --repo; 0 disables)")
@@ -185,6 +192,8 @@ and the leader lease are shared. The password comes from --store-password-file o
 
 With a rollout: policy in fleet.yaml, a new revision moves wave by wave (see the README, Rollouts);
 its state is kept in --state-dir and survives restarts. Watch and steer it with manifest-server rollout.
+The default state folder is under --cache-dir, one per repository (URL, --ref, --subdir) or per fleet
+folder (its real path), so two fleets never share one; --no-state-dir keeps it in memory only.
 
 Example kubelet configuration (KubeletConfiguration):
   staticPodURL: http://manifests.example:8080/nodes/<node-name>`,
@@ -208,7 +217,7 @@ Example kubelet configuration (KubeletConfiguration):
         store?: string;
         storePasswordFile?: string;
         publishDelay: string;
-        stateDir?: string;
+        stateDir?: string | false;
       },
     ) => {
       checkSource(opts);
@@ -230,10 +239,16 @@ Example kubelet configuration (KubeletConfiguration):
               },
             }),
       };
+      const env = { ...process.env, ...io.env };
+      const cacheDir = resolve(io.cwd, opts.cacheDir ?? defaultCacheDir(env));
       const rolloutOptions = {
         trustProxy: opts.trustProxy === true,
         perNodeMetrics: opts.perNodeMetrics,
-        ...(opts.stateDir === undefined ? {} : { stateDir: resolve(io.cwd, opts.stateDir) }),
+      };
+      const stateDirOf = (source: string): { stateDir?: string } => {
+        const stateDir = serveStateDir(opts.stateDir, { cwd: io.cwd, cacheDir, source });
+        logger.info({ stateDir: stateDir ?? "memory only" }, "rollout state");
+        return stateDir === undefined ? {} : { stateDir };
       };
       let running;
       if (opts.repo !== undefined) {
@@ -243,9 +258,7 @@ Example kubelet configuration (KubeletConfiguration):
         } catch (e) {
           throw new UsageError(`--poll: ${messageOf(e)}`);
         }
-        const env = { ...process.env, ...io.env };
         const webhookSecret = await readSecret(opts.webhookSecretFile, io.cwd);
-        const cacheDir = resolve(io.cwd, opts.cacheDir ?? defaultCacheDir(env));
         const source = createGitSource({
           repo: opts.repo,
           ref: opts.ref ?? "main",
@@ -262,11 +275,7 @@ Example kubelet configuration (KubeletConfiguration):
           listen: opts.listen,
           logger,
           ...security,
-          stateDir: resolve(
-            cacheDir,
-            "state",
-            cacheKey(`${opts.repo}#${opts.ref ?? "main"}:${opts.subdir ?? "manifests"}`),
-          ),
+          ...stateDirOf(repoStateKey(opts.repo, opts.ref ?? "main", opts.subdir ?? "manifests")),
           ...rolloutOptions,
         });
       } else {
@@ -296,6 +305,7 @@ Example kubelet configuration (KubeletConfiguration):
           listen: opts.listen,
           logger,
           ...security,
+          ...stateDirOf(dirStateKey(await realpath(dir))),
           ...rolloutOptions,
         });
       }

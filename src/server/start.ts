@@ -237,21 +237,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       await tlsReloader?.reload();
     },
     async close(graceMs = 10_000) {
-      // A git fetch or load in progress may finish first (so nothing writes to the cache after close resolves), but a
-      // hung git fetch must not hold up a shutdown beyond the grace period: an interrupted cache is rebuilt at next start.
-      let graceTimer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        follower.stop(),
-        new Promise<void>((resolve) => {
-          graceTimer = setTimeout(resolve, graceMs);
-          graceTimer.unref();
-        }),
-      ]);
-      clearTimeout(graceTimer);
-      await rollouts.close();
-      tokens?.close();
-      tlsReloader?.close();
-      await new Promise<void>((resolve) => {
+      // Stop accepting at once; in-flight requests (a rollout action among them) finish before the state closes.
+      const closed = new Promise<void>((resolve) => {
         const timer = setTimeout(() => server.closeAllConnections(), graceMs);
         timer.unref();
         // Keep-alive connections turn idle once their in-flight request is answered: close them then, not at the deadline.
@@ -264,6 +251,21 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         });
         server.closeIdleConnections();
       });
+      // A git fetch or load in progress may finish first (so nothing writes to the cache after close resolves), but a
+      // hung git fetch must not hold up a shutdown beyond the grace period: an interrupted cache is rebuilt at next start.
+      let graceTimer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        follower.stop(),
+        new Promise<void>((resolve) => {
+          graceTimer = setTimeout(resolve, graceMs);
+          graceTimer.unref();
+        }),
+      ]);
+      clearTimeout(graceTimer);
+      await closed;
+      await rollouts.close();
+      tokens?.close();
+      tlsReloader?.close();
       await replicas?.close();
     },
   };

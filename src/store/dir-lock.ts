@@ -41,7 +41,7 @@ export async function lockDir(dir: string): Promise<DirLock> {
           "state-dir-locked",
           `the state folder ${dir} is in use by process ${owner}`,
           {
-            hint: "each manifest-server needs its own --state-dir (several replicas share state through --store postgres://…)",
+            hint: "each manifest-server needs its own --state-dir (or --no-state-dir: memory only); several replicas share state through --store postgres://…",
           },
         );
       await unlink(path).catch(() => undefined);

@@ -5,7 +5,7 @@ import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { REPO_ROOT, tempDir } from "../helpers/fleet.js";
-import { spawnCli, spawnServer, staticDirAgentArgs } from "../helpers/processes.js";
+import { spawnCli, spawnServer, staticDirAgentArgs, withCacheDir } from "../helpers/processes.js";
 
 function run(command: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>
@@ -38,7 +38,7 @@ describe("the built binaries (dist/)", () => {
   it("a built server serves the fleet and a built agent writes the node's pods, then both stop cleanly", async (t) => {
     const root = await tempDir("ms-dist-");
     t.after(() => root.remove());
-    const server = await spawnServer(["--dir", "manifests"], process.env, REPO_ROOT, "dist");
+    const server = await spawnServer(["--dir", "manifests"], withCacheDir(root.path), REPO_ROOT, "dist");
     t.after(() => server.kill("SIGKILL"));
     const expected = (await (await fetch(`${server.url}/nodes/cp-1`)).json()) as { items: unknown[] };
     const podDir = join(root.path, "pods");

@@ -5,8 +5,8 @@ import { describe, it } from "node:test";
 import { runServerCli } from "../../src/cli/server-cli.js";
 import { yamlToJson } from "../../src/manifests/yaml.js";
 import { runCli } from "../helpers/cli.js";
-import { copyExampleFleet, EXAMPLE_FLEET, podYaml, REPO_ROOT } from "../helpers/fleet.js";
-import { spawnServer } from "../helpers/processes.js";
+import { copyExampleFleet, EXAMPLE_FLEET, podYaml, REPO_ROOT, tempDir } from "../helpers/fleet.js";
+import { spawnServer, withCacheDir } from "../helpers/processes.js";
 
 const cli = (argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) =>
   runCli(runServerCli, argv, opts);
@@ -126,7 +126,8 @@ describe("manifest-server render and explain", () => {
 
 describe("manifest-server serve (the binary, run from src/; test/cli/dist.test.ts runs the build)", () => {
   it("serves the example fleet from the working directory and stops cleanly on SIGTERM", async () => {
-    const server = await spawnServer([], process.env, REPO_ROOT);
+    const cache = await tempDir("ms-cache-");
+    const server = await spawnServer([], withCacheDir(cache.path), REPO_ROOT);
     try {
       const res = await fetch(`${server.url}/nodes/cp-1`);
       assert.equal(res.status, 200);
@@ -134,6 +135,8 @@ describe("manifest-server serve (the binary, run from src/; test/cli/dist.test.t
       assert.equal(await server.exited, 0);
     } finally {
       server.kill("SIGKILL");
+      await server.exited;
+      await cache.remove();
     }
   });
 });
@@ -152,7 +155,14 @@ describe("manifest-server serve start-up failures", () => {
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const r = await cli(["serve", "--dir", EXAMPLE_FLEET, "--listen", `127.0.0.1:${port}`]);
+      const r = await cli([
+        "serve",
+        "--dir",
+        EXAMPLE_FLEET,
+        "--listen",
+        `127.0.0.1:${port}`,
+        "--no-state-dir",
+      ]);
       assert.equal(r.code, 2);
       assert.match(r.stderr, /cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE/);
       assert.match(r.stderr, /hint: another process uses that port/);

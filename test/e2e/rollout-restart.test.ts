@@ -1,10 +1,13 @@
-// A real server process killed with SIGKILL in the middle of a rollout resumes it after a restart, and no node is
-// served anything different across the restart.
+// A real `serve --dir` process killed with SIGKILL in the middle of a rollout resumes it after a restart, and no node
+// is served anything different across the restart: its state is in the default state folder under the cache folder
+// (pointed at a temp folder through MANIFEST_SERVER_CACHE_DIR), no --state-dir given.
 import assert from "node:assert/strict";
+import { readdir, symlink } from "node:fs/promises";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { tempDir, writeAppFleet, type TempDir } from "../helpers/fleet.js";
 import { SimKubelet } from "../helpers/kubelet-sim.js";
-import { spawnServer, type Child } from "../helpers/processes.js";
+import { spawnServer, withCacheDir, type Child } from "../helpers/processes.js";
 
 const NODES = ["cp-1", "cp-2", "edge-1", "edge-2"];
 
@@ -35,16 +38,16 @@ async function api(url: string): Promise<Snapshot> {
 
 describe("a server killed with SIGKILL mid-rollout", () => {
   let fleet: TempDir;
-  let state: TempDir;
+  let cache: TempDir;
   let server: Child & { url: string };
   const kubelets: SimKubelet[] = [];
-  const spawn = () => spawnServer(["--dir", fleet.path, "--state-dir", state.path], { ...process.env });
+  const spawn = (dir: string) => spawnServer(["--dir", dir], withCacheDir(cache.path));
 
   before(async () => {
     fleet = await tempDir("ms-restart-fleet-");
-    state = await tempDir("ms-restart-state-");
+    cache = await tempDir("ms-restart-cache-");
     await writeFleet(fleet.path, "example/app:1");
-    server = await spawn();
+    server = await spawn(fleet.path);
   });
 
   after(async () => {
@@ -52,7 +55,7 @@ describe("a server killed with SIGKILL mid-rollout", () => {
     server.kill("SIGKILL");
     await server.exited;
     await fleet.remove();
-    await state.remove();
+    await cache.remove();
   });
 
   it("resumes the rollout where it was, and every node keeps its bytes and ETag", async () => {
@@ -79,7 +82,14 @@ describe("a server killed with SIGKILL mid-rollout", () => {
     const answers = kubelets.map((k) => k.got.length);
     server.kill("SIGKILL");
     await server.exited;
-    server = await spawn();
+    // The state folder is the fleet folder's own, found again through a symlink to it (its real path is the key).
+    const [own, ...others] = await readdir(join(cache.path, "state"));
+    assert.ok(own !== undefined && others.length === 0);
+    assert.match(own, /^ms-restart-fleet-\w+-[0-9a-f]{16}$/);
+    assert.ok((await readdir(join(cache.path, "state", own))).includes("documents.jsonl"));
+    const link = join(cache.path, "fleet-link");
+    await symlink(fleet.path, link);
+    server = await spawn(link);
     for (const k of kubelets) k.base = server.url;
     await Promise.all(kubelets.map((k) => k.polled(3)));
     assert.deepEqual(

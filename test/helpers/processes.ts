@@ -28,6 +28,14 @@ export function staticDirAgentArgs(serverUrl: string, root: string): string[] {
   ];
 }
 
+/**
+ * `base` with the server's cache folder (where `serve` keeps rollout state by default) set to `dir`, so a test's
+ * server never writes to the home folder, nor shares a state folder with another test serving the same fleet.
+ */
+export function withCacheDir(dir: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...base, MANIFEST_SERVER_CACHE_DIR: dir };
+}
+
 /** Spawns `src/cli/<entry>.ts` (or `dist/cli/<entry>.js`) with `args`. */
 export function spawnCli(
   entry: "manifest-server" | "manifest-agent",

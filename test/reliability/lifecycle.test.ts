@@ -7,11 +7,12 @@ import { test } from "node:test";
 import { yamlToJson } from "../../src/manifests/yaml.js";
 import { startServer } from "../../src/server/start.js";
 import { copyExampleFleet, tempDir } from "../helpers/fleet.js";
-import { spawnCli, spawnServer, staticDirAgentArgs } from "../helpers/processes.js";
+import { spawnCli, spawnServer, staticDirAgentArgs, withCacheDir } from "../helpers/processes.js";
 
 test("server: SIGTERM lets a slow in-flight request finish with the full document, refuses new connections, exits 0", async () => {
   const fleet = await copyExampleFleet();
-  const server = await spawnServer(["--dir", fleet.path], { ...process.env });
+  const cache = await tempDir("ms-cache-");
+  const server = await spawnServer(["--dir", fleet.path], withCacheDir(cache.path));
   try {
     const expected = Buffer.from(await (await fetch(`${server.url}/nodes/cp-1`)).arrayBuffer());
     const { hostname, port } = new URL(server.url);
@@ -50,7 +51,9 @@ test("server: SIGTERM lets a slow in-flight request finish with the full documen
     assert.equal(await server.exited, 0, server.stderr());
   } finally {
     server.kill("SIGKILL");
+    await server.exited;
     await fleet.remove();
+    await cache.remove();
   }
 });
 

@@ -10,9 +10,9 @@ import { silentLogger } from "../../src/lib/logger.js";
 import { startServer, type RunningServer } from "../../src/server/start.js";
 import { createGitSource } from "../../src/source/git-source.js";
 import { gitEnv } from "../../src/source/git.js";
-import { copyExampleFleet, manualDirSource, podYaml } from "../helpers/fleet.js";
+import { copyExampleFleet, manualDirSource, podYaml, tempDir } from "../helpers/fleet.js";
 import { createGitFixture, GIT_TEST_ENV, type GitFixture } from "../helpers/git.js";
-import { spawnServer } from "../helpers/processes.js";
+import { spawnServer, withCacheDir } from "../helpers/processes.js";
 
 const SECRET = "poison-test-secret";
 
@@ -154,7 +154,8 @@ describe("poisoned revisions", () => {
 
   it("SIGHUP on a poisoned folder: the process stays up and /status shows the rejection", async () => {
     const dir = await copyExampleFleet();
-    const server = await spawnServer(["--dir", dir.path, "--quiet-period", "60s"], { ...process.env });
+    const cache = await tempDir("ms-cache-");
+    const server = await spawnServer(["--dir", dir.path, "--quiet-period", "60s"], withCacheDir(cache.path));
     try {
       const before = await bytes(server.url);
       await writeFile(
@@ -175,6 +176,7 @@ describe("poisoned revisions", () => {
       server.kill("SIGTERM");
       await server.exited;
       await dir.remove();
+      await cache.remove();
     }
   });
 });
