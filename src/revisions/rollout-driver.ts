@@ -17,7 +17,8 @@ import type { LoadedRevision, RevisionStore } from "./revision-store.js";
 /** The nodes held on another document than the current revision's, as the hot path reads them (NodeSelection). */
 export interface Holds {
   get(node: string): HeldDocument | undefined;
-  replace(docs: ReadonlyMap<string, HeldDocument>): void;
+  /** Holds exactly `docs`; `rolledBack` names the nodes held there by a rollback (the others wait for their wave). */
+  replace(docs: ReadonlyMap<string, HeldDocument>, rolledBack: ReadonlySet<string>): void;
 }
 
 export interface RolloutDriverOptions {
@@ -218,7 +219,15 @@ export class RolloutDriver {
   }
 
   private hold(held: Map<string, HeldDocument>): void {
-    this.o.selection.replace(held);
+    const state = this.controller.state;
+    // After a rollback, the nodes never switched are kept on their previous document too: their wave will not come.
+    const rolledBack = new Set<string>();
+    for (const name of held.keys()) {
+      const p = state?.nodes[name];
+      if (p !== undefined && (p.step === "rolled-back" || state?.phase === "rolled-back"))
+        rolledBack.add(name);
+    }
+    this.o.selection.replace(held, rolledBack);
   }
 
   /**

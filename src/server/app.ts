@@ -20,6 +20,7 @@ import { gitWebhookRouter, type WebhookDeps } from "./webhook.js";
 import { nodeEtag } from "./documents/etag.js";
 import type { DeniedRequest } from "./documents/node-lookup.js";
 import type { NodeSelection } from "./documents/node-selection.js";
+import type { HoldOf } from "./fleet-view/node-states.js";
 import { rolloutRouter, type RolloutControl } from "./rollout-routes.js";
 
 export interface AppDeps {
@@ -53,18 +54,30 @@ export interface FleetView {
   metrics: ServerMetrics;
   /** Take the client address from X-Forwarded-For (behind a trusted reverse proxy). */
   trustProxy: boolean;
+  /** Which nodes a rollout holds on another document than the current revision's (none without rollouts). */
+  holds: HoldOf;
 }
 
 /** A FleetView over `store`; `perNode` decides per-node metric series (see ServerMetrics). */
 export function createFleetView(
   store: RevisionStore,
-  options: { trustProxy?: boolean; perNode?: PerNodeMetrics } = {},
+  options: { trustProxy?: boolean; perNode?: PerNodeMetrics; holds?: HoldOf } = {},
 ): FleetView {
   const trustProxy = options.trustProxy ?? false;
+  const holds = options.holds ?? (() => undefined);
   const ledger = new FetchLedger(200_000, trustProxy);
   const reports = new AgentReports();
-  const metrics = new ServerMetrics({ store, ledger, reports, perNode: options.perNode ?? "auto" });
-  return { ledger, reports, metrics, trustProxy };
+  const metrics = new ServerMetrics({ store, ledger, reports, holds, perNode: options.perNode ?? "auto" });
+  return { ledger, reports, metrics, trustProxy, holds };
+}
+
+/** The fleet view of `deps`, or a new one whose holds are those of `deps.selection`. */
+function fleetViewOf(deps: AppDeps): FleetView {
+  const selection = deps.selection;
+  return (
+    deps.fleetView ??
+    createFleetView(deps.store, selection === undefined ? {} : { holds: (n) => selection.hold(n) })
+  );
 }
 
 const nodeListCache = new WeakMap<CompiledFleet, Buffer>();
@@ -122,7 +135,7 @@ function sendJson(res: Response, value: unknown, status = 200): void {
 /** The Express app (never listens): /nodes, /status, /healthz, /readyz, / and JSON errors for everything else. */
 export function createApp(deps: AppDeps): express.Express {
   const { store } = deps;
-  const fleetView = deps.fleetView ?? createFleetView(store);
+  const fleetView = fleetViewOf(deps);
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
@@ -226,6 +239,7 @@ export function createApp(deps: AppDeps): express.Express {
       store,
       ledger: fleetView.ledger,
       reports: fleetView.reports,
+      holds: fleetView.holds,
       version: deps.version,
       sourceDescription: deps.sourceDescription,
       ...(deps.now === undefined ? {} : { now: () => (deps.now ?? (() => new Date()))().getTime() }),
@@ -262,7 +276,7 @@ export function createHandler(deps: AppDeps): (req: IncomingMessage, res: Server
   const current = deps.store.current;
   if (current !== undefined) cache.prime(current.fleet);
   deps.store.onPublish((next) => cache.prime(next.fleet));
-  const fleetView = deps.fleetView ?? createFleetView(deps.store);
+  const fleetView = fleetViewOf(deps);
   const app = createApp({ ...deps, fleetView });
   const { ledger, metrics } = fleetView;
   const documents = {

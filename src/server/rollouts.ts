@@ -52,12 +52,14 @@ export async function openRollouts(
     fleetView: FleetView;
     logger: Logger;
     stateDir?: string | undefined;
+    /** The nodes held, as the hot path reads them; default a new one. */
+    selection?: NodeSelection;
   },
 ): Promise<Rollouts> {
   const owned = o.state === undefined;
   const state: StateStore =
     o.state ?? (o.stateDir === undefined ? new MemoryStore() : await JournalStore.open(o.stateDir));
-  const selection = new NodeSelection();
+  const selection = o.selection ?? new NodeSelection();
   try {
     const driver = await RolloutDriver.open({
       revisions: o.store,

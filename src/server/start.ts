@@ -21,6 +21,7 @@ import { TokenFile } from "./access/token-file.js";
 import type { WebhookDeps } from "./webhook.js";
 import { startReplicaSet, type ReplicaOptions, type ReplicaSet } from "../replicas/replica-set.js";
 import { ProposalStore } from "../replicas/proposal-store.js";
+import { NodeSelection } from "./documents/node-selection.js";
 import { openRollouts, type RolloutOptions, type Rollouts } from "./rollouts.js";
 
 export interface StartOptions {
@@ -94,9 +95,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   // On a replica the follower only proposes what it validated; the served store follows the publications.
   const proposals = options.replicas === undefined ? store : new ProposalStore(store);
   const follower = new FleetFollower({ source, store: proposals, logger });
+  // Nodes a rollout holds on another document: served by the hot path, classified by the dashboard and metrics.
+  const selection = new NodeSelection();
   const fleetView = createFleetView(store, {
     trustProxy: options.trustProxy ?? false,
     perNode: options.perNodeMetrics ?? "auto",
+    holds: (n) => selection.hold(n),
   });
   let webhook: WebhookDeps | undefined;
   let sync: (() => Promise<SyncOutcome>) | undefined;
@@ -153,6 +157,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const rollouts = await openRollouts({
     store,
     fleetView,
+    selection,
     logger,
     ...options.rollout,
     // Replicas share the rollout state in PostgreSQL, and only the lease holder decides.

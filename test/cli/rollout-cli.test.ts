@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { runServerCli } from "../../src/cli/server-cli.js";
 import { startServer, type RunningServer } from "../../src/server/start.js";
 import { runCli } from "../helpers/cli.js";
-import { manualDirSource, tempDir, writeAppFleet, type TempDir } from "../helpers/fleet.js";
+import { manualDirSource, tempDir, writeCanaryFleet, type TempDir } from "../helpers/fleet.js";
 import { bearer, TOKENS, writeTokensFile } from "../security/helpers.js";
 
 interface RolloutEvent {
@@ -16,21 +16,7 @@ interface RolloutEvent {
   message: string;
 }
 
-async function writeFleet(dir: string, image: string): Promise<void> {
-  await writeAppFleet(
-    dir,
-    image,
-    `nodes:
-  cp-1: {}
-  cp-2: {}
-  edge-1: {}
-rollout:
-  waves:
-    - { name: "canary", nodes: ["cp-1"], soak: "1h" }
-    - { name: "everyone" }
-`,
-  );
-}
+const writeFleet = (dir: string, image: string) => writeCanaryFleet(dir, image, ["cp-1", "cp-2", "edge-1"]);
 
 describe("manifest-server rollout", () => {
   let dir: TempDir;

@@ -6,7 +6,14 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chromium, type Browser } from "playwright-core";
 import { startServer, type RunningServer } from "../../src/server/start.js";
-import { copyExampleFleet, REPO_ROOT, tempDir, type TempDir, manualDirSource } from "../helpers/fleet.js";
+import {
+  copyExampleFleet,
+  REPO_ROOT,
+  tempDir,
+  type TempDir,
+  manualDirSource,
+  writeCanaryFleet,
+} from "../helpers/fleet.js";
 import { agentFor, brokenDriver, passAll } from "./agents.js";
 
 const OUTPUT = join(REPO_ROOT, "test-output");
@@ -121,6 +128,63 @@ describe("dashboard in a browser", { ...(skip === undefined ? {} : { skip }) }, 
       await page.screenshot({ path: join(OUTPUT, "dashboard-phone.png"), fullPage: true });
     } finally {
       await page.close();
+    }
+  });
+
+  it("shows a rollout's held and rolled-back nodes in colours of their own", async () => {
+    const fleetDir = join(scratch.path, "rollout-fleet");
+    const write = (image: string) => writeCanaryFleet(fleetDir, image, ["cp-1", "cp-2", "edge-1"]);
+    await write("example/app:1");
+    const rollout = await startServer({
+      source: manualDirSource(fleetDir),
+      listen: "127.0.0.1:0",
+      rollout: { tickMs: 0 },
+    });
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    try {
+      const poll = async (node: string) =>
+        (
+          await fetch(`${rollout.url}/nodes/${node}`, { headers: { "User-Agent": "Go-http-client/1.1" } })
+        ).arrayBuffer();
+      for (const n of ["cp-1", "cp-2", "edge-1"]) await poll(n);
+      await write("example/app:2");
+      assert.equal((await rollout.follower.refresh()).kind, "published");
+      await rollout.rollouts.driver.idle();
+      await poll("cp-1");
+      await page.goto(`${rollout.url}/`);
+      const stateOf = (node: string) => page.getAttribute(`li.cell[data-node="${node}"]`, "data-state");
+      const colour = async (node: string): Promise<unknown> =>
+        page.evaluate(
+          `getComputedStyle(document.querySelector('li.cell[data-node="${node}"] a')).borderLeftColor`,
+        );
+      assert.deepEqual(
+        [await stateOf("cp-1"), await stateOf("cp-2"), await stateOf("edge-1")],
+        ["current", "held", "held"],
+      );
+      assert.match(
+        (await page.textContent('li.cell[data-node="cp-2"] .state')) ?? "",
+        /held \(waiting for its wave\)/,
+      );
+      const held = await colour("cp-2");
+      assert.notEqual(held, await colour("cp-1"));
+      await page.screenshot({ path: join(OUTPUT, "dashboard-rollout.png"), fullPage: true });
+
+      const abort = await fetch(`${rollout.url}/api/rollout/abort`, { method: "POST" });
+      assert.equal(abort.status, 200);
+      await abort.arrayBuffer();
+      await page.goto(`${rollout.url}/`);
+      // The canary was put back and has not fetched its previous document yet: behind, unlike the others.
+      assert.deepEqual([await stateOf("cp-1"), await stateOf("cp-2")], ["behind", "rolled-back"]);
+      const behind = await colour("cp-1");
+      const back = await colour("cp-2");
+      assert.equal(
+        new Set([held, behind, back]).size,
+        3,
+        `${String(held)} ${String(behind)} ${String(back)}`,
+      );
+    } finally {
+      await page.close();
+      await rollout.close();
     }
   });
 

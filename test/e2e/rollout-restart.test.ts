@@ -5,25 +5,13 @@ import assert from "node:assert/strict";
 import { readdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { tempDir, writeAppFleet, type TempDir } from "../helpers/fleet.js";
+import { tempDir, writeCanaryFleet, type TempDir } from "../helpers/fleet.js";
 import { SimKubelet } from "../helpers/kubelet-sim.js";
 import { spawnServer, withCacheDir, type Child } from "../helpers/processes.js";
 
 const NODES = ["cp-1", "cp-2", "edge-1", "edge-2"];
 
-async function writeFleet(dir: string, image: string): Promise<void> {
-  await writeAppFleet(
-    dir,
-    image,
-    `nodes:
-${NODES.map((n) => `  ${n}: {}`).join("\n")}
-rollout:
-  waves:
-    - { name: "canary", nodes: ["cp-1"], soak: "1h" }
-    - { name: "everyone" }
-`,
-  );
-}
+const writeFleet = (dir: string, image: string) => writeCanaryFleet(dir, image, NODES);
 
 interface Snapshot {
   revision: string;

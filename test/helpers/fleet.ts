@@ -94,3 +94,21 @@ export async function writeAppFleet(dir: string, image: string, fleetYaml: strin
   await writeFile(join(dir, "common", "app.yaml"), podYaml("app", image));
   await writeFile(join(dir, "fleet.yaml"), fleetYaml);
 }
+
+/**
+ * Writes a one-pod fleet of `nodes` running `image` (see writeAppFleet) whose rollout switches the canary cp-1 first,
+ * then soaks for an hour before the other nodes: after a change, every node but cp-1 stays held.
+ */
+export async function writeCanaryFleet(dir: string, image: string, nodes: readonly string[]): Promise<void> {
+  await writeAppFleet(
+    dir,
+    image,
+    `nodes:
+${nodes.map((n) => `  ${n}: {}`).join("\n")}
+rollout:
+  waves:
+    - { name: "canary", nodes: ["cp-1"], soak: "1h" }
+    - { name: "everyone" }
+`,
+  );
+}

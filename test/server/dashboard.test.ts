@@ -135,7 +135,14 @@ describe("dashboard pages", () => {
   it("serves the same states as JSON at /api/rollout", async () => {
     const res = await request(handler).get("/api/rollout?group=control-plane").expect(200);
     const body = bodyOf<{ counts: Record<string, number>; nodes: { name: string; state: string }[] }>(res);
-    assert.deepEqual(body.counts, { current: 1, behind: 0, "never-fetched": 3, "agent-error": 1 });
+    assert.deepEqual(body.counts, {
+      current: 1,
+      held: 0,
+      "rolled-back": 0,
+      behind: 0,
+      "never-fetched": 3,
+      "agent-error": 1,
+    });
     assert.deepEqual(
       body.nodes.map((n: { name: string; state: string }) => `${n.name}:${n.state}`),
       ["cp-1:current", "cp-2:never-fetched", "cp-3:never-fetched"],

@@ -1,12 +1,15 @@
 // Nodes held on another document than the current revision's (a rollout not switched them yet, or rolled them back):
 // their responses are built when the hold is decided, never per request.
 import type { HeldDocument } from "../../rollout/document-pack.js";
+import type { Hold } from "../fleet-view/node-states.js";
 import { renderPodList, type Format } from "../../manifests/render.js";
 import { documentOf, type RenderedDocument } from "./document-cache.js";
 import { documentEtag } from "./etag.js";
 
 interface Held {
   doc: HeldDocument;
+  /** Put back by a rollback (else held until its wave switches it). */
+  rolledBack: boolean;
   json: RenderedDocument;
   /** YAML and stream forms, rendered on first use. */
   other: Map<Format, RenderedDocument>;
@@ -26,16 +29,35 @@ export class NodeSelection {
     return this.held.get(node)?.doc;
   }
 
-  /** Holds exactly the nodes of `docs` on their documents (responses already built are kept when unchanged). */
-  replace(docs: ReadonlyMap<string, HeldDocument>): void {
+  /** How `node` is held (its document and whether a rollback put it there), or undefined when it is not. */
+  hold(node: string): Hold | undefined {
+    const h = this.held.get(node);
+    return h === undefined
+      ? undefined
+      : { revision: h.doc.revision, etag: h.doc.etag, rolledBack: h.rolledBack };
+  }
+
+  /**
+   * Holds exactly the nodes of `docs` on their documents, those in `rolledBack` by a rollback (responses already
+   * built are kept when unchanged).
+   */
+  replace(docs: ReadonlyMap<string, HeldDocument>, rolledBack: ReadonlySet<string> = new Set()): void {
     const next = new Map<string, Held>();
     for (const [node, doc] of docs) {
       const before = this.held.get(node);
+      const back = rolledBack.has(node);
       next.set(
         node,
         before?.doc.etag === doc.etag && before.doc.revision === doc.revision
-          ? before
-          : { doc, json: documentOf(doc.revision, doc.json, doc.etag, "json"), other: new Map() },
+          ? before.rolledBack === back
+            ? before
+            : { ...before, rolledBack: back }
+          : {
+              doc,
+              rolledBack: back,
+              json: documentOf(doc.revision, doc.json, doc.etag, "json"),
+              other: new Map(),
+            },
       );
     }
     this.held = next;

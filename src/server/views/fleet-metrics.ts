@@ -73,14 +73,16 @@ export function registerNodeStateMetrics(registers: Registry[], sources: NodeSta
   const { reports, states, perNode, received } = sources;
   new Gauge({
     name: "manifest_server_nodes",
-    help: "Nodes of the served revision by rollout state: current, behind, never_fetched, agent_error.",
+    help:
+      "Nodes of the served revision by state: current, held (a rollout keeps it on its previous document), " +
+      "rolled_back, behind (not fetched what it is served yet), never_fetched, agent_error.",
     labelNames: ["state"],
     registers,
     collect() {
       this.reset();
       const r = states();
       if (r === undefined) return;
-      for (const s of NODE_STATES) this.set({ state: s.replace("-", "_") }, r.counts[s]);
+      for (const s of NODE_STATES) this.set({ state: s.replaceAll("-", "_") }, r.counts[s]);
     },
   });
   new Gauge({

@@ -3,7 +3,7 @@ import { Counter, Histogram, Registry } from "prom-client";
 import type { AgentReports } from "../fleet-view/agent-reports.js";
 import type { FetchLedger } from "../fleet-view/fetch-ledger.js";
 import type { RevisionStore } from "../../revisions/revision-store.js";
-import { fleetStates, type FleetStates } from "../fleet-view/node-states.js";
+import { fleetStates, type FleetStates, type HoldOf } from "../fleet-view/node-states.js";
 import { registerNodeStateMetrics, registerRevisionMetrics } from "./fleet-metrics.js";
 import type { RouteLabel } from "./route-label.js";
 
@@ -15,6 +15,8 @@ export interface MetricsDeps {
   store: RevisionStore;
   ledger: FetchLedger;
   reports: AgentReports;
+  /** Nodes held by a rollout (classified `held` or `rolled-back`); default none. */
+  holds?: HoldOf;
   perNode?: PerNodeMetrics;
 }
 
@@ -135,6 +137,7 @@ export class ServerMetrics {
             current.fleet,
             (n) => this.deps.ledger.get(n),
             (n) => this.deps.reports.get(n),
+            this.deps.holds,
           );
     try {
       return await this.registry.metrics();

@@ -24,6 +24,8 @@ export interface Filters {
 
 export const STATE_TEXT: Readonly<Record<NodeState, string>> = {
   current: "current",
+  held: "held (waiting for its wave)",
+  "rolled-back": "rolled back",
   behind: "behind",
   "never-fetched": "never fetched",
   "agent-error": "agent error",

@@ -4,9 +4,11 @@ import { html, rawHtml, type SafeHtml } from "./html.js";
 const STYLES = `
 :root{--bg:#f6f8fa;--fg:#1f2328;--muted:#59636e;--card:#fff;--line:#d1d9e0;
 --current:#1a7f37;--current-bg:#dafbe1;--behind:#9a6700;--behind-bg:#fff8c5;
+--held:#0969da;--held-bg:#ddf4ff;--back:#8250df;--back-bg:#fbefff;
 --never:#59636e;--never-bg:#eaeef2;--error:#cf222e;--error-bg:#ffebe9;--link:#0969da}
 @media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--card:#151b23;--line:#3d444d;
 --current:#3fb950;--current-bg:#12261a;--behind:#d29922;--behind-bg:#2b2111;--never:#9198a1;--never-bg:#21262d;
+--held:#4493f8;--held-bg:#0d2142;--back:#ab7df8;--back-bg:#251a3b;
 --error:#f85149;--error-bg:#3a1a1c;--link:#4493f8}}
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:var(--bg);color:var(--fg)}
@@ -31,6 +33,8 @@ form.filters button{font:inherit;padding:.35rem .9rem;border-radius:4px;border:1
 .cell .name{display:block;font-weight:600;overflow-wrap:anywhere}
 .cell .state{display:block;font-size:.75rem}
 .s-current{border-color:var(--current)!important;background:var(--current-bg)}.s-current .state{color:var(--current)}
+.s-held{border-color:var(--held)!important;background:var(--held-bg)}.s-held .state{color:var(--held)}
+.s-rolled-back{border-color:var(--back)!important;background:var(--back-bg)}.s-rolled-back .state{color:var(--back)}
 .s-behind{border-color:var(--behind)!important;background:var(--behind-bg)}.s-behind .state{color:var(--behind)}
 .s-never-fetched{border-color:var(--never)!important;background:var(--never-bg)}.s-never-fetched .state{color:var(--never)}
 .s-agent-error{border-color:var(--error)!important;background:var(--error-bg)}.s-agent-error .state{color:var(--error)}

@@ -4,7 +4,13 @@ import type { AgentReports } from "../../fleet-view/agent-reports.js";
 import type { FetchLedger } from "../../fleet-view/fetch-ledger.js";
 import { HttpError } from "../../../lib/errors.js";
 import type { RevisionStore } from "../../../revisions/revision-store.js";
-import { fleetStates, nodeStatus, type FleetStates, type NodeStatus } from "../../fleet-view/node-states.js";
+import {
+  fleetStates,
+  nodeStatus,
+  type FleetStates,
+  type HoldOf,
+  type NodeStatus,
+} from "../../fleet-view/node-states.js";
 import { fleetPage, matchesFilters, parseFilters } from "./fleet-page.js";
 import type { SafeHtml } from "./html.js";
 import { nodePage } from "./node-page.js";
@@ -16,6 +22,8 @@ export interface DashboardDeps {
   store: RevisionStore;
   ledger: FetchLedger;
   reports: AgentReports;
+  /** Nodes held by a rollout on another document than the current revision's. */
+  holds: HoldOf;
   version: string;
   sourceDescription: string;
   now?: () => number;
@@ -75,6 +83,7 @@ export function dashboardRouter(deps: DashboardDeps): express.Router {
           current.fleet,
           (n) => deps.ledger.get(n),
           (n) => deps.reports.get(n),
+          deps.holds,
         );
   };
 
@@ -114,7 +123,13 @@ export function dashboardRouter(deps: DashboardDeps): express.Router {
         now: now(),
         meta,
         revision: current.fleet.revision,
-        status: nodeStatus(current.fleet, node, deps.ledger.get(node.name), deps.reports.get(node.name)),
+        status: nodeStatus(
+          current.fleet,
+          node,
+          deps.ledger.get(node.name),
+          deps.reports.get(node.name),
+          deps.holds(node.name),
+        ),
       }),
     );
   });
