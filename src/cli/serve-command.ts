@@ -275,7 +275,10 @@ Example kubelet configuration (KubeletConfiguration):
           listen: opts.listen,
           logger,
           ...security,
-          ...stateDirOf(repoStateKey(opts.repo, opts.ref ?? "main", opts.subdir ?? "manifests")),
+          // With --store the rollout state is in PostgreSQL, shared by the replicas.
+          ...(replicas === undefined
+            ? stateDirOf(repoStateKey(opts.repo, opts.ref ?? "main", opts.subdir ?? "manifests"))
+            : {}),
           ...rolloutOptions,
         });
       } else {

@@ -4,6 +4,8 @@ import { describe, it } from "node:test";
 import { dirStateKey, repoStateKey, serveStateDir } from "../../src/cli/state-dir.js";
 import { runServerCli } from "../../src/cli/server-cli.js";
 import { runCli } from "../helpers/cli.js";
+import { copyExampleFleet, tempDir } from "../helpers/fleet.js";
+import { spawnCli, spawnServer, withCacheDir } from "../helpers/processes.js";
 
 const where = (source: string) => ({ cwd: "/work", cacheDir: "/cache", source });
 
@@ -36,5 +38,38 @@ describe("serve's state folder", () => {
     assert.match(r.stdout, /--state-dir <dir>\s+keep rollout state here.*\(default:\s+<cache-dir>\/state\//s);
     assert.match(r.stdout, /--no-state-dir\s+keep rollout state in memory only/);
     assert.match(r.stdout, /per fleet\s+folder \(its real path\)/);
+  });
+
+  it("a second server of one fleet folder stops at start naming --no-state-dir, which lets it run", async () => {
+    const fleet = await copyExampleFleet();
+    const cache = await tempDir("ms-cache-");
+    const env = withCacheDir(cache.path);
+    const first = await spawnServer(["--dir", fleet.path], env);
+    try {
+      assert.match(
+        first.stderr(),
+        /"stateDir":"[^"]*\/state\/ms-fleet-\w+-[0-9a-f]{16}","msg":"rollout state"/,
+      );
+      const second = spawnCli(
+        "manifest-server",
+        ["serve", "--dir", fleet.path, "--listen", "127.0.0.1:0"],
+        env,
+      );
+      assert.equal(await second.exited, 2);
+      assert.match(second.stderr(), /the state folder .* is in use by process \d+/);
+      assert.match(second.stderr(), /--no-state-dir: memory only/);
+      const memory = await spawnServer(["--dir", fleet.path, "--no-state-dir"], env);
+      const health = await fetch(`${memory.url}/healthz`);
+      assert.equal(health.status, 200);
+      await health.arrayBuffer();
+      memory.kill("SIGTERM");
+      assert.equal(await memory.exited, 0);
+      assert.match(memory.stderr(), /"stateDir":"memory only","msg":"rollout state"/);
+    } finally {
+      first.kill("SIGTERM");
+      await first.exited;
+      await fleet.remove();
+      await cache.remove();
+    }
   });
 });
