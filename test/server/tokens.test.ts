@@ -106,6 +106,11 @@ describe("tokens", () => {
       ["no digest", { alice: [] }, /^admin\.alice: expected sha256:<64 hex digits> or a list of them/],
       ["a bad digest in a list", { alice: [d, "sha256:zz"] }, /^admin\.alice\[1\]: expected sha256/],
       ["a number", 42, /^admin: admin must map a token name to a digest/],
+      [
+        "a list of named entries",
+        [{ name: "alice", sha256: d }],
+        /^admin: name admin tokens with a mapping, as for nodes: admin: \{ alice: sha256:…/,
+      ],
     ];
     for (const [what, admin, expected] of cases) {
       const found = errors({ admin });

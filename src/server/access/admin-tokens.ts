@@ -38,6 +38,13 @@ export function adminNameProblem(name: string): string | undefined {
  * all named "admin". Problems go to `report` with their path (`admin.alice`, `admin[0]`).
  */
 export function parseAdminTokens(value: unknown, digests: DigestReader, report: Report): AdminToken[] {
+  if (Array.isArray(value) && value.some(isRecord)) {
+    report(
+      "admin",
+      "name admin tokens with a mapping, as for nodes: admin: { alice: sha256:…, ci-bot: sha256:… }",
+    );
+    return [];
+  }
   if (typeof value === "string" || Array.isArray(value)) {
     report(
       "admin",
