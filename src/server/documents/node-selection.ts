@@ -8,7 +8,7 @@ import { documentEtag } from "./etag.js";
 
 interface Held {
   doc: HeldDocument;
-  /** Put back by a rollback (else held until its wave switches it). */
+  /** Held because its rollout was rolled back (else until its wave switches it). */
   rolledBack: boolean;
   json: RenderedDocument;
   /** YAML and stream forms, rendered on first use. */
