@@ -6,9 +6,8 @@ import { clampDelay } from "../lib/timers.js";
 import type { DesiredPod, RuntimeDriver } from "../runtime/driver.js";
 import type { Claim } from "./adopt.js";
 import { loadCheckpoint, saveCheckpoint, sweepCheckpointTemps } from "./checkpoint.js";
-import { decodeResponse, ResponseRejectedError, type DecodedResponse, type DecodeOptions } from "./decode.js";
+import { decodeResponse as decode, ResponseRejectedError } from "./decode.js";
 import { nodeHttpClient, type HttpClient } from "./http-client.js";
-import { depthIssue } from "./max-depth.js";
 import { poll } from "./poll.js";
 import { PollError } from "./poll-errors.js";
 import { reconcile, type ReconcileResult } from "./reconcile.js";
@@ -60,13 +59,6 @@ export interface PassResult extends ReconcileResult {
 const defaultSleep = async (ms: number, signal: AbortSignal): Promise<void> => {
   await delay(clampDelay(ms), undefined, { signal }).catch(() => undefined);
 };
-
-/** decodeResponse, after refusing what the kubelet's JSON decoder refuses for its nesting depth. */
-function decode(body: string, options: DecodeOptions): DecodedResponse {
-  const issue = depthIssue(body);
-  if (issue !== undefined) throw new ResponseRejectedError(options.url, [issue]);
-  return decodeResponse(body, options);
-}
 
 /** A URL source for one node reconciled into one runtime. Create, then `pass()` (for --once) or `run()`. */
 export class Agent {

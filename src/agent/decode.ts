@@ -1,7 +1,9 @@
 // Decodes a URL-source response like the kubelet: JSON or YAML 1.1, one Pod or a v1 PodList, all or nothing.
 import { ManifestServerError, messageOf } from "../lib/errors.js";
 import { formatIssue, joinPath, type Issue } from "../lib/issues.js";
-import { countYamlDocuments, yamlToJson } from "../manifests/yaml.js";
+import { countYamlDocuments, yamlToJson, YamlTooDeepError } from "../manifests/yaml.js";
+import { KUBELET_MAX_DEPTH } from "../manifests/yaml-depth.js";
+import { depthIssue } from "./max-depth.js";
 import { validatePod } from "../manifests/validate.js";
 import type { DesiredPod } from "../runtime/driver.js";
 import { isRecord, recordAt, stringAt, type JsonObject } from "../runtime/json.js";
@@ -62,6 +64,8 @@ export function parseBody(raw: string): { value: unknown } | { issues: Issue[] }
   }
   const first = /\S/.exec(body)?.[0];
   if (first === "{") {
+    const tooDeep = depthIssue(body);
+    if (tooDeep !== undefined) return { issues: [tooDeep] };
     try {
       return { value: JSON.parse(body) };
     } catch (cause) {
@@ -89,8 +93,21 @@ export function parseBody(raw: string): { value: unknown } | { issues: Issue[] }
   try {
     return { value: yamlToJson(body) };
   } catch (cause) {
+    if (cause instanceof YamlTooDeepError) return { issues: [yamlTooDeep(cause)] };
     return { issues: [error("yaml-syntax", `the body is not valid YAML: ${describe(cause)}`)] };
   }
+}
+
+/** A YAML body past the agent's YAML depth: not something the kubelet refuses, so say whose limit it is. */
+function yamlTooDeep(cause: YamlTooDeepError): Issue {
+  const n = (v: number): string => v.toLocaleString("en-US");
+  const where = cause.line === undefined ? "" : ` (line ${cause.line}:${cause.column ?? 1})`;
+  return error(
+    "yaml-too-deep",
+    `the body nests YAML collections deeper than ${n(cause.limit)} levels${where}, the most this agent reads as YAML; ` +
+      `the kubelet reads YAML up to ${n(KUBELET_MAX_DEPTH)} levels, so it may accept this body, but the agent ` +
+      "refuses it and keeps its pods. Serve JSON (manifest-server's default format), which the agent reads as deep as the kubelet",
+  );
 }
 
 function describe(cause: unknown): string {

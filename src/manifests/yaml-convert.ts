@@ -1,7 +1,8 @@
 // Converts one parsed YAML document into the JSON value go-yaml v2 would produce, with YAML 1.1/1.2 warnings.
 import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Scalar, type YAMLMap, type YAMLSeq } from "yaml";
 import { joinPath, type Issue } from "../lib/issues.js";
-import { AliasBudget, MAX_ALIAS_NODES, MAX_ALIAS_NODES_PER_REVISION, MAX_DEPTH, YamlSyntaxError } from "./yaml-limits.js";
+import { tooDeepMessage } from "./yaml-depth.js";
+import { AliasBudget, MAX_ALIAS_NODES, MAX_ALIAS_NODES_PER_REVISION, MAX_YAML_DEPTH, YamlSyntaxError, YamlTooDeepError } from "./yaml-limits.js";
 import {
   BINARY_TAG,
   decodeBinary,
@@ -47,14 +48,23 @@ class Converter {
     private readonly strictKeys: boolean,
   ) {}
 
-  fail(message: string, node: unknown): never {
-    const range = node !== null && typeof node === "object" && "range" in node ? node.range : undefined;
-    const offset = Array.isArray(range) && typeof range[0] === "number" ? range[0] : undefined;
-    throw new YamlSyntaxError(message, offset === undefined ? undefined : this.lines.at(offset));
+  private tooDeep(node: unknown): never {
+    throw new YamlTooDeepError(MAX_YAML_DEPTH, this.positionOf(node));
   }
 
+  fail(message: string, node: unknown): never {
+    throw new YamlSyntaxError(message, this.positionOf(node));
+  }
+
+  private positionOf(node: unknown): { line: number; column: number } | undefined {
+    const range = node !== null && typeof node === "object" && "range" in node ? node.range : undefined;
+    const offset = Array.isArray(range) && typeof range[0] === "number" ? range[0] : undefined;
+    return offset === undefined ? undefined : this.lines.at(offset);
+  }
+
+  /** `depth`: how many collections enclose `node`; a collection at depth MAX_YAML_DEPTH (aliases expanded) is refused. */
   value(node: unknown, path: string, depth: number, expanding: boolean): unknown {
-    if (depth > MAX_DEPTH) this.fail(`nested deeper than ${MAX_DEPTH.toLocaleString("en-US")} levels`, node);
+    if (depth >= MAX_YAML_DEPTH && (isMap(node) || isSeq(node))) this.tooDeep(node);
     if (expanding && !this.aliases.spend()) {
       this.fail(
         this.aliases.exhausted
@@ -77,6 +87,7 @@ class Converter {
       if (isSeq(node)) {
         return node.items.map((item, i) => {
           if (!isPair(item)) return this.value(item, joinPath(path, i), depth + 1, expanding);
+          if (depth + 1 >= MAX_YAML_DEPTH) this.tooDeep(item);
           const entries = new Map<string, unknown>();
           this.mapInto(entries, [item], joinPath(path, i), depth + 1, expanding);
           return Object.fromEntries(entries);
@@ -142,7 +153,7 @@ class Converter {
     const scalarNode = isAlias(node) ? this.target(node) : node;
     if (scalarNode === null || scalarNode === undefined) return this.fail("unsupported map key of type null", node);
     if (!isScalar(scalarNode)) return this.fail("invalid map key: a mapping or sequence cannot be a key", node);
-    if (depth > MAX_DEPTH) this.fail(`nested deeper than ${MAX_DEPTH.toLocaleString("en-US")} levels`, node);
+    if (depth >= MAX_YAML_DEPTH) this.tooDeep(node);
     if (warnPath !== undefined) this.register(scalarNode);
     const r = this.resolve(scalarNode);
     let key: string;
@@ -240,7 +251,7 @@ function syntaxErrorOf(doc: Document.Parsed, lines: Lines): YamlSyntaxError | un
   if (first === undefined) return undefined;
   const text = (first.message.split("\n")[0] ?? first.message).replace(/ at line \d+, column \d+:?$/, "");
   // The YAML library records its own stack overflow as an error of the document.
-  const message = /call stack/i.test(text) ? `nested too deeply to read (at most ${MAX_DEPTH.toLocaleString("en-US")} levels)` : text;
+  const message = /call stack/i.test(text) ? `nested too deeply to read (${tooDeepMessage(MAX_YAML_DEPTH, "YAML")})` : text;
   const linePos = first.linePos?.[0];
   const at = linePos === undefined ? lines.at(first.pos[0]) : { line: linePos.line, column: linePos.col };
   const pos = { line: at.line, col: at.column };

@@ -2,8 +2,9 @@
 import { randomBytes } from "node:crypto";
 import { ExactInteger, exactInteger } from "../lib/exact-integer.js";
 import { joinPath } from "../lib/issues.js";
+import { tooDeepMessage } from "./yaml-depth.js";
 
-/** How deeply JSON (and YAML) collections may nest; deeper input is refused before it is built. */
+/** How deeply JSON collections may nest; deeper input is refused before it is built. */
 export const MAX_NESTING = 1000;
 
 /**
@@ -62,10 +63,7 @@ function scan(text: string): Scan {
       i = j;
     } else if (c === 123 || c === 91) {
       if (++depth > MAX_NESTING)
-        throw new JsonReadError(
-          `nested deeper than ${MAX_NESTING.toLocaleString("en-US")} levels`,
-          positionAt(text, i),
-        );
+        throw new JsonReadError(tooDeepMessage(MAX_NESTING, "JSON"), positionAt(text, i));
     } else if (c === 125 || c === 93) depth--;
     else if (c === 45 || (c >= 48 && c <= 57)) {
       let j = i + 1;

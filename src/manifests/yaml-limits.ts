@@ -1,6 +1,7 @@
 // Bounds on reading YAML and JSON (depth, aliases, documents) and the error for text the kubelet could not read.
 import { ManifestServerError } from "../lib/errors.js";
 import { MAX_NESTING } from "./yaml-json.js";
+import { tooDeepMessage } from "./yaml-depth.js";
 
 /** The text is not YAML (or JSON) the kubelet could read. `line`/`column` are 1-based when known. */
 export class YamlSyntaxError extends ManifestServerError {
@@ -15,12 +16,28 @@ export class YamlSyntaxError extends ManifestServerError {
   }
 }
 
+/** YAML nested deeper than this reader's `limit` (which is below the kubelet's, see MAX_YAML_DEPTH). */
+export class YamlTooDeepError extends YamlSyntaxError {
+  constructor(
+    readonly limit: number,
+    position?: { line: number; column: number },
+  ) {
+    super(tooDeepMessage(limit, "YAML"), position);
+  }
+}
+
 /** How many nodes alias expansion may produce in one file (all its documents) before it is rejected as an alias bomb. */
 export const MAX_ALIAS_NODES = 250_000;
 /** How many nodes alias expansion may produce in one revision (all its files); see AliasBudget. */
 export const MAX_ALIAS_NODES_PER_REVISION = 1_000_000;
-/** How deeply collections may nest (YAML and JSON alike). */
-export const MAX_DEPTH = MAX_NESTING;
+/** How deeply JSON collections may nest (checked by a linear scan before anything is built). */
+export const MAX_JSON_DEPTH = MAX_NESTING;
+/**
+ * How deeply YAML collections may nest (checked on the syntax tree before composing). Lower than JSON's: the YAML
+ * library composes recursively and runs out of the main thread's stack near 780 levels of flow collections (Node 20
+ * and 24), so 500 keeps a wide margin and a refusal never depends on how deep the caller's stack already is.
+ */
+export const MAX_YAML_DEPTH = 500;
 /** How many documents one file may hold; reading stops beyond it. */
 export const MAX_DOCUMENTS = 1_000;
 

@@ -1,11 +1,21 @@
 // Reads YAML exactly as the kubelet does (go-yaml v2 via sigs.k8s.io/yaml YAMLToJSON) and flags YAML 1.1/1.2 ambiguities.
-import { Composer, Parser, type Document } from "yaml";
+import { Composer, Parser, type CST, type Document } from "yaml";
 import type { Issue } from "../lib/issues.js";
 import { JsonReadError, readJson } from "./yaml-json.js";
-import { AliasBudget, MAX_ALIAS_NODES, MAX_ALIAS_NODES_PER_REVISION, MAX_DEPTH, MAX_DOCUMENTS, YamlSyntaxError } from "./yaml-limits.js";
+import { yamlTooDeep } from "./yaml-depth.js";
+import {
+  AliasBudget,
+  MAX_ALIAS_NODES,
+  MAX_ALIAS_NODES_PER_REVISION,
+  MAX_JSON_DEPTH,
+  MAX_YAML_DEPTH,
+  MAX_DOCUMENTS,
+  YamlSyntaxError,
+  YamlTooDeepError,
+} from "./yaml-limits.js";
 import { convert, Lines } from "./yaml-convert.js";
 
-export { AliasBudget, MAX_ALIAS_NODES, MAX_ALIAS_NODES_PER_REVISION, MAX_DEPTH, MAX_DOCUMENTS, YamlSyntaxError };
+export { AliasBudget, MAX_ALIAS_NODES, MAX_ALIAS_NODES_PER_REVISION, MAX_JSON_DEPTH, MAX_YAML_DEPTH, MAX_DOCUMENTS, YamlSyntaxError, YamlTooDeepError };
 
 /** One document of a stream. */
 export interface YamlDocument {
@@ -51,24 +61,44 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** One composed document, or the error that refused it before composing (then `doc` is empty). */
+interface Composed {
+  doc: Document.Parsed;
+  tooDeep: YamlTooDeepError | undefined;
+}
+
 /**
  * The documents of a stream, composed one at a time (so reading can stop early): at most `max` (MAX_DOCUMENTS + 1
- * by default, so a caller can tell "too many"). Throws YamlSyntaxError when the stream nests too deeply to compose.
+ * by default, so a caller can tell "too many"). A document nested deeper than MAX_YAML_DEPTH is never composed (the
+ * YAML library composes recursively): it comes empty, with its error.
  */
-function* documentsOf(text: string, max = MAX_DOCUMENTS + 1): Generator<Document.Parsed> {
+function* documentsOf(text: string, max = MAX_DOCUMENTS + 1): Generator<Composed> {
   let count = 0;
-  try {
-    const composer = new Composer(PARSE_OPTIONS);
-    for (const doc of composer.compose(new Parser().parse(text))) {
-      yield doc;
-      if (++count >= max) return;
+  const refused = new Map<number, YamlTooDeepError>();
+  const composer = new Composer(PARSE_OPTIONS);
+  for (const doc of composer.compose(depthChecked(text, refused))) {
+    yield { doc, tooDeep: refused.get(++count) };
+    if (count >= max) return;
+  }
+  const streamError = count === 0 ? composer.streamInfo().errors[0] : undefined;
+  if (streamError !== undefined) throw new YamlSyntaxError(streamError.message.split("\n")[0] ?? streamError.message);
+}
+
+/** The syntax tree of `text`; a document nesting deeper than MAX_YAML_DEPTH is emptied and its error kept in `refused`. */
+function* depthChecked(text: string, refused: Map<number, YamlTooDeepError>): Generator<CST.Token> {
+  let documents = 0;
+  for (const token of new Parser().parse(text)) {
+    if (token.type !== "document") {
+      yield token;
+      continue;
     }
-    const streamError = count === 0 ? composer.streamInfo().errors[0] : undefined;
-    if (streamError !== undefined) throw new YamlSyntaxError(streamError.message.split("\n")[0] ?? streamError.message);
-  } catch (e) {
-    if (e instanceof RangeError)
-      throw new YamlSyntaxError(`nested too deeply to read (at most ${MAX_DEPTH.toLocaleString("en-US")} levels)`);
-    throw e;
+    documents++;
+    const deep = yamlTooDeep(token, MAX_YAML_DEPTH);
+    if (deep === undefined) yield token;
+    else {
+      refused.set(documents, new YamlTooDeepError(MAX_YAML_DEPTH, new Lines(text).at(deep.offset)));
+      yield { ...token, value: undefined };
+    }
   }
 }
 
@@ -85,7 +115,8 @@ function tooManyDocuments(index: number): Issue {
 /**
  * All documents of a stream (for fleet files). A syntax error in one document is reported with its index; other
  * documents are still returned. At most MAX_DOCUMENTS are read (an error says so beyond); alias expansion is bounded
- * per file (MAX_ALIAS_NODES) and by `options.aliasBudget`; nesting by MAX_DEPTH. Never throws for any input text.
+ * per file (MAX_ALIAS_NODES) and by `options.aliasBudget`; nesting by MAX_YAML_DEPTH (MAX_JSON_DEPTH for JSON text).
+ * Never throws for any input text.
  */
 export function parseYamlDocuments(text: string, options: YamlReadOptions = {}): YamlParseResult {
   const lines = new Lines(text);
@@ -107,7 +138,7 @@ export function parseYamlDocuments(text: string, options: YamlReadOptions = {}):
   const result: YamlParseResult = { documents: [], issues: [] };
   let index = 0;
   try {
-    for (const doc of documentsOf(text)) {
+    for (const { doc, tooDeep } of documentsOf(text)) {
       index++;
       if (index > MAX_DOCUMENTS) {
         // First, so that it is listed even when the file's other issues are cut.
@@ -115,6 +146,7 @@ export function parseYamlDocuments(text: string, options: YamlReadOptions = {}):
         break;
       }
       try {
+        if (tooDeep !== undefined) throw tooDeep;
         const { value, warnings } = convert(doc, lines, index, aliases, options.strictKeys === true);
         result.documents.push({ index, value, line: lines.at(doc.range[0]).line, warnings });
       } catch (e) {
@@ -140,8 +172,9 @@ export function yamlToJson(text: string, options: YamlReadOptions = {}): unknown
   if (jsonPrefixed(text)) return parseJson(text);
   const first = documentsOf(text, 1).next();
   if (first.done === true) return null;
+  if (first.value.tooDeep !== undefined) throw first.value.tooDeep;
   const aliases = new AliasBudget(MAX_ALIAS_NODES, options.aliasBudget);
-  return convert(first.value, new Lines(text), 1, aliases, options.strictKeys === true).value;
+  return convert(first.value.doc, new Lines(text), 1, aliases, options.strictKeys === true).value;
 }
 
 /**
