@@ -6,7 +6,8 @@ import { clampDelay } from "../lib/timers.js";
 import type { DesiredPod, RuntimeDriver } from "../runtime/driver.js";
 import type { Claim } from "./adopt.js";
 import { loadCheckpoint, saveCheckpoint, sweepCheckpointTemps } from "./checkpoint.js";
-import { decodeResponse as decode, ResponseRejectedError } from "./decode.js";
+import { decodeBody as decode } from "./deep-yaml.js";
+import { ResponseRejectedError } from "./decode.js";
 import { nodeHttpClient, type HttpClient } from "./http-client.js";
 import { poll } from "./poll.js";
 import { PollError } from "./poll-errors.js";
@@ -114,7 +115,7 @@ export class Agent {
       return;
     }
     try {
-      const decoded = decode(checkpoint.body, { node, url, kubeletMinor: this.config.kubeletMinor });
+      const decoded = await decode(checkpoint.body, { node, url, kubeletMinor: this.config.kubeletMinor });
       this.desired = decoded.pods;
       this.checkpointClaims = decoded.pods.map(({ fullName, hash, legacyHash }) => ({
         fullName,
@@ -224,7 +225,7 @@ export class Agent {
         this.recovered();
         return "unchanged";
       }
-      const decoded = decode(polled.body, { node, url, kubeletMinor: this.config.kubeletMinor });
+      const decoded = await decode(polled.body, { node, url, kubeletMinor: this.config.kubeletMinor });
       for (const warning of decoded.warnings) logger.warn({ issue: warning }, warning.message);
       this.desired = decoded.pods;
       this.lastBody = polled.body;

@@ -98,15 +98,17 @@ export function parseBody(raw: string): { value: unknown } | { issues: Issue[] }
   }
 }
 
-/** A YAML body past the agent's YAML depth: not something the kubelet refuses, so say whose limit it is. */
+/** The issue code of a YAML body nested deeper than this thread reads (MAX_YAML_DEPTH): see decodeBody. */
+export const YAML_TOO_DEEP = "yaml-too-deep";
+
+/** A YAML body past MAX_YAML_DEPTH: not something the kubelet refuses, so say whose limit it is. */
 function yamlTooDeep(cause: YamlTooDeepError): Issue {
   const n = (v: number): string => v.toLocaleString("en-US");
   const where = cause.line === undefined ? "" : ` (line ${cause.line}:${cause.column ?? 1})`;
   return error(
-    "yaml-too-deep",
-    `the body nests YAML collections deeper than ${n(cause.limit)} levels${where}, the most this agent reads as YAML; ` +
-      `the kubelet reads YAML up to ${n(KUBELET_MAX_DEPTH)} levels, so it may accept this body, but the agent ` +
-      "refuses it and keeps its pods. Serve JSON (manifest-server's default format), which the agent reads as deep as the kubelet",
+    YAML_TOO_DEEP,
+    `the body nests YAML collections deeper than ${n(cause.limit)} levels${where}, the most read on this thread ` +
+      `(the kubelet reads up to ${n(KUBELET_MAX_DEPTH)}); the agent reads such a body in a worker thread (decodeBody)`,
   );
 }
 

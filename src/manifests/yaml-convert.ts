@@ -46,10 +46,11 @@ class Converter {
     private readonly doc: number,
     private readonly aliases: AliasBudget,
     private readonly strictKeys: boolean,
+    private readonly maxDepth: number,
   ) {}
 
   private tooDeep(node: unknown): never {
-    throw new YamlTooDeepError(MAX_YAML_DEPTH, this.positionOf(node));
+    throw new YamlTooDeepError(this.maxDepth, this.positionOf(node));
   }
 
   fail(message: string, node: unknown): never {
@@ -62,9 +63,9 @@ class Converter {
     return offset === undefined ? undefined : this.lines.at(offset);
   }
 
-  /** `depth`: how many collections enclose `node`; a collection at depth MAX_YAML_DEPTH (aliases expanded) is refused. */
+  /** `depth`: how many collections enclose `node`; a collection at depth `maxDepth` (aliases expanded) is refused. */
   value(node: unknown, path: string, depth: number, expanding: boolean): unknown {
-    if (depth >= MAX_YAML_DEPTH && (isMap(node) || isSeq(node))) this.tooDeep(node);
+    if (depth >= this.maxDepth && (isMap(node) || isSeq(node))) this.tooDeep(node);
     if (expanding && !this.aliases.spend()) {
       this.fail(
         this.aliases.exhausted
@@ -87,7 +88,7 @@ class Converter {
       if (isSeq(node)) {
         return node.items.map((item, i) => {
           if (!isPair(item)) return this.value(item, joinPath(path, i), depth + 1, expanding);
-          if (depth + 1 >= MAX_YAML_DEPTH) this.tooDeep(item);
+          if (depth + 1 >= this.maxDepth) this.tooDeep(item);
           const entries = new Map<string, unknown>();
           this.mapInto(entries, [item], joinPath(path, i), depth + 1, expanding);
           return Object.fromEntries(entries);
@@ -153,7 +154,7 @@ class Converter {
     const scalarNode = isAlias(node) ? this.target(node) : node;
     if (scalarNode === null || scalarNode === undefined) return this.fail("unsupported map key of type null", node);
     if (!isScalar(scalarNode)) return this.fail("invalid map key: a mapping or sequence cannot be a key", node);
-    if (depth >= MAX_YAML_DEPTH) this.tooDeep(node);
+    if (depth >= this.maxDepth) this.tooDeep(node);
     if (warnPath !== undefined) this.register(scalarNode);
     const r = this.resolve(scalarNode);
     let key: string;
@@ -265,9 +266,10 @@ export function convert(
   index: number,
   aliases: AliasBudget,
   strictKeys: boolean,
+  maxDepth = MAX_YAML_DEPTH,
 ): { value: unknown; warnings: Issue[] } {
   const error = syntaxErrorOf(doc, lines);
   if (error !== undefined) throw error;
-  const converter = new Converter(lines, index, aliases, strictKeys);
+  const converter = new Converter(lines, index, aliases, strictKeys, maxDepth);
   return { value: converter.value(doc.contents, "", 0, false), warnings: converter.warnings };
 }

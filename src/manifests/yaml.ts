@@ -43,6 +43,11 @@ export interface YamlReadOptions {
    * number or null (`on:`, `0x1a:`) is an error telling to quote it, never a silent conversion.
    */
   strictKeys?: boolean;
+  /**
+   * Deepest nesting read (yamlToJson only). Default MAX_YAML_DEPTH, safe on any thread; deeper needs a thread with a
+   * larger stack (the agent's YAML worker reads to the kubelet's 10,000).
+   */
+  maxDepth?: number;
 }
 
 const PARSE_OPTIONS = { version: "1.1", schema: "failsafe", uniqueKeys: false, merge: false } as const;
@@ -72,11 +77,11 @@ interface Composed {
  * by default, so a caller can tell "too many"). A document nested deeper than MAX_YAML_DEPTH is never composed (the
  * YAML library composes recursively): it comes empty, with its error.
  */
-function* documentsOf(text: string, max = MAX_DOCUMENTS + 1): Generator<Composed> {
+function* documentsOf(text: string, max = MAX_DOCUMENTS + 1, maxDepth = MAX_YAML_DEPTH): Generator<Composed> {
   let count = 0;
   const refused = new Map<number, YamlTooDeepError>();
   const composer = new Composer(PARSE_OPTIONS);
-  for (const doc of composer.compose(depthChecked(text, refused))) {
+  for (const doc of composer.compose(depthChecked(text, refused, maxDepth))) {
     yield { doc, tooDeep: refused.get(++count) };
     if (count >= max) return;
   }
@@ -84,8 +89,12 @@ function* documentsOf(text: string, max = MAX_DOCUMENTS + 1): Generator<Composed
   if (streamError !== undefined) throw new YamlSyntaxError(streamError.message.split("\n")[0] ?? streamError.message);
 }
 
-/** The syntax tree of `text`; a document nesting deeper than MAX_YAML_DEPTH is emptied and its error kept in `refused`. */
-function* depthChecked(text: string, refused: Map<number, YamlTooDeepError>): Generator<CST.Token> {
+/** The syntax tree of `text`; a document nesting deeper than `maxDepth` is emptied and its error kept in `refused`. */
+function* depthChecked(
+  text: string,
+  refused: Map<number, YamlTooDeepError>,
+  maxDepth: number,
+): Generator<CST.Token> {
   let documents = 0;
   for (const token of new Parser().parse(text)) {
     if (token.type !== "document") {
@@ -93,10 +102,10 @@ function* depthChecked(text: string, refused: Map<number, YamlTooDeepError>): Ge
       continue;
     }
     documents++;
-    const deep = yamlTooDeep(token, MAX_YAML_DEPTH);
+    const deep = yamlTooDeep(token, maxDepth);
     if (deep === undefined) yield token;
     else {
-      refused.set(documents, new YamlTooDeepError(MAX_YAML_DEPTH, new Lines(text).at(deep.offset)));
+      refused.set(documents, new YamlTooDeepError(maxDepth, new Lines(text).at(deep.offset)));
       yield { ...token, value: undefined };
     }
   }
@@ -170,11 +179,12 @@ export function parseYamlDocuments(text: string, options: YamlReadOptions = {}):
  */
 export function yamlToJson(text: string, options: YamlReadOptions = {}): unknown {
   if (jsonPrefixed(text)) return parseJson(text);
-  const first = documentsOf(text, 1).next();
+  const maxDepth = options.maxDepth ?? MAX_YAML_DEPTH;
+  const first = documentsOf(text, 1, maxDepth).next();
   if (first.done === true) return null;
   if (first.value.tooDeep !== undefined) throw first.value.tooDeep;
   const aliases = new AliasBudget(MAX_ALIAS_NODES, options.aliasBudget);
-  return convert(first.value.doc, new Lines(text), 1, aliases, options.strictKeys === true).value;
+  return convert(first.value.doc, new Lines(text), 1, aliases, options.strictKeys === true, maxDepth).value;
 }
 
 /**

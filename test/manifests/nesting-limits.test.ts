@@ -1,8 +1,9 @@
 // Nesting depth at its boundaries: the server's readers and loader (JSON 1,000, YAML 500 levels, below the kubelet's
-// 10,000) and the agent's decoder (JSON exactly as the kubelet: 10,000 accepted, 10,001 refused).
+// 10,000) and the agent's decoder (exactly as the kubelet: 10,000 levels accepted, 10,001 refused, JSON and YAML).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { decodeResponse, ResponseRejectedError } from "../../src/agent/decode.js";
+import { decodeBody } from "../../src/agent/deep-yaml.js";
 import { MAX_NESTING_DEPTH } from "../../src/agent/max-depth.js";
 import { loadFleet } from "../../src/fleet/load-fleet.js";
 import { formatIssue } from "../../src/lib/issues.js";
@@ -101,9 +102,15 @@ describe("nesting limits of the agent's decoder", () => {
   /** An empty PodList whose unknown field nests the body `depth` levels deep (the list itself is level 1). */
   const jsonBody = (depth: number): string => `{"apiVersion":"v1","kind":"PodList","items":[],"x":${flow(depth - 1)}}`;
   const yamlBody = (depth: number): string => `apiVersion: v1\nkind: PodList\nitems: []\nx: ${flow(depth - 1)}\n`;
-  const refusal = (body: string): string => {
+  /** The same in block style: each level one more indentation (the scanner's other depth count). */
+  const blockBody = (depth: number): string => {
+    let text = "apiVersion: v1\nkind: PodList\nitems: []\n";
+    for (let i = 0; i < depth - 1; i++) text += `${" ".repeat(i)}x:\n`;
+    return `${text}${" ".repeat(depth - 1)}v: 1\n`;
+  };
+  const refusal = async (body: string): Promise<string> => {
     try {
-      decodeResponse(body, options);
+      await decodeBody(body, options);
     } catch (e) {
       if (e instanceof ResponseRejectedError) return e.issues.map((i) => `${i.code}: ${i.message}`).join("\n");
       throw e;
@@ -111,17 +118,38 @@ describe("nesting limits of the agent's decoder", () => {
     return "accepted";
   };
 
-  it("JSON exactly as the kubelet: 10,000 levels accepted, 10,001 refused", () => {
+  it("JSON exactly as the kubelet: 10,000 levels accepted, 10,001 refused", async () => {
     assert.equal(MAX_NESTING_DEPTH, KUBELET_MAX_DEPTH);
-    assert.equal(decodeResponse(jsonBody(KUBELET_MAX_DEPTH), options).pods.length, 0);
-    assert.match(refusal(jsonBody(KUBELET_MAX_DEPTH + 1)), /^max-depth: .*deeper than 10000 levels.*exceeded max depth/);
+    assert.equal((await decodeBody(jsonBody(KUBELET_MAX_DEPTH), options)).pods.length, 0);
+    assert.match(await refusal(jsonBody(KUBELET_MAX_DEPTH + 1)), /^max-depth: .*deeper than 10000 levels.*exceeded max depth/);
   });
 
-  it("YAML: 500 levels accepted, 501 refused, saying the kubelet would read up to 10,000", () => {
+  it("YAML exactly as the kubelet: 10,000 levels accepted, 10,001 refused, flow and block (read in a worker thread)", async () => {
+    for (const body of [yamlBody, blockBody]) {
+      assert.equal((await decodeBody(body(KUBELET_MAX_DEPTH), options)).pods.length, 0);
+      assert.match(
+        await refusal(body(KUBELET_MAX_DEPTH + 1)),
+        /^max-depth: the body nests YAML collections deeper than 10,000 levels \(line \d+:\d+\); the kubelet refuses it/,
+      );
+    }
+  });
+
+  it("YAML up to 500 levels is read on the calling thread; deeper, decodeResponse names the worker path", () => {
     assert.equal(decodeResponse(yamlBody(MAX_YAML_DEPTH), options).pods.length, 0);
-    const refused = refusal(yamlBody(MAX_YAML_DEPTH + 1));
-    assert.match(refused, /^yaml-too-deep: the body nests YAML collections deeper than 500 levels \(line 4:\d+\)/);
-    assert.match(refused, /the kubelet reads YAML up to 10,000 levels, so it may accept this body/);
-    assert.match(refused, /keeps its pods/);
+    assert.throws(
+      () => decodeResponse(yamlBody(MAX_YAML_DEPTH + 1), options),
+      (e: unknown) =>
+        e instanceof ResponseRejectedError &&
+        e.issues.length === 1 &&
+        e.issues[0]?.code === "yaml-too-deep" &&
+        /deeper than 500 levels \(line 4:\d+\), the most read on this thread \(the kubelet reads up to 10,000\)/.test(
+          e.issues[0].message,
+        ),
+    );
+  });
+
+  it("a deep YAML body that is invalid otherwise, or holds several documents, is refused as the kubelet refuses it", async () => {
+    assert.match(await refusal(`${yamlBody(600)}bad: [\n`), /^yaml-syntax: the body is not valid YAML/);
+    assert.match(await refusal(`${yamlBody(600)}---\nkind: Pod\n`), /^multi-document: the body holds 2 YAML documents/);
   });
 });
