@@ -3,7 +3,9 @@ import { ManifestServerError, messageOf } from "../lib/errors.js";
 import { formatIssue, joinPath, type Issue } from "../lib/issues.js";
 import { countYamlDocuments, yamlToJson, YamlTooDeepError } from "../manifests/yaml.js";
 import { KUBELET_MAX_DEPTH } from "../manifests/yaml-depth.js";
-import { depthIssue } from "./max-depth.js";
+import { depthIssue, POD_FIELDS_DEPTH, valueDepth } from "./max-depth.js";
+import { withoutUnknownFields } from "../manifests/pod-schema.js";
+import { NEWEST_KUBELET_MINOR } from "../manifests/rules/context.js";
 import { validatePod } from "../manifests/validate.js";
 import type { DesiredPod } from "../runtime/driver.js";
 import { isRecord, recordAt, stringAt, type JsonObject } from "../runtime/json.js";
@@ -236,14 +238,19 @@ export function decodeResponse(body: string, options: DecodeOptions): DecodedRes
     if (!checkItem(pod, path, issues)) continue;
     // PodList items are typed by the list, so their kind is implied.
     const typed = path === "" ? pod : { apiVersion: "v1", kind: "Pod", ...pod };
-    issues.push(
-      ...validatePod(typed, {
-        nodeName: options.node,
-        basePath: path,
-        ...(options.kubeletMinor === undefined ? {} : { kubeletMinor: options.kubeletMinor }),
-      }),
+    const found = validatePod(typed, {
+      nodeName: options.node,
+      basePath: path,
+      ...(options.kubeletMinor === undefined ? {} : { kubeletMinor: options.kubeletMinor }),
+    });
+    issues.push(...found);
+    // Deeper than a valid pod's own fields reach, the depth is in unknown fields (up to the decoder's 10,000 levels):
+    // the kubelet drops them, so they are dropped before anything below walks the pod recursively.
+    const deep =
+      !found.some((i) => i.severity === "error") && valueDepth(pod, POD_FIELDS_DEPTH) > POD_FIELDS_DEPTH;
+    candidates.push(
+      deep ? (withoutUnknownFields(pod, options.kubeletMinor ?? NEWEST_KUBELET_MINOR) as JsonObject) : pod,
     );
-    candidates.push(pod);
   }
   if (issues.some((i) => i.severity === "error")) throw new ResponseRejectedError(options.url, issues);
   const warnings = [...issues];

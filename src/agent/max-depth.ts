@@ -48,3 +48,23 @@ export function depthIssue(body: string): Issue | undefined {
       'refuses it ("exceeded max depth") and keeps its pods, and so does the agent',
   };
 }
+
+/**
+ * Deeper than any field of a v1 Pod nests (the deepest, e.g. affinity terms and ephemeral volume claim selectors, stay
+ * under 20): a validated pod nesting deeper has the rest in unknown fields.
+ */
+export const POD_FIELDS_DEPTH = 64;
+
+/** The nesting depth of a parsed JSON value (`{}` and `[]` are 1), counted without recursion, stopping past `limit`. */
+export function valueDepth(value: unknown, limit = Infinity): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (depth > deepest) deepest = depth;
+    if (deepest > limit) return deepest;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}

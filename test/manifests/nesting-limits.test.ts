@@ -134,6 +134,24 @@ describe("nesting limits of the agent's decoder", () => {
     }
   });
 
+  it("a pod whose unknown field nests the body 10,000 levels deep runs (the field dropped, as the kubelet does); 10,001 is refused", async () => {
+    // The list is level 1, items 2, the pod 3: the unknown field holds the rest.
+    const withPod = (depth: number, yaml: boolean): string => {
+      const x = flow(depth - 3);
+      return yaml
+        ? `apiVersion: v1\nkind: PodList\nitems:\n  - metadata: {name: web}\n    spec: {containers: [{name: c, image: "nginx:1.27"}]}\n    x: ${x}\n`
+        : `{"apiVersion":"v1","kind":"PodList","items":[{"metadata":{"name":"web"},"spec":{"containers":[{"name":"c","image":"nginx:1.27"}]},"x":${x}}]}`;
+    };
+    for (const yaml of [false, true]) {
+      const decoded = await decodeBody(withPod(KUBELET_MAX_DEPTH, yaml), options);
+      assert.deepEqual(
+        decoded.pods.map((p) => [p.fullName, "x" in p.manifest]),
+        [["default/web-n1", false]],
+      );
+      assert.match(await refusal(withPod(KUBELET_MAX_DEPTH + 1, yaml)), /^max-depth: /);
+    }
+  });
+
   it("YAML up to 500 levels is read on the calling thread; deeper, decodeResponse names the worker path", () => {
     assert.equal(decodeResponse(yamlBody(MAX_YAML_DEPTH), options).pods.length, 0);
     assert.throws(
