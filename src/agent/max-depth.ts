@@ -1,11 +1,12 @@
 // The nesting limit of Go's JSON decoder, which the kubelet decodes every URL-source body with.
 import type { Issue } from "../lib/issues.js";
+import { KUBELET_MAX_DEPTH } from "../manifests/yaml-depth.js";
 
 /**
  * Go's `encoding/json` (and its fork `sigs.k8s.io/json`) refuses input whose objects and arrays nest deeper
  * than this ("exceeded max depth"), wherever they are, even in fields it would ignore.
  */
-export const MAX_NESTING_DEPTH = 10_000;
+export const MAX_NESTING_DEPTH = KUBELET_MAX_DEPTH;
 
 /**
  * The deepest nesting of `{`/`[` in `text`, read as JSON (brackets inside strings do not count), stopping as
