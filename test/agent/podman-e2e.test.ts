@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { Agent } from "../../src/agent/agent.js";
+import { Agent, type PassResult } from "../../src/agent/agent.js";
 import { HASH_KEY, INSTANCE_KEY, NAMESPACE_LABEL } from "../../src/runtime/driver.js";
 import { createPodmanDriver } from "../../src/runtime/podman.js";
 import { startServer } from "../../src/server/start.js";
@@ -39,6 +39,23 @@ function run(args: string[]): string {
 }
 
 const owned = () => podmanPods(podman.env, `${INSTANCE_KEY}=${INSTANCE}`);
+
+/**
+ * Checks the fields of a pass that `expected` names. When they differ, the message carries the pass's errors and the
+ * agent's log: a failure under a busy podman then says what podman answered.
+ */
+function expectPass(
+  result: PassResult,
+  expected: Partial<Record<keyof PassResult, unknown>>,
+  log: () => unknown[],
+): void {
+  const actual = Object.fromEntries(Object.keys(expected).map((k) => [k, result[k as keyof PassResult]]));
+  assert.deepEqual(
+    actual,
+    expected,
+    `errors: ${JSON.stringify(result.errors)}\nlog: ${JSON.stringify(log())}`,
+  );
+}
 
 function cleanup(): void {
   removeInstancePods(podman.env, INSTANCE);
@@ -77,11 +94,7 @@ test(
       const { agent, entries } = makeAgent();
 
       const first = await agent.pass();
-      assert.deepEqual(
-        [first.source, first.applied, first.converged],
-        ["changed", 5, true],
-        JSON.stringify(entries()),
-      );
+      expectPass(first, { source: "changed", applied: 5, converged: true }, entries);
       const running = owned();
       assert.deepEqual(
         running.map((p) => p.name),
@@ -92,13 +105,13 @@ test(
       const etcdHash = running.find((p) => p.name === ETCD)?.labels[HASH_KEY];
 
       const steady = await agent.pass();
-      assert.deepEqual([steady.source, steady.applied, steady.converged], ["unchanged", 0, true]);
+      expectPass(steady, { source: "unchanged", applied: 0, converged: true }, entries);
 
       const etcdFile = join(fleet, "groups", "control-plane", "etcd.yaml");
       await writeFile(etcdFile, (await readFile(etcdFile, "utf8")).replace('"3600"', '"3601"'));
       assert.equal((await server.follower.refresh()).kind, "published");
       const changed = await agent.pass();
-      assert.deepEqual([changed.source, changed.applied, changed.converged], ["changed", 1, true]);
+      expectPass(changed, { source: "changed", applied: 1, converged: true }, entries);
       const etcd = owned().find((p) => p.name === ETCD);
       assert.notEqual(etcd?.labels[HASH_KEY], etcdHash);
       assert.match(run(["inspect", "--format", "{{.Config.Entrypoint}}", `${ETCD}-etcd`]), /3601/);
@@ -106,7 +119,7 @@ test(
       await unlink(etcdFile);
       assert.equal((await server.follower.refresh()).kind, "published");
       const removed = await agent.pass();
-      assert.deepEqual([removed.removed, removed.converged], [1, true]);
+      expectPass(removed, { removed: 1, converged: true }, entries);
       assert.deepEqual(
         owned().map((p) => p.name),
         CP1.slice(1),
@@ -115,7 +128,7 @@ test(
       run(["pod", "rm", "--force", "--time", "0", APISERVER]);
       run(["pod", "stop", "--time", "0", SCHEDULER]);
       const repaired = await agent.pass();
-      assert.deepEqual([repaired.source, repaired.applied, repaired.converged], ["unchanged", 2, true]);
+      expectPass(repaired, { source: "unchanged", applied: 2, converged: true }, entries);
       assert.deepEqual(
         owned().map((p) => [p.name, p.status]),
         CP1.slice(1).map((n) => [n, "Running"]),
@@ -124,7 +137,7 @@ test(
       await server.close();
       serverOpen = false;
       const outage = await agent.pass();
-      assert.deepEqual([outage.source, outage.removed, outage.converged], ["error", 0, true]);
+      expectPass(outage, { source: "error", removed: 0, converged: true }, entries);
       assert.deepEqual(
         owned().map((p) => p.name),
         CP1.slice(1),
@@ -133,7 +146,7 @@ test(
       run(["pod", "rm", "--force", "--time", "0", EXPORTER]);
       const restarted = makeAgent();
       const boot = await restarted.agent.pass();
-      assert.deepEqual([boot.source, boot.applied, boot.converged], ["error", 1, true]);
+      expectPass(boot, { source: "error", applied: 1, converged: true }, restarted.entries);
       assert.ok(restarted.entries().some((e) => e.msg === "loaded checkpoint"));
       assert.deepEqual(
         owned().map((p) => p.name),

@@ -1,23 +1,30 @@
 // E2E helpers: real agents (in-process Agent, real HTTP polls and report POSTs) against a running server.
+import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Agent, type PassResult } from "../../src/agent/agent.js";
+import { Agent, type AgentConfig, type PassResult } from "../../src/agent/agent.js";
 import { postReport, reportUrlFor } from "../../src/agent/report.js";
 import { silentLogger } from "../../src/lib/logger.js";
 import { createDryRunDriver } from "../../src/runtime/dry-run.js";
 import type { RuntimeDriver } from "../../src/runtime/driver.js";
 import { createStaticDirDriver } from "../../src/runtime/static-dir.js";
+import type { RolloutPhase, RolloutState } from "../../src/rollout/state.js";
+import type { RunningServer } from "../../src/server/start.js";
 
 const USER_AGENT = "manifest-agent/e2e";
 
-/** An agent for `node` of the server at `base`, reporting after each pass like the manifest-agent binary. */
+/**
+ * An agent for `node` of the server at `base`, reporting after each pass like the manifest-agent binary; `config`
+ * overrides its settings (e.g. a shorter interval for `run`).
+ */
 export function agentFor(
   base: string,
   node: string,
   driver: RuntimeDriver = createDryRunDriver(() => undefined),
+  config: Partial<Pick<AgentConfig, "intervalMs" | "maxBackoffMs" | "jitter">> = {},
 ): Agent {
   const url = `${base}/nodes/${node}`;
   return new Agent(
-    { url, node, userAgent: USER_AGENT, intervalMs: 1000, maxBackoffMs: 1000 },
+    { url, node, userAgent: USER_AGENT, intervalMs: 1000, maxBackoffMs: 1000, ...config },
     {
       driver,
       logger: silentLogger(),
@@ -41,4 +48,22 @@ export async function passAll(agents: readonly Agent[]): Promise<PassResult[]> {
   const results: PassResult[] = [];
   for (const a of agents) results.push(await a.pass());
   return results;
+}
+
+/**
+ * The server's rollout state once the rollout of `to` is in `phase`, checked every 20 ms (the driver decides on its
+ * ticks). Fails at once when that rollout finishes in another phase.
+ */
+export async function untilRollout(
+  server: RunningServer,
+  to: string,
+  phase: RolloutPhase,
+): Promise<RolloutState> {
+  for (;;) {
+    const r = server.rollouts.driver.state;
+    if (r?.to === to && r.phase === phase) return r;
+    if (r?.to === to && r.phase !== "progressing")
+      assert.fail(`rollout of ${to} ended ${r.phase}, not ${phase}: ${r.reason ?? ""}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

@@ -9,7 +9,7 @@ import type { RuntimeDriver } from "../../src/runtime/driver.js";
 import { createStaticDirDriver } from "../../src/runtime/static-dir.js";
 import { startServer, type RunningServer } from "../../src/server/start.js";
 import { manualDirSource, tempDir, writeAppFleet, type TempDir } from "../helpers/fleet.js";
-import { agentFor } from "./agents.js";
+import { agentFor, untilRollout } from "./agents.js";
 
 const NODES = ["cp-1", "cp-2", "edge-1", "edge-2"];
 const FLEET = `nodes:
@@ -55,15 +55,6 @@ describe("rollouts with real agents", () => {
     assert.equal((await server.follower.refresh()).kind, "published");
     return server.store.current?.fleet.revision ?? "";
   };
-  const until = async (to: string, state: string) => {
-    for (;;) {
-      const r = server.rollouts.driver.state;
-      if (r?.to === to && r.phase === state) return r;
-      if (r?.to === to && r.phase !== "progressing")
-        assert.fail(`rollout of ${to} ended ${r.phase}, not ${state}: ${r.reason ?? ""}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
   const running = async (node: string) => {
     const dir = join(root.path, node, "manifests");
     const files = await readdir(dir);
@@ -104,13 +95,13 @@ describe("rollouts with real agents", () => {
 
   it("a good change reaches every agent", async () => {
     const to = await push("example/app:2");
-    await until(to, "succeeded");
+    await untilRollout(server, to, "succeeded");
     for (const n of NODES) assert.match((await running(n)).join(), /example\/app:2/);
   });
 
   it("an image that cannot be pulled stops the rollout at the canary and rolls it back", async () => {
     const bad = await push("example/broken:1");
-    const r = await until(bad, "rolled-back");
+    const r = await untilRollout(server, bad, "rolled-back");
     assert.match(r.reason ?? "", /cp-1/);
     assert.match(r.nodes["cp-1"]?.reason ?? "", /ErrImagePull|agent reports/);
     for (const n of NODES.filter((x) => x !== "cp-1"))
