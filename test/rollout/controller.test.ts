@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createInterface } from "node:readline";
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -113,23 +114,21 @@ describe("rollout controller", () => {
     let kills = 0;
     for (let round = 0; ; round++) {
       const child = spawn(process.execPath, ["--import", TSX, CHILD, dir], {
-        stdio: ["ignore", "pipe", "pipe"],
+        stdio: ["pipe", "pipe", "pipe"],
       });
       let stderr = "";
       child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
       const outcome = await new Promise<string>((resolve, reject) => {
         let seen = 0;
-        let text = "";
-        child.stdout.on("data", (c: Buffer) => {
-          text += c.toString();
-          const done = /done (\S+)/.exec(text);
+        createInterface({ input: child.stdout }).on("line", (line) => {
+          const done = /^done (\S+)/.exec(line);
           if (done !== null) return resolve(done[1]!);
-          seen = text.split("\n").length - 1;
-          // Killed after 2, 4, 6 … decisions of this run: somewhere in the middle of the rollout.
-          if (seen >= 2 + 2 * (round % 3) && child.signalCode === null) {
+          seen++;
+          // Killed after 2, 4, 6 … decisions of this run (the child waits for a go after each): mid-rollout.
+          if (seen >= 2 + 2 * (round % 3)) {
             child.kill("SIGKILL");
             resolve("killed");
-          }
+          } else child.stdin.write("go\n");
         });
         child.once("exit", (code) => {
           if (code !== null && code !== 0) reject(new Error(`child exited ${code}: ${stderr}`));
