@@ -1,11 +1,27 @@
 // "May this replica serve a node document now?": pure, from what it read of the publications and the DB clock.
 import type { ClockBounds } from "./db-clock.js";
 
+/** The nodes whose document a revision changes, relative to the revision of publication `base`. */
+export interface NodeChanges {
+  base: number;
+  nodes: ReadonlySet<string>;
+}
+
 /** A change every replica applies at the same DB time: a new revision to serve. */
 export interface Publication {
   seq: number;
   revision: string;
   /** Epoch milliseconds, DB clock. */
+  effectiveAt: number;
+  /** The nodes it changes; null: unknown (any node may change); absent: not read (the reader has them). */
+  changes?: NodeChanges | null;
+}
+
+/** A rollout decision that changes served documents, published by the state store when committed. */
+export interface DecisionPublication {
+  seq: number;
+  /** The rollout state's version that holds it. */
+  version: number;
   effectiveAt: number;
 }
 
@@ -17,7 +33,7 @@ export interface GateView {
 }
 
 export type GateDecision =
-  | { kind: "serve"; revision: string }
+  | { kind: "serve"; revision: string; seq: number }
   | {
       kind: "unavailable";
       /** `loading` is the replica's own: the agreed revision is not loaded here yet (decide never says it). */
@@ -42,5 +58,29 @@ export function decide(view: GateView, now: ClockBounds | undefined): GateDecisi
       return { kind: "unavailable", reason: "switching", retryAfterMs: 1000 };
   }
   if (effective === undefined) return { kind: "unavailable", reason: "unpublished", retryAfterMs: 1000 };
-  return { kind: "serve", revision: effective.revision };
+  return { kind: "serve", revision: effective.revision, seq: effective.seq };
+}
+
+/**
+ * Whether `node`'s document may differ between the revision of publication `servedSeq` (what this replica
+ * serves) and the publications after it that may be effective at `now`: true unless each of them lists the
+ * nodes it changes relative to the one before, and none lists `node`. Lets a replica keep serving the nodes a
+ * revision does not change while it is unsure of (or still loading) that revision.
+ */
+export function mayChange(
+  publications: readonly Publication[],
+  servedSeq: number | undefined,
+  node: string,
+  now: ClockBounds,
+): boolean {
+  if (servedSeq === undefined) return true;
+  const ahead = publications
+    .filter((p) => p.seq > servedSeq && p.effectiveAt <= now.upper)
+    .sort((a, b) => a.seq - b.seq);
+  let base = servedSeq;
+  for (const p of ahead) {
+    if (p.changes == null || p.changes.base !== base || p.changes.nodes.has(node)) return true;
+    base = p.seq;
+  }
+  return false;
 }

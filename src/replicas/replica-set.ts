@@ -11,7 +11,8 @@ import { clientConfig, createPool, type PostgresTarget } from "../store/postgres
 import { PostgresStore } from "../store/postgres/pg-store.js";
 import type { StateStore } from "../store/store.js";
 import { LeaderLease } from "./leader-lease.js";
-import { ReplicaSync, type ReplicaGit, type ReplicaStatus } from "./replica-sync.js";
+import type { ClockBounds } from "./db-clock.js";
+import { ReplicaSync, type ReplicaGit, type ReplicaStatus, type ServingDecisions } from "./replica-sync.js";
 
 export interface ReplicaOptions {
   target: PostgresTarget;
@@ -39,8 +40,14 @@ export interface ReplicaSet {
   readonly store: StateStore;
   /** True while this replica holds the leader lease: only the leader drives rollouts. */
   isLeader(): boolean;
-  /** The node-document check: undefined to serve, or the 503 to answer. */
-  admit(): DeniedRequest | undefined;
+  /** The node-document check for `node`: undefined to serve, or the 503 to answer. */
+  admit(node: string): DeniedRequest | undefined;
+  /** Undefined when this replica knows which revision is current, else the 503 to answer (/readyz). */
+  ready(): DeniedRequest | undefined;
+  /** Checks node documents against these rollout decisions too (the rollout driver, opened after the set). */
+  follow(decisions: ServingDecisions): void;
+  /** The database's now as an interval: when published decisions take effect here. */
+  dbTime(): ClockBounds | undefined;
   status(): ReplicaStatus & {
     id: string;
     leader: boolean;
@@ -57,14 +64,16 @@ export async function startReplicaSet(deps: ReplicaSetDeps): Promise<ReplicaSet>
   const pool = createPool(target, {
     onError: (message) => logger.debug({ err: message }, "a database connection failed; it is replaced"),
   });
-  const store = await PostgresStore.open(pool).catch(async (e: unknown) => {
+  const delayMs = deps.delayMs ?? 3000;
+  // Rollout decisions that change served documents take effect D after they are stored, as revisions do.
+  const store = await PostgresStore.open(pool, { delayMs, writer: id }).catch(async (e: unknown) => {
     await pool.end().catch(() => undefined);
     throw e;
   });
   const sync = new ReplicaSync({
     pool,
     listenConfig: clientConfig(target),
-    delayMs: deps.delayMs ?? 3000,
+    delayMs,
     git: deps.git,
     sync: deps.sync,
     proposals: deps.proposals,
@@ -77,15 +86,15 @@ export async function startReplicaSet(deps: ReplicaSetDeps): Promise<ReplicaSet>
   await sync.start();
   lease.start();
   await view.start();
-  logger.info(
-    { replica: id, store: target.shown, delayMs: deps.delayMs ?? 3000 },
-    "replica on the shared store",
-  );
+  logger.info({ replica: id, store: target.shown, delayMs }, "replica on the shared store");
   return {
     id,
     store,
     isLeader: () => lease.isLeader(),
-    admit: () => sync.admit(),
+    admit: (node) => sync.admit(node),
+    ready: () => sync.ready(),
+    follow: (decisions) => sync.follow(decisions),
+    dbTime: () => sync.dbTime(),
     status: () => ({
       ...sync.status(),
       id,

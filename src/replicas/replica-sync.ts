@@ -8,8 +8,16 @@ import type { LoadedRevision, RevisionStore } from "../revisions/revision-store.
 import type { DeniedRequest } from "../server/documents/node-lookup.js";
 import type { GitFetchResult } from "../source/git-source.js";
 import type { Snapshot } from "../source/source.js";
-import { DbClock } from "./db-clock.js";
-import { decide, type GateDecision, type Publication } from "./gate.js";
+import type { CompiledFleet } from "../fleet/load-fleet.js";
+import { DbClock, type ClockBounds } from "./db-clock.js";
+import {
+  decide,
+  mayChange,
+  type DecisionPublication,
+  type GateDecision,
+  type NodeChanges,
+  type Publication,
+} from "./gate.js";
 import { PUBLICATION_CHANNEL, proposeRevision, readPublications } from "./publications.js";
 import { SeqHistory } from "./seq-history.js";
 
@@ -38,6 +46,29 @@ export interface ReplicaSyncOptions {
   local?: () => number;
 }
 
+/** A revision changing more nodes than this is published as changing any node (the list stays small). */
+const MAX_LISTED_CHANGES = 10_000;
+
+/** The rollout decisions this replica serves (the rollout driver): checked per node document. */
+export interface ServingDecisions {
+  /** The rollout state's version the served documents follow. */
+  readonly servingVersion: number;
+  /** Re-reads the shared rollout state (a newer decision is published). */
+  refresh(): void;
+  /** True while a decision changing `node` may or may not be effective at DB time `now`. */
+  unsure(node: string, now: ClockBounds): boolean;
+  /** True when a decision not read yet could change `node` (it takes part in a rollout, or is held). */
+  mayChange(node: string): boolean;
+}
+
+const WHY = {
+  stale: "this replica cannot reach the database to know which revision is current",
+  switching: "a new revision is taking effect",
+  unpublished: "no revision is published yet",
+  loading: "the current revision is still loading on this replica",
+  deciding: "a rollout decision on this node is taking effect",
+};
+
 /** What /status and tests see. */
 export interface ReplicaStatus {
   decision: GateDecision;
@@ -49,6 +80,12 @@ export interface ReplicaStatus {
 export class ReplicaSync {
   private readonly clock: DbClock;
   private publications: Publication[] = [];
+  private decisionPubs: DecisionPublication[] = [];
+  /** The changed nodes of each revision publication read (read once per publication). */
+  private readonly changes = new Map<number, NodeChanges | null>();
+  /** The publication the served revision follows. */
+  private servedSeq: number | undefined;
+  private decisions: ServingDecisions | undefined;
   private freshUntil: number | undefined;
   private lastReadLocal: number | undefined;
   private readonly history = new SeqHistory();
@@ -97,25 +134,49 @@ export class ReplicaSync {
     this.listener = undefined;
     await l?.end().catch(() => undefined);
     await this.reading;
+    await this.loading;
     await this.proposing;
   }
 
-  /** The hot path's check: undefined to serve (the served store holds the agreed revision), or a 503 to answer. */
-  admit(): DeniedRequest | undefined {
+  /** The rollout decisions to check node documents against (the rollout driver, once opened). */
+  follow(decisions: ServingDecisions): void {
+    this.decisions = decisions;
+  }
+
+  /** The DB's now as an interval (undefined before the first read). */
+  dbTime(): ClockBounds | undefined {
+    return this.clock.bounds();
+  }
+
+  /** Undefined when this replica knows which revision is current (it may still be loading it), else why not. */
+  ready(): DeniedRequest | undefined {
     const d = this.decision();
-    if (d.kind === "serve") return undefined;
-    const why = {
-      stale: "this replica cannot reach the database to know which revision is current",
-      switching: "a new revision is taking effect",
-      unpublished: "no revision is published yet",
-      loading: "the current revision is still loading on this replica",
-    }[d.reason];
-    return {
-      status: 503,
-      code: "replica-not-current",
-      message: `${why}; retry shortly (another replica may answer)`,
-      headers: { "Retry-After": String(Math.ceil(d.retryAfterMs / 1000)) },
-    };
+    return d.kind === "unavailable" && (d.reason === "stale" || d.reason === "unpublished")
+      ? refusal(d.reason)
+      : undefined;
+  }
+
+  /**
+   * The hot path's check for `node`: undefined to serve (the served store and the rollout's holds say what), or
+   * a 503 to answer. While a new revision is taking effect or loading, only the nodes it may change are refused.
+   */
+  admit(node: string): DeniedRequest | undefined {
+    const d = this.decision();
+    const now = this.clock.bounds();
+    if (d.kind === "unavailable") {
+      const unsure = d.reason === "switching" || d.reason === "loading";
+      if (!unsure || now === undefined || this.o.served.current === undefined) return refusal(d.reason);
+      if (mayChange(this.publications, this.servedSeq, node, now)) return refusal(d.reason);
+    }
+    const s = this.decisions;
+    if (s === undefined || now === undefined) return undefined;
+    if (s.unsure(node, now)) return refusal("deciding");
+    // A decision effective (or about to be) that the driver has not read: its nodes cannot be known yet.
+    if (this.decisionPubs.some((p) => p.version > s.servingVersion && p.effectiveAt <= now.upper)) {
+      s.refresh();
+      if (s.mayChange(node)) return refusal("deciding");
+    }
+    return undefined;
   }
 
   status(): ReplicaStatus {
@@ -134,12 +195,17 @@ export class ReplicaSync {
   /** The gate's decision, switching the served store to the agreed revision when it is due and loaded. */
   private decision(): GateDecision {
     const d = decide({ publications: this.publications, freshUntil: this.freshUntil }, this.clock.bounds());
-    if (d.kind !== "serve" || this.o.served.current?.fleet.revision === d.revision) return d;
+    if (d.kind !== "serve") return d;
+    if (this.o.served.current?.fleet.revision === d.revision) {
+      this.servedSeq = d.seq;
+      return d;
+    }
     const next = this.loaded.get(d.revision);
     if (next === undefined) {
       void this.loadAnnounced();
       return { kind: "unavailable", reason: "loading", retryAfterMs: 1000 };
     }
+    this.servedSeq = d.seq;
     this.o.served.publish({ ...next, loadedAt: new Date() });
     this.o.logger.info({ revision: d.revision }, "serving the published revision");
     return d;
@@ -158,11 +224,19 @@ export class ReplicaSync {
 
   private async readOnce(): Promise<void> {
     try {
-      const r = await readPublications(this.o.pool, this.clock.local);
+      const known = [...this.changes.keys()].reduce((m, seq) => Math.max(m, seq), 0);
+      const r = await readPublications(this.o.pool, this.clock.local, known);
       this.clock.observe(r.clock);
-      this.publications = r.publications;
+      this.publications = r.publications.map((p) =>
+        p.changes === undefined ? { ...p, changes: this.changes.get(p.seq) ?? null } : p,
+      );
+      this.changes.clear();
+      for (const p of this.publications) this.changes.set(p.seq, p.changes ?? null);
+      this.decisionPubs = r.decisions;
       this.freshUntil = r.clock.dbNow + this.o.delayMs;
       this.lastReadLocal = r.clock.receivedAt;
+      const s = this.decisions;
+      if (s !== undefined && r.decisions.some((p) => p.version > s.servingVersion)) s.refresh();
       const top = r.publications.reduce((m, p) => Math.max(m, p.seq), 0);
       this.history.learned(r.clock.sentAt, top);
       if (this.readFailing) this.o.logger.info("reading publications from the database again");
@@ -256,7 +330,14 @@ export class ReplicaSync {
     this.proposing = this.proposing.then(async () => {
       if (this.stopped) return;
       try {
-        const r = await proposeRevision(this.o.pool, revision, base, this.o.delayMs, this.o.id);
+        const r = await proposeRevision(
+          this.o.pool,
+          revision,
+          base,
+          this.changesSince(base, revision),
+          this.o.delayMs,
+          this.o.id,
+        );
         if (r.kind === "published") {
           this.o.logger.info(
             { revision, seq: r.publication.seq, inMs: this.o.delayMs },
@@ -279,4 +360,32 @@ export class ReplicaSync {
       }
     });
   }
+
+  /** The nodes whose document differs between publication `base`'s revision and `revision` (null: unknown). */
+  private changesSince(base: number, revision: string): NodeChanges | null {
+    const from = this.publications.find((p) => p.seq === base)?.revision;
+    const a = from === undefined ? undefined : this.loaded.get(from)?.fleet;
+    const b = this.loaded.get(revision)?.fleet;
+    if (a === undefined || b === undefined) return null;
+    const nodes = changedNodes(a, b);
+    return nodes.size > MAX_LISTED_CHANGES ? null : { base, nodes };
+  }
+}
+
+/** The nodes of `a` or `b` whose document bytes differ (or that only one has). */
+function changedNodes(a: CompiledFleet, b: CompiledFleet): Set<string> {
+  const changed = new Set<string>();
+  for (const [name, node] of b.nodes)
+    if (a.nodes.get(name)?.json.equals(node.json) !== true) changed.add(name);
+  for (const name of a.nodes.keys()) if (!b.nodes.has(name)) changed.add(name);
+  return changed;
+}
+
+function refusal(reason: keyof typeof WHY): DeniedRequest {
+  return {
+    status: 503,
+    code: "replica-not-current",
+    message: `${WHY[reason]}; retry shortly (another replica may answer)`,
+    headers: { "Retry-After": "1" },
+  };
 }

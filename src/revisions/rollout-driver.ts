@@ -9,9 +9,11 @@ import { RolloutController, type Decision } from "../rollout/controller.js";
 import type { DocumentPack, HeldDocument } from "../rollout/document-pack.js";
 import type { ByNode, FetchSeen, Observations, ReportSeen } from "../rollout/observations.js";
 import type { ProbeRunner } from "../rollout/probes.js";
+import type { TimeBounds } from "../rollout/serving.js";
 import { isFinished, servesNew, type Doc, type RolloutState } from "../rollout/state.js";
 import { nodeRolloutView, rolloutView, type NodeRolloutView, type RolloutView } from "../rollout/view.js";
 import type { StateStore } from "../store/store.js";
+import { DecisionSchedule } from "./decision-schedule.js";
 import type { LoadedRevision, RevisionStore } from "./revision-store.js";
 
 /** The nodes held on another document than the current revision's, as the hot path reads them (NodeSelection). */
@@ -38,6 +40,11 @@ export interface RolloutDriverOptions {
   tickMs?: number;
   /** Only the leader decides; the others follow the stored state. Default: always the leader. */
   isLeader?: () => boolean | Promise<boolean>;
+  /**
+   * The store's clock (replicas): the state store's decisions on served documents take effect at a stored time,
+   * the same on every replica; each node keeps its document until then. Undefined: decisions apply at once.
+   */
+  dbTime?: () => TimeBounds | undefined;
 }
 
 /** The rollout as the API shows it. */
@@ -46,9 +53,6 @@ export interface RolloutSnapshot {
   node(name: string): NodeRolloutView | undefined;
 }
 
-/** How long a follower holds a new revision's changing nodes while no decision of the leader on it is stored. */
-const PROVISIONAL_MS = 30_000;
-
 /** The planner's view of a document: revision and ETag only (the bytes stay out of the stored state). */
 const docOf = (d: HeldDocument | undefined): Doc | undefined =>
   d === undefined ? undefined : { revision: d.revision, etag: d.etag };
@@ -56,9 +60,14 @@ const docOf = (d: HeldDocument | undefined): Doc | undefined =>
 export class RolloutDriver {
   private queue: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
-  private tickWaiting = false;
-  /** A new revision's nodes held until the leader's decision on it is stored (followers; at most PROVISIONAL_MS). */
-  private provisional: { revision: string; held: Map<string, HeldDocument>; until: number } | undefined;
+  /** Background steps queued and not started yet, by kind: at most one of each waits. */
+  private readonly waiting = new Set<"tick" | "refresh">();
+  /**
+   * A new revision's changing nodes, held on what they were served until the leader's decision on it is read
+   * (followers): `version` is the state's version when the revision was published.
+   */
+  private provisional: { revision: string; held: Map<string, HeldDocument>; version: number } | undefined;
+  private readonly schedule: DecisionSchedule;
   private readonly now: () => number;
   private readonly startedAt: number;
 
@@ -70,6 +79,7 @@ export class RolloutDriver {
   ) {
     this.now = o.now ?? Date.now;
     this.startedAt = this.now();
+    this.schedule = new DecisionSchedule(o.dbTime, () => this.hold(this.holdsNow()));
   }
 
   /**
@@ -80,7 +90,7 @@ export class RolloutDriver {
     const controller = await RolloutController.open(o.state);
     const known = (await o.pack?.read()) ?? new Map<string, HeldDocument>();
     const driver = new RolloutDriver(o, controller, known);
-    driver.hold(driver.heldByState());
+    driver.hold(driver.holdsNow());
     o.revisions.onPublish((next, previous) => driver.published(next, previous));
     o.probes?.onResult(() => driver.tickSoon());
     const tickMs = o.tickMs ?? 1000;
@@ -120,11 +130,16 @@ export class RolloutDriver {
 
   /** Queues a tick unless one is already waiting (a slow step never piles ticks up); failures are logged. */
   private tickSoon(): void {
-    if (this.tickWaiting) return;
-    this.tickWaiting = true;
+    this.once("tick", () => this.tickNow());
+  }
+
+  /** Queues `fn` unless one of its `kind` is already waiting. */
+  private once(kind: "tick" | "refresh", fn: () => Promise<unknown>): void {
+    if (this.waiting.has(kind)) return;
+    this.waiting.add(kind);
     this.serial(async () => {
-      this.tickWaiting = false;
-      return this.tickNow();
+      this.waiting.delete(kind);
+      return fn();
     }).catch(() => undefined);
   }
 
@@ -144,7 +159,31 @@ export class RolloutDriver {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
+    this.schedule.close();
     await this.idle();
+  }
+
+  /** The rollout state's version the served documents follow. */
+  get servingVersion(): number {
+    return this.controller.version;
+  }
+
+  /** Re-reads the stored rollout (a newer decision is published); at most one re-read waits. */
+  refresh(): void {
+    this.once("refresh", () => this.follow());
+  }
+
+  /**
+   * True while a stored decision changing `node` may or may not be effective at store time `now`, or while the
+   * document it keeps until then is not known here; switches the held nodes once a decision surely is effective.
+   */
+  unsure(node: string, now: TimeBounds): boolean {
+    return this.schedule.unsure(node, now, this.controller.pending);
+  }
+
+  /** True when a decision of the rollout could change `node` (it takes part, or it is held). */
+  mayChange(node: string): boolean {
+    return this.o.selection.get(node) !== undefined || this.controller.state?.nodes[node] !== undefined;
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -157,15 +196,33 @@ export class RolloutDriver {
 
   private async leader(): Promise<boolean> {
     if (this.o.isLeader === undefined || (await this.o.isLeader())) return true;
-    // A follower serves what the leader decided; until the leader has decided on a new revision, its nodes stay held.
-    this.controller = await RolloutController.open(this.o.state);
-    const held = this.heldByState();
-    const p = this.provisional;
-    if (p !== undefined && this.controller.state?.to !== p.revision && this.now() < p.until) {
-      for (const [name, doc] of p.held) if (!held.has(name)) held.set(name, doc);
-    } else this.provisional = undefined;
-    this.hold(held);
+    await this.follow();
     return false;
+  }
+
+  /** A follower serves what the leader decided, as it takes effect. */
+  private async follow(): Promise<void> {
+    this.controller = await RolloutController.open(this.o.state);
+    this.hold(this.holdsNow());
+  }
+
+  /**
+   * The nodes held now: what the stored rollout serves them, except where a stored decision is not effective yet
+   * (they keep what they had), and a new revision's changing nodes until the leader's decision on it is read.
+   */
+  private holdsNow(): Map<string, HeldDocument> {
+    const held = this.heldByState();
+    const fleet = this.o.revisions.current?.fleet;
+    this.schedule.apply(held, this.controller.pending, fleet, (etag) => this.known.get(etag), this.o.etagOf);
+    const p = this.provisional;
+    const state = this.controller.state;
+    const decided =
+      p === undefined ||
+      state?.to === p.revision ||
+      (state === undefined && this.controller.version > p.version);
+    if (decided) this.provisional = undefined;
+    else for (const [name, doc] of p.held) if (!held.has(name)) held.set(name, doc);
+    return held;
   }
 
   private observations(): Observations {
@@ -189,9 +246,9 @@ export class RolloutDriver {
     probes.probe(targets);
   }
 
-  /** After a decision: hold the nodes it says, log its events. */
+  /** After a decision: hold the nodes it says (as it takes effect), log its events. */
   private decided(d: Decision): Decision {
-    if (d.events.length > 0 || d.conflict) this.hold(this.heldByState());
+    if (d.events.length > 0 || d.conflict) this.hold(this.holdsNow());
     for (const e of d.events)
       this.o.logger.info({ rollout: e.rollout, kind: e.kind, actor: e.actor, nodes: e.nodes }, e.message);
     return d;
@@ -239,7 +296,7 @@ export class RolloutDriver {
     if (fleet.rollout === undefined && this.controller.state === undefined) return;
     const before = new Map<string, HeldDocument>();
     // The first revision after a start: what the stored rollout serves each of its nodes (nothing is held yet).
-    const stored = previous === undefined ? this.heldByState() : undefined;
+    const stored = previous === undefined ? this.holdsNow() : undefined;
     for (const node of fleet.nodes.values()) {
       const prevNode = previous?.fleet.nodes.get(node.name);
       const served =
@@ -251,7 +308,7 @@ export class RolloutDriver {
       if (served !== undefined && served.etag !== this.o.etagOf(node)) before.set(node.name, served);
     }
     this.hold(before);
-    this.provisional = { revision: fleet.revision, held: before, until: this.now() + PROVISIONAL_MS };
+    this.provisional = { revision: fleet.revision, held: before, version: this.controller.version };
     this.serial(() => this.start(fleet, before, previous?.fleet.revision)).catch(() => undefined);
   }
 
@@ -289,7 +346,7 @@ export class RolloutDriver {
     );
     this.decided(d);
     this.decided(await this.controller.step(this.observations(), this.now()));
-    this.hold(this.heldByState());
+    this.hold(this.holdsNow());
     await this.prune();
   }
 

@@ -4,6 +4,7 @@ import type { StateStore } from "../store/store.js";
 import type { OperatorAction } from "./actions.js";
 import type { ByNode, Observations } from "./observations.js";
 import type { ResolvedRollout } from "./policy.js";
+import { servingChanges, type PendingServing, type ServingChanges } from "./serving.js";
 import { startRollout } from "./start.js";
 import { isFinished, servedDoc, type Doc, type RolloutEvent, type RolloutState } from "./state.js";
 import { stepRollout, type StepResult } from "./step.js";
@@ -36,16 +37,22 @@ export class RolloutController {
     private readonly store: StateStore,
     private committedVersion: number,
     private current: RolloutState | undefined,
+    private pendingServing: readonly PendingServing[],
   ) {}
 
   /** A controller at the store's current rollout. */
   static async open(store: StateStore): Promise<RolloutController> {
-    const { version, state } = await store.readRollout();
-    return new RolloutController(store, version, state);
+    const { version, state, pending } = await store.readRollout();
+    return new RolloutController(store, version, state, pending ?? []);
   }
 
   get state(): RolloutState | undefined {
     return this.current;
+  }
+
+  /** Decisions on served documents that were not yet effective when read or committed (replicas; else empty). */
+  get pending(): readonly PendingServing[] {
+    return this.pendingServing;
   }
 
   /** The store version of `state`. */
@@ -90,7 +97,14 @@ export class RolloutController {
         ? [supersededAtOnce(running, input.revision, now)]
         : started.events;
     if (started.state === undefined && this.current === undefined) return NONE;
-    return this.commit(started.state, events, []);
+    const changes = servingChanges(
+      input.target.keys(),
+      this.current,
+      (node) => input.previous.get(node),
+      started.state,
+      (node) => input.target.get(node),
+    );
+    return this.commit(started.state, events, [], changes);
   }
 
   /** One planner step at `now` with what was seen and the operators' actions (nothing without a running rollout). */
@@ -99,7 +113,9 @@ export class RolloutController {
       return { ...NONE, refused: actions.map((action) => ({ action, reason: "no rollout" })) };
     const r = stepRollout(this.current, { now, obs, actions });
     if (r.events.length === 0 && unchanged(this.current, r.state)) return { ...NONE, refused: r.refused };
-    return this.commit(r.state, r.events, r.refused);
+    const none = () => undefined;
+    const changes = servingChanges(Object.keys(r.state.nodes), this.current, none, r.state, none);
+    return this.commit(r.state, r.events, r.refused, changes);
   }
 
   /** Commits `state`; on a conflict, takes the store's state instead (another writer decided) and decides nothing. */
@@ -107,16 +123,31 @@ export class RolloutController {
     state: RolloutState | undefined,
     events: RolloutEvent[],
     refused: StepResult["refused"],
+    serving: ServingChanges,
   ): Promise<Decision> {
-    const r = await this.store.commitRollout(this.committedVersion, state, events);
+    const changed = Object.keys(serving).length > 0;
+    const r = await this.store.commitRollout(
+      this.committedVersion,
+      state,
+      events,
+      changed ? serving : undefined,
+    );
     if (!r.ok) {
       const latest = await this.store.readRollout();
       this.committedVersion = latest.version;
       this.current = latest.state;
+      this.pendingServing = latest.pending ?? [];
       return { events: [], refused: [], conflict: true };
     }
     this.committedVersion = r.version;
     this.current = state;
+    const at = r.effectiveAt;
+    if (changed && at !== undefined)
+      this.pendingServing = [
+        // Older decisions are long effective: a minute keeps every one that may still be pending.
+        ...this.pendingServing.filter((p) => p.effectiveAt > at - 60_000),
+        { version: r.version, effectiveAt: at, before: serving },
+      ];
     return { events, refused, conflict: false };
   }
 }

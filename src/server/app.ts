@@ -37,8 +37,10 @@ export interface AppDeps {
   auth?: Authenticator;
   /** What the server saw of the fleet (fetch ledger, agent reports, metrics); created when absent. */
   fleetView?: FleetView;
-  /** On a replica: may node documents be served now? (see NodeDocumentDeps.admit) */
-  admit?: () => DeniedRequest | undefined;
+  /** On a replica: may this node's document be served now? (see NodeDocumentDeps.admit) */
+  admit?: (node: string) => DeniedRequest | undefined;
+  /** On a replica: undefined when it knows which revision is current, else why not (for /readyz). */
+  ready?: () => DeniedRequest | undefined;
   /** On a replica: its part of /status (store URL without password, leader, publications). */
   replicaStatus?: () => unknown;
   /** Nodes a rollout holds on another document than the current revision's. */
@@ -166,7 +168,7 @@ export function createApp(deps: AppDeps): express.Express {
       return;
     }
     // A replica that cannot tell which revision is current takes itself out of the load balancer.
-    const refused = deps.admit?.();
+    const refused = deps.ready?.();
     if (refused !== undefined) {
       res.set("Retry-After", "1");
       sendJson(res, { ready: false, reason: refused.message }, 503);

@@ -6,6 +6,7 @@ import type { ByNode, ReportSeen } from "../rollout/observations.js";
 import { ProbeRunner, type ProbeOptions } from "../rollout/probes.js";
 import { RolloutDriver } from "../revisions/rollout-driver.js";
 import type { RevisionStore } from "../revisions/revision-store.js";
+import type { TimeBounds } from "../rollout/serving.js";
 import { JournalStore } from "../store/journal-store.js";
 import { MemoryStore } from "../store/memory-store.js";
 import type { StateStore } from "../store/store.js";
@@ -24,6 +25,8 @@ export interface RolloutOptions {
   isLeader?: () => boolean | Promise<boolean>;
   /** A state store owned elsewhere (the replicas' PostgreSQL); default: a journal in `stateDir`, or memory. */
   state?: StateStore | undefined;
+  /** The replicas' database clock: decisions take effect at the time the store gives them. */
+  dbTime?: (() => TimeBounds | undefined) | undefined;
 }
 
 export interface Rollouts {
@@ -74,6 +77,7 @@ export async function openRollouts(
       ...(o.now === undefined ? {} : { now: o.now }),
       ...(o.tickMs === undefined ? {} : { tickMs: o.tickMs }),
       ...(o.isLeader === undefined ? {} : { isLeader: o.isLeader }),
+      ...(o.dbTime === undefined ? {} : { dbTime: o.dbTime }),
     });
     registerRolloutMetrics(o.fleetView.metrics.registry, () => driver.state);
     return {

@@ -163,8 +163,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     // Replicas share the rollout state in PostgreSQL, and only the lease holder decides.
     ...(replicas === undefined
       ? { stateDir: options.stateDir }
-      : { state: replicas.store, isLeader: options.rollout?.isLeader ?? (() => replicas.isLeader()) }),
+      : {
+          state: replicas.store,
+          isLeader: options.rollout?.isLeader ?? (() => replicas.isLeader()),
+          dbTime: () => replicas.dbTime(),
+        }),
   });
+  // Node documents wait for the rollout's decisions to take effect as they wait for revisions.
+  replicas?.follow(rollouts.driver);
   const firstLoad = await follower.start();
   // The first revision's rollout decision (a restart's: the stored one) is taken before the first request.
   await rollouts.driver.idle();
@@ -178,7 +184,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     fleetView,
     ...(replicas === undefined
       ? {}
-      : { admit: () => replicas.admit(), replicaStatus: () => replicas.status() }),
+      : {
+          admit: (node: string) => replicas.admit(node),
+          ready: () => replicas.ready(),
+          replicaStatus: () => replicas.status(),
+        }),
     ...(webhook === undefined ? {} : { webhook }),
     ...(auth === undefined ? {} : { auth }),
   });

@@ -5,16 +5,26 @@
 //   rollout_node(node primary key, participant jsonb)    -- the nodes that changed, upserted; the rest deleted
 //   rollout_event(seq bigserial, rollout, at, actor, kind, message, wave, nodes)
 //   node_record(kind, node, value jsonb, primary key (kind, node))
+import type { PendingServing, ServingChanges } from "../rollout/serving.js";
 import type { RolloutEvent, RolloutState } from "../rollout/state.js";
 
-/** The current rollout and its version. Version 0 (and no state) before anything was stored. */
+/**
+ * The current rollout and its version. Version 0 (and no state) before anything was stored. `pending`: decisions
+ * that change served documents and were not yet effective when read (a store whose decisions take effect later,
+ * on every replica at once); absent or empty, every decision is effective when committed.
+ */
 export interface VersionedRollout {
   version: number;
   state: RolloutState | undefined;
+  pending?: readonly PendingServing[];
 }
 
-/** `ok`: stored, with the new version. Not ok: someone else stored first; `version` is the one stored now. */
-export type CommitResult = { ok: true; version: number } | { ok: false; version: number };
+/**
+ * `ok`: stored, with the new version, and (when it changed served documents and the store delays them) when it
+ * takes effect. Not ok: someone else stored first; `version` is the one stored now.
+ */
+export type CommitResult =
+  { ok: true; version: number; effectiveAt?: number } | { ok: false; version: number };
 
 /** An event as stored, numbered in the order it was stored (1, 2, …, across rollouts). */
 export interface StoredEvent extends RolloutEvent {
@@ -47,12 +57,14 @@ export interface StateStore {
   /**
    * Compare-and-set: when the stored version is `expected`, stores `state` (undefined: no current rollout) and
    * appends `events`, together; otherwise changes nothing. Only the writer holding the latest version can move a
-   * rollout, so two replicas never both decide.
+   * rollout, so two replicas never both decide. `serving`: the nodes whose served document this changes, with
+   * what they were served (a store shared by replicas publishes them with an effective time).
    */
   commitRollout(
     expected: number,
     state: RolloutState | undefined,
     events: readonly RolloutEvent[],
+    serving?: ServingChanges,
   ): Promise<CommitResult>;
   /** Stored events, oldest first. Backends keep at least the latest 10,000. */
   readEvents(query?: EventQuery): Promise<StoredEvent[]>;

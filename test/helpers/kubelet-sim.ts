@@ -75,7 +75,7 @@ export class SimKubelet {
 
 /** A node's health endpoint on port 0: 200 while its kubelet runs nothing broken, else 500. */
 export async function healthServer(
-  kubelet: () => SimKubelet | undefined,
+  kubelet: () => { readonly current: { body: string } | undefined } | undefined,
 ): Promise<{ port: number; server: Server }> {
   const server = createServer((_req, res) => {
     const broken = kubelet()?.current?.body.includes("broken") === true;

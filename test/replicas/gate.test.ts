@@ -18,20 +18,20 @@ describe("the replica gate", () => {
       reason: "unpublished",
       retryAfterMs: 1000,
     });
-    assert.deepEqual(decide(view, at(1000)), { kind: "serve", revision: "a" });
-    assert.deepEqual(decide(view, at(4999)), { kind: "serve", revision: "a" });
-    assert.deepEqual(decide(view, at(5000)), { kind: "serve", revision: "b" });
+    assert.deepEqual(decide(view, at(1000)), { kind: "serve", revision: "a", seq: 1 });
+    assert.deepEqual(decide(view, at(4999)), { kind: "serve", revision: "a", seq: 1 });
+    assert.deepEqual(decide(view, at(5000)), { kind: "serve", revision: "b", seq: 2 });
   });
 
   it("refuses while the clock interval straddles an effective time, either way being possible", () => {
     const view = { publications: pubs, freshUntil: 10_000 };
     assert.equal(decide(view, at(4990, 5010)).kind, "unavailable");
-    assert.deepEqual(decide(view, at(4980, 4999)), { kind: "serve", revision: "a" });
+    assert.deepEqual(decide(view, at(4980, 4999)), { kind: "serve", revision: "a", seq: 1 });
   });
 
   it("refuses once the last read of publications may have missed an effective change", () => {
     const view = { publications: pubs, freshUntil: 6000 };
-    assert.deepEqual(decide(view, at(5990, 5999)), { kind: "serve", revision: "b" });
+    assert.deepEqual(decide(view, at(5990, 5999)), { kind: "serve", revision: "b", seq: 2 });
     assert.equal(decide(view, at(5990, 6000)).kind, "unavailable");
     assert.equal(decide({ publications: pubs, freshUntil: undefined }, at(5000)).kind, "unavailable");
     assert.equal(decide(view, undefined).kind, "unavailable");

@@ -103,7 +103,8 @@ export async function startWorld(
   };
 }
 
-function extraPod(n: number): string {
+/** The extra pod a push adds to a node (its image numbered `n`). */
+export function extraPod(n: number): string {
   return `apiVersion: v1
 kind: Pod
 metadata:

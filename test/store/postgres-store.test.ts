@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { RolloutEvent } from "../../src/rollout/state.js";
 import { createPool, postgresTarget, redactUrl } from "../../src/store/postgres/connection.js";
+import { MIGRATIONS } from "../../src/store/postgres/migrations.js";
 import { PostgresStore } from "../../src/store/postgres/pg-store.js";
 import { postgresSkip, startPgCluster, type PgCluster } from "../helpers/postgres.js";
 import { stateNumber } from "./states.js";
@@ -90,7 +91,7 @@ describe("PostgreSQL state store", { skip }, () => {
     const client = await cluster.connect("migrate");
     try {
       const r = await client.query<{ version: number }>("SELECT version FROM schema_version");
-      assert.deepEqual(r.rows, [{ version: 1 }]);
+      assert.deepEqual(r.rows, [{ version: MIGRATIONS.length }]);
     } finally {
       await client.end();
     }

@@ -28,10 +28,10 @@ export interface NodeDocumentDeps {
    */
   authorize?: (req: IncomingMessage, node: string) => DeniedRequest | undefined;
   /**
-   * On a replica: whether this server may answer node documents now (it knows the agreed revision and serves it).
-   * Returns undefined to go on, or the 503 to answer. Checked after access control, before any lookup.
+   * On a replica: whether this server may answer `node`'s document now (it is sure which document is agreed and
+   * serves it). Returns undefined to go on, or the 503 to answer. Checked after access control, before any lookup.
    */
-  admit?: () => DeniedRequest | undefined;
+  admit?: (node: string) => DeniedRequest | undefined;
   /** Called once per 200/304 node document, after the response is written; must be cheap and never throw. */
   onServed?: (served: ServedDocument, req: IncomingMessage) => void;
 }
@@ -108,7 +108,7 @@ export function handleNodeDocument(
   const accept = req.headers.accept;
   const format = q < 0 && accept === undefined ? "json" : negotiate(q < 0 ? "" : url.slice(q + 1), accept);
   if (typeof format !== "string") return deny(res, new HttpError(400, "invalid-format", format.error));
-  const refused = deps.admit?.();
+  const refused = deps.admit?.(name);
   if (refused !== undefined) return deny(res, refused);
   const found = lookupNode(deps.store, name);
   if (!("node" in found)) return deny(res, found);

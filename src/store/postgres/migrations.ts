@@ -36,6 +36,12 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE TABLE ms_lease (name text PRIMARY KEY, holder text NOT NULL, expires_at timestamptz NOT NULL);
   `,
+  // Rollout decisions are published too (kind 'rollout': the state version and each changed node's previous
+  // document); a revision publication lists the nodes whose document it changes (NULL: unknown, any node).
+  `
+  ALTER TABLE ms_publication ADD COLUMN rollout_version bigint, ADD COLUMN nodes jsonb;
+  CREATE INDEX ms_publication_kind ON ms_publication (kind, seq);
+  `,
 ];
 
 /**

@@ -1,6 +1,7 @@
 // The StateStore in PostgreSQL (--store postgres://…): one transaction per call, shared by every replica.
 import type pg from "pg";
 import { ManifestServerError, messageOf } from "../../lib/errors.js";
+import type { PendingServing, ServingChanges } from "../../rollout/serving.js";
 import type { Participant, RolloutEvent, RolloutState } from "../../rollout/state.js";
 import { emptyModel, rolloutRecord } from "../store-model.js";
 import {
@@ -24,6 +25,26 @@ export interface RecordChanges {
 
 /** Serialises node-record writers so change numbers become visible in order (see readNodeRecordsSince). */
 const RECORD_WRITE_LOCK = 0x6d730001;
+/**
+ * Held exclusively by every writer of the rollout state or of a publication, from reading the DB clock to
+ * commit, and shared by readers: a reader sees whole commits only, and a decision it did not see was stamped
+ * after its read, so takes effect after the read's time + D (the reader's freshness bound).
+ */
+export const PUBLICATION_LOCK = 0x6d730002;
+export const PUBLICATION_CHANNEL = "manifest_publication";
+
+export interface PostgresStoreOptions {
+  /** D: decisions that change served documents take effect this long after commit (DB clock). Default 0. */
+  delayMs?: number;
+  /** Names the writer in the publication table. */
+  writer?: string;
+}
+
+interface PendingRow {
+  rollout_version: string;
+  effective_at: number;
+  nodes: ServingChanges;
+}
 
 /**
  * A StateStore over a pg Pool. The rollout row is locked (FOR UPDATE) for each compare-and-set, so two replicas
@@ -33,10 +54,13 @@ export class PostgresStore implements StateStore {
   private cached: VersionedRollout = { version: 0, state: undefined };
   private closed = false;
 
-  private constructor(readonly pool: pg.Pool) {}
+  private constructor(
+    readonly pool: pg.Pool,
+    private readonly options: PostgresStoreOptions,
+  ) {}
 
   /** Migrates the schema (safe with several replicas starting at once) and returns the store. */
-  static async open(pool: pg.Pool): Promise<PostgresStore> {
+  static async open(pool: pg.Pool, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
     const client = await pool.connect().catch((e: unknown) => {
       throw new ManifestServerError("state-store-failed", `cannot connect to the database: ${messageOf(e)}`, {
         hint: "check --store (host, port, database, user) and the password (--store-password-file or PGPASSWORD)",
@@ -48,40 +72,44 @@ export class PostgresStore implements StateStore {
     } finally {
       client.release();
     }
-    return new PostgresStore(pool);
+    return new PostgresStore(pool, options);
   }
 
   async readRollout(): Promise<VersionedRollout> {
-    return inTransaction(
-      this.pool,
-      async (c) => {
-        const head = await c.query<{ version: string; header: Omit<RolloutState, "nodes"> | null }>(
-          "SELECT version, header FROM ms_rollout WHERE id = 1",
+    // Writers hold the lock exclusively: each statement below sees the same commits.
+    return inTransaction(this.pool, async (c) => {
+      await c.query("SELECT pg_advisory_xact_lock_shared($1)", [PUBLICATION_LOCK]);
+      const head = await c.query<{ version: string; header: Omit<RolloutState, "nodes"> | null }>(
+        "SELECT version, header FROM ms_rollout WHERE id = 1",
+      );
+      const row = head.rows[0];
+      const version = Number(row?.version ?? 0);
+      if (version === this.cached.version) return this.cached;
+      let state: RolloutState | undefined;
+      if (row?.header != null) {
+        const nodes = await c.query<{ node: string; participant: Participant }>(
+          "SELECT node, participant FROM ms_rollout_node",
         );
-        const row = head.rows[0];
-        const version = Number(row?.version ?? 0);
-        if (version === this.cached.version) return this.cached;
-        let state: RolloutState | undefined;
-        if (row?.header != null) {
-          const nodes = await c.query<{ node: string; participant: Participant }>(
-            "SELECT node, participant FROM ms_rollout_node",
-          );
-          state = {
-            ...row.header,
-            nodes: Object.fromEntries(nodes.rows.map((r) => [r.node, r.participant])),
-          };
-        }
-        this.cached = { version, state };
-        return this.cached;
-      },
-      "REPEATABLE READ",
-    );
+        state = {
+          ...row.header,
+          nodes: Object.fromEntries(nodes.rows.map((r) => [r.node, r.participant])),
+        };
+      }
+      // Decisions effective a while ago are left out; the reader compares effective times to its clock.
+      const pending = await c.query<PendingRow>(
+        `SELECT rollout_version, extract(epoch FROM effective_at) * 1000 AS effective_at, nodes
+           FROM ms_publication WHERE kind = 'rollout' AND effective_at > clock_timestamp() - interval '10 seconds'`,
+      );
+      this.cached = withPending({ version, state }, pending.rows.map(pendingOf));
+      return this.cached;
+    });
   }
 
   async commitRollout(
     expected: number,
     state: RolloutState | undefined,
     events: readonly RolloutEvent[],
+    serving?: ServingChanges,
   ): Promise<CommitResult> {
     // The delta is computed against the state of version `expected`: read it unless it is the one kept.
     const base = this.cached.version === expected ? this.cached : await this.readRollout();
@@ -90,6 +118,7 @@ export class PostgresStore implements StateStore {
     const record = rolloutRecord(model, state, events);
     if (record.t !== "rollout") throw new Error("unexpected record");
     const result = await inTransaction(this.pool, async (c) => {
+      await c.query("SELECT pg_advisory_xact_lock($1)", [PUBLICATION_LOCK]);
       const head = await c.query<{ version: string; next_seq: string }>(
         "SELECT version, next_seq FROM ms_rollout WHERE id = 1 FOR UPDATE",
       );
@@ -123,10 +152,45 @@ export class PostgresStore implements StateStore {
         );
         await c.query("DELETE FROM ms_event WHERE seq < $1", [nextSeq + events.length - 2 * KEPT_EVENTS]);
       }
-      return { ok: true as const, version: expected + 1 };
+      const effectiveAt =
+        serving === undefined ? undefined : await this.publish(c, expected + 1, state, serving);
+      return { ok: true as const, version: expected + 1, effectiveAt };
     });
-    if (result.ok) this.cached = { version: result.version, state };
-    return result;
+    if (!result.ok) return result;
+    const { effectiveAt } = result;
+    const pending = (base.pending ?? []).filter(
+      (p) => effectiveAt === undefined || p.effectiveAt > effectiveAt - 60_000,
+    );
+    if (effectiveAt !== undefined && serving !== undefined)
+      pending.push({ version: result.version, effectiveAt, before: serving });
+    this.cached = withPending({ version: result.version, state }, pending);
+    return effectiveAt === undefined ? { ok: true, version: result.version } : result;
+  }
+
+  /** Publishes a decision on served documents, effective D after the DB's now, and wakes the replicas. */
+  private async publish(
+    c: pg.PoolClient,
+    version: number,
+    state: RolloutState | undefined,
+    serving: ServingChanges,
+  ): Promise<number> {
+    const r = await c.query<{ effective_at: number }>(
+      `INSERT INTO ms_publication (kind, revision, rollout_version, nodes, effective_at, created_at, proposed_by)
+       VALUES ('rollout', $1, $2, $3, clock_timestamp() + $4 * interval '1 millisecond', clock_timestamp(), $5)
+       RETURNING extract(epoch FROM effective_at) * 1000 AS effective_at`,
+      [
+        state?.to ?? "",
+        version,
+        JSON.stringify(serving),
+        this.options.delayMs ?? 0,
+        this.options.writer ?? "store",
+      ],
+    );
+    await c.query(`SELECT pg_notify('${PUBLICATION_CHANNEL}', $1)`, [`rollout ${version}`]);
+    await c.query(
+      "DELETE FROM ms_publication WHERE kind = 'rollout' AND effective_at < clock_timestamp() - interval '10 minutes'",
+    );
+    return Number(r.rows[0]?.effective_at);
   }
 
   async readEvents(query: EventQuery = {}): Promise<StoredEvent[]> {
@@ -178,4 +242,13 @@ export class PostgresStore implements StateStore {
     this.closed = true;
     await this.pool.end();
   }
+}
+
+function pendingOf(row: PendingRow): PendingServing {
+  return { version: Number(row.rollout_version), effectiveAt: Number(row.effective_at), before: row.nodes };
+}
+
+/** `pending` is left out when empty (most stores never have any). */
+function withPending(r: VersionedRollout, pending: PendingServing[]): VersionedRollout {
+  return pending.length === 0 ? r : { ...r, pending };
 }
