@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DbClock } from "../../src/replicas/db-clock.js";
-import { decide, type Publication } from "../../src/replicas/gate.js";
+import { decide, mayChange, type Publication } from "../../src/replicas/gate.js";
 import { SeqHistory } from "../../src/replicas/seq-history.js";
 
 const pubs: Publication[] = [
@@ -59,5 +59,31 @@ describe("the publication history", () => {
     assert.equal(h.knownAt(25), 1);
     assert.equal(h.knownAt(30), 3);
     assert.equal(h.latest, 3);
+  });
+});
+
+describe("the nodes a revision may change", () => {
+  const changes = (base: number, ...nodes: string[]) => ({ base, nodes: new Set(nodes) });
+  const published: Publication[] = [
+    { seq: 1, revision: "a", effectiveAt: 1000, changes: null },
+    { seq: 3, revision: "b", effectiveAt: 5000, changes: changes(1, "edge-1") },
+    { seq: 4, revision: "c", effectiveAt: 6000, changes: changes(3, "edge-2") },
+  ];
+
+  it("lists only the nodes changed by the publications after the served one that may be effective", () => {
+    assert.equal(mayChange(published, 1, "edge-1", at(5000)), true);
+    assert.equal(mayChange(published, 1, "cp-1", at(5000)), false);
+    // Publication 4 may be effective too: its nodes are added.
+    assert.equal(mayChange(published, 1, "edge-2", at(5000)), false);
+    assert.equal(mayChange(published, 1, "edge-2", at(5990, 6000)), true);
+    assert.equal(mayChange(published, 3, "edge-1", at(6000)), false);
+  });
+
+  it("is any node when what changed is unknown: nothing served yet, an unlisted change, or a gap in the chain", () => {
+    assert.equal(mayChange(published, undefined, "cp-1", at(5000)), true);
+    const unlisted = published.map((p) => (p.seq === 3 ? { ...p, changes: null } : p));
+    assert.equal(mayChange(unlisted, 1, "cp-1", at(5000)), true);
+    const gap = published.filter((p) => p.seq !== 3);
+    assert.equal(mayChange(gap, 1, "cp-1", at(6000)), true);
   });
 });

@@ -98,6 +98,33 @@ describe("PostgreSQL state store", { skip }, () => {
     assert.deepEqual(await stores[3]?.readRollout(), { version: 0, state: undefined });
   });
 
+  it("publishes a commit that changes served documents with an effective time D after its DB now", async () => {
+    const url = await cluster.createDatabase("decisions");
+    const target = await postgresTarget(url);
+    const leader = await PostgresStore.open(createPool(target), { delayMs: 60_000, writer: "leader" });
+    opened.push(leader);
+    const follower = await open(url);
+    const before = { "node-1": { revision: "a".repeat(40), etag: '"from-1"' } };
+    const first = await leader.commitRollout(0, stateNumber(1), []);
+    assert.deepEqual(first, { ok: true, version: 1 });
+    const second = await leader.commitRollout(1, stateNumber(2), [], before);
+    assert.ok(second.ok && second.effectiveAt !== undefined);
+    const read = await follower.readRollout();
+    assert.equal(read.version, 2);
+    assert.deepEqual(read.pending, [{ version: 2, effectiveAt: second.effectiveAt, before }]);
+    const client = await cluster.connect("decisions");
+    try {
+      const r = await client.query<{ ahead: number }>(
+        `SELECT extract(epoch FROM effective_at - clock_timestamp()) * 1000 AS ahead
+         FROM ms_publication WHERE kind = 'rollout'`,
+      );
+      const ahead = Number(r.rows[0]?.ahead);
+      assert.ok(ahead > 50_000 && ahead <= 60_000, String(ahead));
+    } finally {
+      await client.end();
+    }
+  });
+
   it("never shows the password of the URL", () => {
     assert.equal(redactUrl("postgres://app:s3cret@db:5432/fleet"), "postgres://app:***@db:5432/fleet");
     assert.equal(redactUrl("postgres://db/fleet?password=s3cret"), "postgres://db/fleet?password=***");
