@@ -44,7 +44,7 @@ export class DecisionSchedule {
     clearTimeout(this.timer);
     if (pending.length === 0 || fleet === undefined) return;
     // Without the clock (not read yet), no pending decision counts as effective.
-    const at = this.dbTime?.()?.lower ?? Infinity;
+    const at = this.dbTime?.()?.lower ?? -Infinity;
     for (const [name, doc] of notYetEffective(pending, at)) {
       const node = fleet.nodes.get(name);
       if (node === undefined) continue;
@@ -56,6 +56,7 @@ export class DecisionSchedule {
       if (kept !== undefined) held.set(name, kept);
       else this.unknown.add(name);
     }
+    // Without the clock, the first request that has it switches (the earliest decision may be due by then).
     this.next = nextEffective(pending, at);
     if (this.next !== undefined && Number.isFinite(at)) this.arm(this.next - at);
   }
