@@ -1,4 +1,5 @@
 // "May this replica serve a node document now?": pure, from what it read of the publications and the DB clock.
+import type { DeniedRequest } from "../server/documents/node-lookup.js";
 import type { ClockBounds } from "./db-clock.js";
 
 /** The nodes whose document a revision changes, relative to the revision of publication `base`. */
@@ -83,4 +84,23 @@ export function mayChange(
     base = p.seq;
   }
   return false;
+}
+
+/** Why a replica refuses, as its 503 says. */
+const WHY = {
+  stale: "this replica cannot reach the database to know which revision is current",
+  switching: "a new revision is taking effect",
+  unpublished: "no revision is published yet",
+  loading: "the current revision is still loading on this replica",
+  deciding: "a rollout decision on this node is taking effect",
+};
+
+/** The 503 a replica answers for `reason` (Retry-After: 1; another replica may answer meanwhile). */
+export function refusal(reason: keyof typeof WHY): DeniedRequest {
+  return {
+    status: 503,
+    code: "replica-not-current",
+    message: `${WHY[reason]}; retry shortly (another replica may answer)`,
+    headers: { "Retry-After": "1" },
+  };
 }

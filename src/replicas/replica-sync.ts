@@ -8,16 +8,17 @@ import type { LoadedRevision, RevisionStore } from "../revisions/revision-store.
 import type { DeniedRequest } from "../server/documents/node-lookup.js";
 import type { GitFetchResult } from "../source/git-source.js";
 import type { Snapshot } from "../source/source.js";
-import type { CompiledFleet } from "../fleet/load-fleet.js";
 import { DbClock, type ClockBounds } from "./db-clock.js";
 import {
   decide,
   mayChange,
+  refusal,
   type DecisionPublication,
   type GateDecision,
   type NodeChanges,
   type Publication,
 } from "./gate.js";
+import { nodeChanges } from "./node-changes.js";
 import { PUBLICATION_CHANNEL, proposeRevision, readPublications } from "./publications.js";
 import { SeqHistory } from "./seq-history.js";
 
@@ -46,9 +47,6 @@ export interface ReplicaSyncOptions {
   local?: () => number;
 }
 
-/** A revision changing more nodes than this is published as changing any node (the list stays small). */
-const MAX_LISTED_CHANGES = 10_000;
-
 /** The rollout decisions this replica serves (the rollout driver): checked per node document. */
 export interface ServingDecisions {
   /** The rollout state's version the served documents follow. */
@@ -61,18 +59,14 @@ export interface ServingDecisions {
   mayChange(node: string): boolean;
 }
 
-const WHY = {
-  stale: "this replica cannot reach the database to know which revision is current",
-  switching: "a new revision is taking effect",
-  unpublished: "no revision is published yet",
-  loading: "the current revision is still loading on this replica",
-  deciding: "a rollout decision on this node is taking effect",
-};
-
 /** What /status and tests see. */
 export interface ReplicaStatus {
   decision: GateDecision;
-  latest: Publication | undefined;
+  /** The latest revision publication, and how many nodes it changes (null: any). */
+  latest: (Omit<Publication, "changes"> & { changedNodes: number | null }) | undefined;
+  /** The latest rollout decision published, and the rollout state's version this replica serves from. */
+  latestDecision: DecisionPublication | undefined;
+  servingVersion: number | undefined;
   loaded: string[];
   lastReadAgoMs: number | undefined;
 }
@@ -184,9 +178,23 @@ export class ReplicaSync {
       (a, p) => (a === undefined || p.seq > a.seq ? p : a),
       undefined,
     );
+    const latestDecision = this.decisionPubs.reduce<DecisionPublication | undefined>(
+      (a, p) => (a === undefined || p.seq > a.seq ? p : a),
+      undefined,
+    );
     return {
       decision: this.decision(),
-      latest,
+      latest:
+        latest === undefined
+          ? undefined
+          : {
+              seq: latest.seq,
+              revision: latest.revision,
+              effectiveAt: latest.effectiveAt,
+              changedNodes: latest.changes == null ? null : latest.changes.nodes.size,
+            },
+      latestDecision,
+      servingVersion: this.decisions?.servingVersion,
       loaded: [...this.loaded.keys()],
       lastReadAgoMs: this.lastReadLocal === undefined ? undefined : this.now() - this.lastReadLocal,
     };
@@ -367,25 +375,6 @@ export class ReplicaSync {
     const a = from === undefined ? undefined : this.loaded.get(from)?.fleet;
     const b = this.loaded.get(revision)?.fleet;
     if (a === undefined || b === undefined) return null;
-    const nodes = changedNodes(a, b);
-    return nodes.size > MAX_LISTED_CHANGES ? null : { base, nodes };
+    return nodeChanges(base, a, b);
   }
-}
-
-/** The nodes of `a` or `b` whose document bytes differ (or that only one has). */
-function changedNodes(a: CompiledFleet, b: CompiledFleet): Set<string> {
-  const changed = new Set<string>();
-  for (const [name, node] of b.nodes)
-    if (a.nodes.get(name)?.json.equals(node.json) !== true) changed.add(name);
-  for (const name of a.nodes.keys()) if (!b.nodes.has(name)) changed.add(name);
-  return changed;
-}
-
-function refusal(reason: keyof typeof WHY): DeniedRequest {
-  return {
-    status: 503,
-    code: "replica-not-current",
-    message: `${WHY[reason]}; retry shortly (another replica may answer)`,
-    headers: { "Retry-After": "1" },
-  };
 }
