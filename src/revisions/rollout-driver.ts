@@ -354,11 +354,12 @@ export class RolloutDriver {
   private async prune(): Promise<void> {
     const state = this.controller.state;
     const keep = new Map<string, HeldDocument>();
-    for (const p of Object.values(state?.nodes ?? {}))
-      for (const doc of [p.from, p.to]) {
-        const kept = this.known.get(doc.etag);
-        if (kept !== undefined) keep.set(doc.etag, kept);
-      }
+    // What the rollout may serve, and what nodes keep until a pending decision takes effect (replicas).
+    const pendingDocs = this.controller.pending.flatMap((d) => Object.values(d.before));
+    for (const doc of [...Object.values(state?.nodes ?? {}).flatMap((p) => [p.from, p.to]), ...pendingDocs]) {
+      const kept = this.known.get(doc.etag);
+      if (kept !== undefined) keep.set(doc.etag, kept);
+    }
     if (keep.size === this.known.size) return;
     this.known = keep;
     await this.o.pack?.write(keep.values());
