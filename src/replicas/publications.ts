@@ -6,8 +6,6 @@ import { PUBLICATION_CHANNEL, PUBLICATION_LOCK } from "../store/postgres/pg-stor
 import type { ClockSample } from "./db-clock.js";
 import type { DecisionPublication, NodeChanges, Publication } from "./gate.js";
 
-export { PUBLICATION_CHANNEL };
-
 /** Publications of each kind read each time: the effective one is among them unless this many came within D. */
 const READ_LIMIT = 20;
 /** Revision publications kept (older ones are deleted when a new one is inserted). */

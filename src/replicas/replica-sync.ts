@@ -1,6 +1,6 @@
 // One revision sequence for every replica: proposes what this replica fetched and validated, reads what is
 // published (LISTEN/NOTIFY, and a poll every D/3), loads announced revisions, and admits node documents.
-import pg from "pg";
+import type pg from "pg";
 import { loadFleetInSlices } from "../fleet/load-fleet.js";
 import { messageOf } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
@@ -19,7 +19,8 @@ import {
   type Publication,
 } from "./gate.js";
 import { nodeChanges } from "./node-changes.js";
-import { PUBLICATION_CHANNEL, proposeRevision, readPublications } from "./publications.js";
+import { PublicationListener } from "./publication-listener.js";
+import { proposeRevision, readPublications } from "./publications.js";
 import { SeqHistory } from "./seq-history.js";
 
 /** The git side this needs: fetch results (to know when a commit was fetched) and reading any commit. */
@@ -89,13 +90,14 @@ export class ReplicaSync {
   private reading: Promise<void> | undefined;
   private loading: Promise<void> | undefined;
   private proposing: Promise<void> = Promise.resolve();
-  private listener: pg.Client | undefined;
+  private readonly listener: PublicationListener;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readFailing = false;
 
   constructor(private readonly o: ReplicaSyncOptions) {
     this.clock = new DbClock(o.local);
+    this.listener = new PublicationListener(o.listenConfig, () => void this.read());
     o.git.onGitFetch((r) => this.fetched(r));
     o.proposals.onPublish((next) => {
       this.loaded.set(next.fleet.revision, next);
@@ -118,15 +120,13 @@ export class ReplicaSync {
       this.timer.unref();
     };
     tick();
-    void this.listen();
+    this.listener.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    const l = this.listener;
-    this.listener = undefined;
-    await l?.end().catch(() => undefined);
+    await this.listener.stop();
     await this.reading;
     await this.loading;
     await this.proposing;
@@ -260,29 +260,6 @@ export class ReplicaSync {
     }
     this.decision();
     void this.loadAnnounced();
-  }
-
-  /** LISTEN on a dedicated connection: a publication is read at once, not at the next poll. Reconnects. */
-  private async listen(): Promise<void> {
-    while (!this.stopped) {
-      const client = new pg.Client(this.o.listenConfig);
-      const ended = new Promise<void>((resolve) => {
-        client.on("error", () => resolve());
-        client.on("end", () => resolve());
-      });
-      try {
-        await client.connect();
-        client.on("notification", () => void this.read());
-        await client.query(`LISTEN ${PUBLICATION_CHANNEL}`);
-        this.listener = client;
-        if (this.stopped) await client.end();
-        await ended;
-      } catch {
-        await client.end().catch(() => undefined);
-      }
-      this.listener = undefined;
-      if (!this.stopped) await new Promise((r) => setTimeout(r, 1000).unref());
-    }
   }
 
   /** Loads announced revisions this replica lacks (the newest first), one at a time. */
