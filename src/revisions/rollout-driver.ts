@@ -4,12 +4,13 @@
 import type { CompiledFleet, CompiledNode } from "../fleet/load-fleet.js";
 import { messageOf } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
-import type { ActionKind } from "../rollout/actions.js";
+import type { ActionKind, OperatorAction } from "../rollout/actions.js";
 import { RolloutController, type Decision } from "../rollout/controller.js";
 import type { DocumentPack, HeldDocument } from "../rollout/document-pack.js";
 import type { ByNode, FetchSeen, Observations, ReportSeen } from "../rollout/observations.js";
 import type { ProbeRunner } from "../rollout/probes.js";
-import { isFinished, servesNew, type Doc, type RolloutState } from "../rollout/state.js";
+import { changedSince } from "../rollout/participants.js";
+import { isFinished, servesNew, type Doc, type Participant, type RolloutState } from "../rollout/state.js";
 import { nodeRolloutView, rolloutView, type NodeRolloutView, type RolloutView } from "../rollout/view.js";
 import type { StateStore } from "../store/store.js";
 import type { LoadedRevision, RevisionStore } from "./revision-store.js";
@@ -19,6 +20,11 @@ export interface Holds {
   get(node: string): HeldDocument | undefined;
   /** Holds exactly `docs`; `rolledBack` names the nodes held there by a rollback (the others wait for their wave). */
   replace(docs: ReadonlyMap<string, HeldDocument>, rolledBack: ReadonlySet<string>): void;
+  /**
+   * Holds each node of `changes` on its document, or no longer (undefined), those in `rolledBack` by a rollback; the
+   * others stay as they are.
+   */
+  update(changes: ReadonlyMap<string, HeldDocument | undefined>, rolledBack: ReadonlySet<string>): void;
 }
 
 export interface RolloutDriverOptions {
@@ -31,6 +37,11 @@ export interface RolloutDriverOptions {
   etagOf: (node: CompiledNode) => string;
   fetches: ByNode<FetchSeen>;
   reports: ByNode<ReportSeen>;
+  /**
+   * Subscribes to every change of a node's fetch or report (with the node), so a step judges only the nodes whose
+   * observations changed. Undefined: every step judges every node taking part. Probe answers are followed anyway.
+   */
+  watch?: ((listener: (node: string) => void) => void) | undefined;
   probes?: ProbeRunner | undefined;
   logger: Logger;
   now?: () => number;
@@ -61,6 +72,8 @@ export class RolloutDriver {
   private provisional: { revision: string; held: Map<string, HeldDocument>; until: number } | undefined;
   private readonly now: () => number;
   private readonly startedAt: number;
+  /** Nodes whose observations changed since the last step (undefined: not followed). */
+  private touched: Set<string> | undefined;
 
   private constructor(
     private readonly o: RolloutDriverOptions,
@@ -82,7 +95,14 @@ export class RolloutDriver {
     const driver = new RolloutDriver(o, controller, known);
     driver.hold(driver.heldByState());
     o.revisions.onPublish((next, previous) => driver.published(next, previous));
-    o.probes?.onResult(() => driver.tickSoon());
+    if (o.watch !== undefined) {
+      driver.touched = new Set();
+      o.watch((node) => driver.touched?.add(node));
+    }
+    o.probes?.onResult((node) => {
+      driver.touched?.add(node);
+      driver.tickSoon();
+    });
     const tickMs = o.tickMs ?? 1000;
     if (tickMs > 0) {
       driver.timer = setInterval(() => driver.tickSoon(), tickMs);
@@ -115,7 +135,18 @@ export class RolloutDriver {
   private async tickNow(): Promise<Decision | undefined> {
     if (!(await this.leader())) return undefined;
     this.probe();
-    return this.decided(await this.controller.step(this.observations(), this.now()));
+    return this.stepNow([]);
+  }
+
+  /** One step with what was seen since the last one, and the decision taken into what is served. */
+  private async stepNow(actions: readonly OperatorAction[]): Promise<Decision> {
+    const before = this.controller.state;
+    const changed = this.touched;
+    if (changed !== undefined) this.touched = new Set();
+    return this.decided(
+      await this.controller.step(this.observations(), this.now(), actions, changed),
+      before,
+    );
   }
 
   /** Queues a tick unless one is already waiting (a slow step never piles ticks up); failures are logged. */
@@ -130,9 +161,7 @@ export class RolloutDriver {
 
   /** An operator action by `by` (with the client's `note`); the decision says whether it was refused and why. */
   act(kind: ActionKind, by: string, note?: string): Promise<Decision> {
-    return this.serial(async () =>
-      this.decided(await this.controller.step(this.observations(), this.now(), [{ kind, by, note }])),
-    );
+    return this.serial(() => this.stepNow([{ kind, by, note }]));
   }
 
   async snapshot(): Promise<RolloutSnapshot> {
@@ -181,7 +210,7 @@ export class RolloutDriver {
       return;
     const urls = fleet.rollout?.probeOf;
     const targets: Array<[string, string]> = [];
-    for (const [name, p] of Object.entries(state.nodes)) {
+    for (const [name, p] of state.nodes) {
       const url = urls?.get(name);
       if (url !== undefined && (p.step === "switched" || p.step === "healthy")) targets.push([name, url]);
     }
@@ -189,9 +218,19 @@ export class RolloutDriver {
     probes.probe(targets);
   }
 
-  /** After a decision: hold the nodes it says, log its events. */
-  private decided(d: Decision): Decision {
-    if (d.events.length > 0 || d.conflict) this.hold(this.heldByState());
+  /**
+   * After a decision: hold the nodes it says, log its events. With the state `before` a step, only the nodes the
+   * step changed are looked at.
+   */
+  private decided(d: Decision, before?: RolloutState): Decision {
+    const after = this.controller.state;
+    // A new phase (a rollback) changes how every held node is held: then all are held again.
+    const stepped =
+      before === undefined || after === undefined || d.conflict || before.phase !== after.phase
+        ? undefined
+        : changedSince(before.nodes, after.nodes);
+    if (stepped !== undefined) this.holdChanged(after!, stepped);
+    else if (d.events.length > 0 || d.conflict) this.hold(this.heldByState());
     for (const e of d.events)
       this.o.logger.info({ rollout: e.rollout, kind: e.kind, actor: e.actor, nodes: e.nodes }, e.message);
     return d;
@@ -203,31 +242,54 @@ export class RolloutDriver {
     const state = this.controller.state;
     const fleet = this.o.revisions.current?.fleet;
     if (state === undefined || fleet === undefined) return held;
-    for (const [name, p] of Object.entries(state.nodes)) {
-      const doc: Doc = servesNew(p) ? p.to : p.from;
-      const node = fleet.nodes.get(name);
-      if (node === undefined || doc.etag === this.o.etagOf(node)) continue;
-      const kept = this.known.get(doc.etag);
+    for (const [name, p] of state.nodes) {
+      const kept = this.heldDocument(fleet, name, p);
       if (kept !== undefined) held.set(name, kept);
-      else
-        this.o.logger.warn(
-          { node: name, etag: doc.etag },
-          "rollout document lost: serving the current revision",
-        );
     }
     return held;
   }
 
+  /** What `p` serves node `name` when it is not the current revision's document (undefined when it is). */
+  private heldDocument(fleet: CompiledFleet, name: string, p: Participant): HeldDocument | undefined {
+    const doc: Doc = servesNew(p) ? p.to : p.from;
+    const node = fleet.nodes.get(name);
+    if (node === undefined || doc.etag === this.o.etagOf(node)) return undefined;
+    const kept = this.known.get(doc.etag);
+    if (kept === undefined)
+      this.o.logger.warn(
+        { node: name, etag: doc.etag },
+        "rollout document lost: serving the current revision",
+      );
+    return kept;
+  }
+
+  /** Holds again only the nodes of `names`, as `state` says. */
+  private holdChanged(state: RolloutState, names: readonly string[]): void {
+    const fleet = this.o.revisions.current?.fleet;
+    if (fleet === undefined || names.length === 0) return;
+    const changes = new Map<string, HeldDocument | undefined>();
+    for (const name of names) {
+      const p = state.nodes.get(name);
+      changes.set(name, p === undefined ? undefined : this.heldDocument(fleet, name, p));
+    }
+    this.o.selection.update(changes, this.rolledBack(changes.keys()));
+  }
+
   private hold(held: Map<string, HeldDocument>): void {
+    this.o.selection.replace(held, this.rolledBack(held.keys()));
+  }
+
+  /** Of `names`, those a rollback holds where they are (the others wait for their wave). */
+  private rolledBack(names: Iterable<string>): Set<string> {
     const state = this.controller.state;
     // After a rollback, the nodes never switched are kept on their previous document too: their wave will not come.
     const rolledBack = new Set<string>();
-    for (const name of held.keys()) {
-      const p = state?.nodes[name];
+    for (const name of names) {
+      const p = state?.nodes.get(name);
       if (p !== undefined && (p.step === "rolled-back" || state?.phase === "rolled-back"))
         rolledBack.add(name);
     }
-    this.o.selection.replace(held, rolledBack);
+    return rolledBack;
   }
 
   /**
@@ -297,7 +359,7 @@ export class RolloutDriver {
   private async prune(): Promise<void> {
     const state = this.controller.state;
     const keep = new Map<string, HeldDocument>();
-    for (const p of Object.values(state?.nodes ?? {}))
+    for (const p of state?.nodes.values() ?? [])
       for (const doc of [p.from, p.to]) {
         const kept = this.known.get(doc.etag);
         if (kept !== undefined) keep.set(doc.etag, kept);

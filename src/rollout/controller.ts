@@ -3,6 +3,7 @@
 import type { StateStore } from "../store/store.js";
 import type { OperatorAction } from "./actions.js";
 import type { ByNode, Observations } from "./observations.js";
+import { changedSince } from "./participants.js";
 import type { ResolvedRollout } from "./policy.js";
 import { startRollout } from "./start.js";
 import { isFinished, servedDoc, type Doc, type RolloutEvent, type RolloutState } from "./state.js";
@@ -93,12 +94,24 @@ export class RolloutController {
     return this.commit(started.state, events, []);
   }
 
-  /** One planner step at `now` with what was seen and the operators' actions (nothing without a running rollout). */
-  async step(obs: Observations, now: number, actions: readonly OperatorAction[] = []): Promise<Decision> {
+  /**
+   * One planner step at `now` with what was seen and the operators' actions (nothing without a running rollout).
+   * `changed`: the nodes whose observations may have changed since the last step (see StepInput.changed).
+   */
+  async step(
+    obs: Observations,
+    now: number,
+    actions: readonly OperatorAction[] = [],
+    changed?: Iterable<string>,
+  ): Promise<Decision> {
     if (this.current === undefined)
       return { ...NONE, refused: actions.map((action) => ({ action, reason: "no rollout" })) };
-    const r = stepRollout(this.current, { now, obs, actions });
-    if (r.events.length === 0 && unchanged(this.current, r.state)) return { ...NONE, refused: r.refused };
+    const r = stepRollout(this.current, { now, obs, actions, changed });
+    if (r.events.length === 0 && unchanged(this.current, r.state)) {
+      // Equal to the committed state; kept for the planner's bookkeeping it carries (nothing to store).
+      this.current = r.state;
+      return { ...NONE, refused: r.refused };
+    }
     return this.commit(r.state, r.events, r.refused);
   }
 
@@ -125,7 +138,8 @@ export class RolloutController {
 function unchanged(before: RolloutState, after: RolloutState): boolean {
   const { nodes: a, ...headerA } = before;
   const { nodes: b, ...headerB } = after;
-  for (const name of Object.keys(b)) if (a[name] !== b[name]) return false;
+  const changed = changedSince(a, b) ?? b.keys();
+  for (const name of changed) if (a.get(name) !== b.get(name)) return false;
   return JSON.stringify(headerA) === JSON.stringify(headerB);
 }
 

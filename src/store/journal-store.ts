@@ -105,7 +105,7 @@ export class JournalStore extends ModelStore {
   ): Promise<CommitResult> {
     return this.serial(async () => {
       if (this.model.version !== expected) return { ok: false, version: this.model.version };
-      await this.write(rolloutRecord(this.model, state, events));
+      await this.write(rolloutRecord(this.model, state, events), state);
       return { ok: true, version: this.model.version };
     });
   }
@@ -137,8 +137,11 @@ export class JournalStore extends ModelStore {
     return run;
   }
 
-  /** Appends one record, fsyncs, then applies it in memory; compacts when the journal has grown. */
-  private async write(record: JournalRecord): Promise<void> {
+  /**
+   * Appends one record, fsyncs, then applies it in memory (keeping `state`, the rollout it was made from, as is);
+   * compacts when the journal has grown.
+   */
+  private async write(record: JournalRecord, state?: RolloutState): Promise<void> {
     const data = encodeRecord(record);
     try {
       await this.handle.write(data);
@@ -158,7 +161,7 @@ export class JournalStore extends ModelStore {
       );
     }
     this.bytes += data.length;
-    applyRecord(this.model, record);
+    applyRecord(this.model, record, state);
     if (this.bytes >= (this.options.compactAtBytes ?? 16 * 1024 * 1024)) await this.compact();
   }
 

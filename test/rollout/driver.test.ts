@@ -143,7 +143,7 @@ describe("probe runner", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const runner = new ProbeRunner({ concurrency: 2, intervalMs: 0, timeoutMs: 200 });
-    const answered = new Promise<void>((r) => runner.onResult(r));
+    const answered = new Promise<void>((r) => runner.onResult(() => r()));
     runner.probe([["x", `${base}/hang`]]);
     await answered;
     assert.match(runner.results.get("x")?.error ?? "", /no answer within 200 ms/);
@@ -156,7 +156,7 @@ describe("probe runner", () => {
     runner.probe(targets);
     while (held.length < 2) await new Promise((r) => setTimeout(r, 5));
     assert.equal(most, 2);
-    const done = new Promise<void>((r) => runner.onResult(r));
+    const done = new Promise<void>((r) => runner.onResult(() => r()));
     for (const res of held.splice(0)) res.end();
     await done;
     assert.equal(runner.results.get("a")?.status ?? runner.results.get("b")?.status, 200);

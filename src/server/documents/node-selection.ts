@@ -63,6 +63,28 @@ export class NodeSelection {
     this.held = next;
   }
 
+  /** Holds each node of `changes` on its document (by a rollback if in `rolledBack`), or no longer (undefined). */
+  update(
+    changes: ReadonlyMap<string, HeldDocument | undefined>,
+    rolledBack: ReadonlySet<string> = new Set(),
+  ): void {
+    for (const [node, doc] of changes) {
+      if (doc === undefined) this.held.delete(node);
+      else {
+        const before = this.held.get(node);
+        const back = rolledBack.has(node);
+        if (before?.doc.etag !== doc.etag || before.doc.revision !== doc.revision)
+          this.held.set(node, {
+            doc,
+            rolledBack: back,
+            json: documentOf(doc.revision, doc.json, doc.etag, "json"),
+            other: new Map(),
+          });
+        else if (before.rolledBack !== back) this.held.set(node, { ...before, rolledBack: back });
+      }
+    }
+  }
+
   /** The response for a held `node` in `format` and its revision, or undefined when the node is not held. */
   document(node: string, format: Format): { doc: RenderedDocument; revision: string } | undefined {
     const h = this.held.get(node);

@@ -1,4 +1,5 @@
 // The StateStore in PostgreSQL (--store postgres://…): one transaction per call, shared by every replica.
+import { Participants } from "../../rollout/participants.js";
 import type pg from "pg";
 import { ManifestServerError, messageOf } from "../../lib/errors.js";
 import type { Participant, RolloutEvent, RolloutState } from "../../rollout/state.js";
@@ -68,7 +69,9 @@ export class PostgresStore implements StateStore {
           );
           state = {
             ...row.header,
-            nodes: Object.fromEntries(nodes.rows.map((r) => [r.node, r.participant])),
+            nodes: Participants.fromRecord(
+              Object.fromEntries(nodes.rows.map((r) => [r.node, r.participant])),
+            ),
           };
         }
         this.cached = { version, state };
