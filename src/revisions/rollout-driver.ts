@@ -14,6 +14,7 @@ import { isFinished, servesNew, type Doc, type Participant, type RolloutState } 
 import { nodeRolloutView, rolloutView, type NodeRolloutView, type RolloutView } from "../rollout/view.js";
 import type { StateStore } from "../store/store.js";
 import type { LoadedRevision, RevisionStore } from "./revision-store.js";
+import { shareHeld } from "./share-held.js";
 
 /** The nodes held on another document than the current revision's, as the hot path reads them (NodeSelection). */
 export interface Holds {
@@ -112,7 +113,7 @@ export class RolloutDriver {
   }
 
   private heldOf(fleet: CompiledFleet, node: CompiledNode): HeldDocument {
-    return { revision: fleet.revision, etag: this.o.etagOf(node), json: node.json };
+    return { revision: fleet.revision, etag: this.o.etagOf(node), json: [node.json] };
   }
 
   get state(): RolloutState | undefined {
@@ -319,9 +320,15 @@ export class RolloutDriver {
 
   private async start(
     fleet: CompiledFleet,
-    before: Map<string, HeldDocument>,
+    whole: Map<string, HeldDocument>,
     from: string | undefined,
   ): Promise<void> {
+    const before = await shareHeld(whole, fleet);
+    // Unless a newer revision came meanwhile (its own start shares against it), hold the shared bytes.
+    if (this.o.revisions.current?.fleet === fleet) {
+      this.hold(before);
+      if (this.provisional?.held === whole) this.provisional.held = before;
+    }
     // Keep every document the stored rollout or the new one may serve before committing the new one.
     const keep = new Map(this.known);
     for (const [name, doc] of before) {
