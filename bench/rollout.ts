@@ -2,15 +2,18 @@
 // and the longest the event loop was blocked in each (what a node request waits at most). Between steps, as in a
 // server, every switched node fetches its new document and 1/20 of the others poll (a kubelet polls every 20 s and
 // the driver steps every second); each step is told which nodes fetched. The first step knows nothing and judges all.
+// The start and the steps run in slices as the server runs them (RolloutController), giving the event loop a turn
+// every 10 ms; so do the store's encoding of a commit and of a compaction.
 // node --import tsx bench/rollout.ts [nodes]
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FetchSeen } from "../src/rollout/observations.js";
 import { changedSince } from "../src/rollout/participants.js";
-import { startRollout } from "../src/rollout/start.js";
+import { startInSlices } from "../src/rollout/start.js";
 import { servedDoc, type Doc } from "../src/rollout/state.js";
-import { stepRollout } from "../src/rollout/step.js";
+import { stepInSlices } from "../src/rollout/step.js";
+import { runInSlices } from "../src/lib/slices.js";
 import { JournalStore } from "../src/store/journal-store.js";
 
 const count = Number(process.argv[2] ?? 100_000);
@@ -55,7 +58,7 @@ const rollout = {
   probeOf: new Map<string, string>(),
 };
 const started = await time(`start a rollout of ${count} nodes`, () =>
-  startRollout({ id: "1", now: 1, rollout, from: "a", to: "b", target: to, served: from, obs }),
+  runInSlices(startInSlices({ id: "1", now: 1, rollout, from: "a", to: "b", target: to, served: from, obs })),
 );
 let state = started.state!;
 const dir = await mkdtemp(join(tmpdir(), "rollout-bench-"));
@@ -70,7 +73,7 @@ while (state.phase === "progressing") {
   now += 1000;
   const before = state;
   const step = await time(`step ${++steps} (wave ${state.wave}, ${changed?.size ?? "all"} nodes seen)`, () =>
-    stepRollout(before, { now, obs, changed }),
+    runInSlices(stepInSlices(before, { now, obs, changed })),
   );
   state = step.state;
   version = (

@@ -1,6 +1,7 @@
 // The planner's bookkeeping of a rollout, kept up to date as participants change so a step costs what changed: per
 // wave its members, how many nodes are at each step and where its next waiting node is; the deadlines still to come;
 // the nodes to judge at the next step whatever was seen. Derived from the state alone (a full recount gives the same).
+import { every, runAtOnce, type Sliced } from "../lib/slices.js";
 import { DeadlineHeap } from "./deadline-heap.js";
 import type { ParticipantsEditor } from "./participants.js";
 import type { NodeStep, Participant, RolloutState } from "./state.js";
@@ -51,9 +52,15 @@ const zero = (): Record<NodeStep, number> => ({
 
 /** The bookkeeping of `state` counted from scratch (every node to be judged at the next step). */
 export function recount(state: RolloutState): Book {
+  return runAtOnce(recountInSlices(state));
+}
+
+function* recountInSlices(state: RolloutState): Sliced<Book> {
   const waves: WaveBook[] = state.policy.waves.map(() => ({ members: [], count: zero(), cursor: 0 }));
   const deadlines = new DeadlineHeap();
+  const turn = every(5000);
   for (const [name, p] of state.nodes) {
+    if (turn()) yield;
     const w = waves[p.wave];
     if (w === undefined) continue;
     w.members.push(name);
@@ -70,9 +77,9 @@ const books = new WeakMap<RolloutState, Book>();
  * The bookkeeping of `state` for a step: the one its own step left (handed over: `state` keeps none, so stepping
  * `state` again counts afresh and gets the same answer), or a recount.
  */
-export function takeBook(state: RolloutState): Book {
+export function* takeBook(state: RolloutState): Sliced<Book> {
   const kept = books.get(state);
-  if (kept === undefined) return recount(state);
+  if (kept === undefined) return yield* recountInSlices(state);
   books.delete(state);
   return kept;
 }
@@ -106,12 +113,13 @@ export class DraftNodes {
 
   /** `names` that take part, in the state's order. */
   inOrder(names: Iterable<string>): string[] {
-    const known: Array<[number, string]> = [];
+    const positions: number[] = [];
     for (const n of names) {
       const i = this.table.position(n);
-      if (i !== undefined) known.push([i, n]);
+      if (i !== undefined) positions.push(i);
     }
-    return known.sort((a, b) => a[0] - b[0]).map(([, n]) => n);
+    // A typed array sorts numerically, natively.
+    return Array.from(Int32Array.from(positions).sort(), (i) => this.table.nameAt(i)!);
   }
 
   /** Replaces `name`'s participant by `next`; `judged`: by a judgement of what was seen (else judged next step). */

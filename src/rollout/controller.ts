@@ -5,9 +5,10 @@ import type { OperatorAction } from "./actions.js";
 import type { ByNode, Observations } from "./observations.js";
 import { changedSince } from "./participants.js";
 import type { ResolvedRollout } from "./policy.js";
-import { startRollout } from "./start.js";
+import { startInSlices } from "./start.js";
 import { isFinished, servedDoc, type Doc, type RolloutEvent, type RolloutState } from "./state.js";
-import { stepRollout, type StepResult } from "./step.js";
+import { stepInSlices, type StepResult } from "./step.js";
+import { runInSlices } from "../lib/slices.js";
 
 export interface NewRevision {
   revision: string;
@@ -73,18 +74,20 @@ export class RolloutController {
     const started =
       input.rollout === undefined
         ? { state: undefined, events: [] }
-        : startRollout({
-            id: String(Number(this.current?.id ?? 0) + 1),
-            now,
-            rollout: input.rollout,
-            from: input.from,
-            to: input.revision,
-            target: input.target,
-            served,
-            obs,
-            observingSince: input.observingSince,
-            superseding: running,
-          });
+        : await runInSlices(
+            startInSlices({
+              id: String(Number(this.current?.id ?? 0) + 1),
+              now,
+              rollout: input.rollout,
+              from: input.from,
+              to: input.revision,
+              target: input.target,
+              served,
+              obs,
+              observingSince: input.observingSince,
+              superseding: running,
+            }),
+          );
     // With no new rollout, the nodes a running one still holds move to the new revision at once.
     const events =
       started.state === undefined && running !== undefined
@@ -106,7 +109,8 @@ export class RolloutController {
   ): Promise<Decision> {
     if (this.current === undefined)
       return { ...NONE, refused: actions.map((action) => ({ action, reason: "no rollout" })) };
-    const r = stepRollout(this.current, { now, obs, actions, changed });
+    // A large step (thousands of nodes judged or switched) gives the event loop turns: requests are answered meanwhile.
+    const r = await runInSlices(stepInSlices(this.current, { now, obs, actions, changed }));
     if (r.events.length === 0 && unchanged(this.current, r.state)) {
       // Equal to the committed state; kept for the planner's bookkeeping it carries (nothing to store).
       this.current = r.state;

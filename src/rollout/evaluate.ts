@@ -4,6 +4,10 @@ import { EventLog, nodeList } from "./events.js";
 import { describeHealth, nodeHealth } from "./health.js";
 import { lastSeen, type Observations } from "./observations.js";
 import type { Participant } from "./state.js";
+import { every, type Sliced } from "../lib/slices.js";
+
+/** Nodes judged between two turns of the event loop (when run in slices). */
+const SLICE = 1000;
 
 /**
  * The nodes to judge at `now`, in the state's order: every node when nothing is known of the last judgement (the
@@ -37,17 +41,19 @@ function toJudge(
  * for its batch like the others. A failed node stays failed (until an operator resumes). `changed`: the nodes whose
  * observations may have changed since the step that produced the state (undefined: any may have).
  */
-export function evaluateNodes(
+export function* evaluateNodes(
   draft: RolloutDraft,
   obs: Observations,
   now: number,
   log: EventLog,
   changed?: Iterable<string>,
-): void {
+): Sliced<void> {
   const { deadlineMs, probe } = draft.policy.health;
   const back: string[] = [];
   const set = (name: string, p: Participant): void => draft.nodes.set(name, p, true);
+  const turn = every(SLICE);
   for (const [name, p] of toJudge(draft, changed, now)) {
+    if (turn()) yield;
     if (p.step === "offline" && p.switchedAt === undefined) {
       const seen = lastSeen(obs, name);
       if (seen !== undefined && seen >= draft.startedAt) {

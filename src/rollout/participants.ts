@@ -100,6 +100,11 @@ export class Participants implements Iterable<[string, Participant]> {
     for (const chunk of this.chunks) for (const p of chunk) yield [this.names[i++]!, p];
   }
 
+  /** The stored form's entries, for JSON written a slice at a time (lib/slices). */
+  jsonEntries(): Iterable<[string, Participant]> {
+    return this;
+  }
+
   /** The stored form: a plain object in the table's order. */
   toJSON(): Record<string, Participant> {
     const out: Record<string, Participant> = {};

@@ -7,6 +7,7 @@ import type { Observations } from "./observations.js";
 import { rollBack } from "./rollback.js";
 import { isFinished, type RolloutEvent, type RolloutState } from "./state.js";
 import { advanceWaves, failedWave } from "./waves.js";
+import { runAtOnce, type Sliced } from "../lib/slices.js";
 
 export interface StepInput {
   now: number;
@@ -35,8 +36,16 @@ export interface StepResult {
  * once the state was produced by a step (else every node is counted once).
  */
 export function stepRollout(state: RolloutState, input: StepInput): StepResult {
+  return runAtOnce(stepInSlices(state, input));
+}
+
+/**
+ * stepRollout as a computation that yields between slices of a large step (thousands of nodes judged or switched),
+ * for a server to answer requests meanwhile (runInSlices). The same result as stepRollout for the same arguments.
+ */
+export function* stepInSlices(state: RolloutState, input: StepInput): Sliced<StepResult> {
   // Participants are replaced, never changed in place: unchanged ones stay the same objects (cheap to store).
-  const book = takeBook(state);
+  const book = yield* takeBook(state);
   const draft: RolloutDraft = {
     ...state,
     waves: state.waves.map((w) => ({ ...w })),
@@ -54,11 +63,11 @@ export function stepRollout(state: RolloutState, input: StepInput): StepResult {
     if (!r.ok) refused.push({ action, reason: r.reason });
   }
   if (isFinished(draft)) return done();
-  evaluateNodes(draft, input.obs, input.now, log, input.changed);
+  yield* evaluateNodes(draft, input.obs, input.now, log, input.changed);
   if (draft.phase !== "progressing") return done();
   const over = failedWave(draft);
   if (over === undefined) {
-    advanceWaves(draft, input.now, log);
+    yield* advanceWaves(draft, input.now, log);
     return done();
   }
   const wave = draft.policy.waves[over.wave]?.name ?? "";

@@ -2,7 +2,11 @@
 import { formatDuration } from "../lib/duration.js";
 import { EventLog, nodeList } from "./events.js";
 import { failuresTolerated, maxInFlight } from "./policy.js";
+import { every, type Sliced } from "../lib/slices.js";
 import type { RolloutDraft } from "./book.js";
+
+/** Nodes switched between two turns of the event loop (when run in slices). */
+const SLICE = 1000;
 
 /** The first wave (up to the current one) whose failed nodes exceed maxFailures, with its failed nodes. */
 export function failedWave(
@@ -37,7 +41,7 @@ function nextWaiting(draft: RolloutDraft, wave: number, max: number): string[] {
  * wave in the same step. Offline nodes are switched when their wave is released and never hold it. After the
  * last wave, the rollout has succeeded.
  */
-export function advanceWaves(draft: RolloutDraft, now: number, log: EventLog): void {
+export function* advanceWaves(draft: RolloutDraft, now: number, log: EventLog): Sliced<void> {
   while (draft.wave < draft.policy.waves.length) {
     const policy = draft.policy.waves[draft.wave]!;
     const progress = draft.waves[draft.wave]!;
@@ -73,7 +77,9 @@ export function advanceWaves(draft: RolloutDraft, now: number, log: EventLog): v
         );
     }
     const batch = nextWaiting(draft, draft.wave, limit - count.switched);
-    for (const n of batch)
+    const turn = every(SLICE);
+    for (const n of batch) {
+      if (turn()) yield;
       draft.nodes.set(n, {
         ...draft.nodes.get(n)!,
         step: "switched",
@@ -81,6 +87,7 @@ export function advanceWaves(draft: RolloutDraft, now: number, log: EventLog): v
         unhealthySince: now,
         reason: undefined,
       });
+    }
     if (batch.length > 0) {
       const done = online - count.waiting;
       log.add("planner", "switched", `wave ${wave}: switched ${nodeList(batch)} (${done} of ${online})`, {

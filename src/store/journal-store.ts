@@ -6,7 +6,8 @@ import { syncDir, writeFileAtomic } from "../lib/atomic-file.js";
 import type { RolloutEvent, RolloutState } from "../rollout/state.js";
 import { lockDir, type DirLock } from "./dir-lock.js";
 import { ModelStore } from "./model-store.js";
-import { decodeJournal, encodeRecord } from "./journal-file.js";
+import { decodeJournal, encodeInSlices } from "./journal-file.js";
+import { jsonInSlices, runInSlices } from "../lib/slices.js";
 import {
   applyRecord,
   emptyModel,
@@ -142,7 +143,8 @@ export class JournalStore extends ModelStore {
    * compacts when the journal has grown.
    */
   private async write(record: JournalRecord, state?: RolloutState): Promise<void> {
-    const data = encodeRecord(record);
+    // Encoded a slice at a time: a record of thousands of nodes does not hold up requests.
+    const data = await runInSlices(encodeInSlices(record));
     try {
       await this.handle.write(data);
       await this.handle.datasync();
@@ -177,7 +179,8 @@ export class JournalStore extends ModelStore {
     const fresh = await open(freshPath, "a+");
     await fresh.sync();
     await syncDir(this.dir);
-    await writeFileAtomic(join(this.dir, SNAPSHOT), this.dir, JSON.stringify(snapshotOf(this.model, next)));
+    const json = await runInSlices(jsonInSlices(snapshotOf(this.model, next)));
+    await writeFileAtomic(join(this.dir, SNAPSHOT), this.dir, Buffer.concat(json));
     await this.handle.close();
     await rm(join(this.dir, journalName(this.generation)), { force: true });
     this.handle = fresh;

@@ -34,7 +34,8 @@ export interface Snapshot {
   /** Which journal continues it: `journal-<generation>.log`. */
   generation: number;
   version: number;
-  rollout: StoredRollout | null;
+  /** Written from the state (its table writes as a plain object), read back as a StoredRollout. */
+  rollout: RolloutState | StoredRollout | null;
   events: StoredEvent[];
   nextSeq: number;
   records: Record<NodeRecordKind, Array<[string, unknown]>>;
@@ -71,7 +72,12 @@ export function rolloutRecord(
     for (const name of stepped ?? nodes.keys()) {
       const p = nodes.get(name)!;
       const old = before?.get(name);
-      if (old !== p && (old === undefined || JSON.stringify(old) !== JSON.stringify(p))) set[name] = p;
+      // A step replaces a participant only to change it: compared by value only when the state was not stepped.
+      if (
+        old !== p &&
+        (old === undefined || stepped !== undefined || JSON.stringify(old) !== JSON.stringify(p))
+      )
+        set[name] = p;
     }
   }
   if (stepped === undefined)
@@ -131,7 +137,8 @@ export function snapshotOf(model: StoreModel, generation: number): Snapshot {
     format: 1,
     generation,
     version: model.version,
-    rollout: model.rollout === undefined ? null : { ...model.rollout, nodes: model.rollout.nodes.toJSON() },
+    // The nodes as the table itself: it writes as the same plain object (toJSON, or a slice at a time).
+    rollout: model.rollout ?? null,
     events: model.events.slice(-KEPT_EVENTS),
     nextSeq: model.nextSeq,
     records: { fetch: [...model.records.fetch], report: [...model.records.report] },
@@ -152,7 +159,7 @@ export function modelFromSnapshot(value: unknown): { model: StoreModel; generati
           ? undefined
           : {
               ...s.rollout,
-              nodes: Participants.fromRecord(s.rollout.nodes),
+              nodes: Participants.fromRecord(s.rollout.nodes as Record<string, Participant>),
             },
       events: s.events,
       nextSeq: s.nextSeq,
