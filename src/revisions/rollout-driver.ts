@@ -10,10 +10,11 @@ import type { DocumentPack, HeldDocument } from "../rollout/document-pack.js";
 import type { ByNode, FetchSeen, Observations, ReportSeen } from "../rollout/observations.js";
 import type { ProbeRunner } from "../rollout/probes.js";
 import { changedSince } from "../rollout/participants.js";
-import { isFinished, servesNew, type Doc, type Participant, type RolloutState } from "../rollout/state.js";
+import { isFinished, type Doc, type RolloutState } from "../rollout/state.js";
 import { nodeRolloutView, rolloutView, type NodeRolloutView, type RolloutView } from "../rollout/view.js";
 import type { StateStore } from "../store/store.js";
 import type { LoadedRevision, RevisionStore } from "./revision-store.js";
+import { KeptDocuments } from "./kept-documents.js";
 import { shareHeld } from "./share-held.js";
 
 /** The nodes held on another document than the current revision's, as the hot path reads them (NodeSelection). */
@@ -79,8 +80,8 @@ export class RolloutDriver {
   private constructor(
     private readonly o: RolloutDriverOptions,
     private controller: RolloutController,
-    /** Documents the current rollout may serve besides the current revision's, by ETag. */
-    private known: Map<string, HeldDocument>,
+    /** Documents the current rollout may serve besides the current revision's. */
+    private readonly kept: KeptDocuments,
   ) {
     this.now = o.now ?? Date.now;
     this.startedAt = this.now();
@@ -92,8 +93,8 @@ export class RolloutDriver {
    */
   static async open(o: RolloutDriverOptions): Promise<RolloutDriver> {
     const controller = await RolloutController.open(o.state);
-    const known = (await o.pack?.read()) ?? new Map<string, HeldDocument>();
-    const driver = new RolloutDriver(o, controller, known);
+    const kept = await KeptDocuments.open(o.pack, o.etagOf, o.logger);
+    const driver = new RolloutDriver(o, controller, kept);
     driver.hold(driver.heldByState());
     o.revisions.onPublish((next, previous) => driver.published(next, previous));
     if (o.watch !== undefined) {
@@ -110,10 +111,6 @@ export class RolloutDriver {
       driver.timer.unref();
     }
     return driver;
-  }
-
-  private heldOf(fleet: CompiledFleet, node: CompiledNode): HeldDocument {
-    return { revision: fleet.revision, etag: this.o.etagOf(node), json: [node.json] };
   }
 
   get state(): RolloutState | undefined {
@@ -210,6 +207,11 @@ export class RolloutDriver {
     if (probes === undefined || state === undefined || fleet?.revision !== state.to || isFinished(state))
       return;
     const urls = fleet.rollout?.probeOf;
+    // Without a probe in the policy, no walk over every node taking part at each tick.
+    if (urls === undefined || urls.size === 0) {
+      if (probes.results.size > 0) probes.retain(new Set());
+      return;
+    }
     const targets: Array<[string, string]> = [];
     for (const [name, p] of state.nodes) {
       const url = urls?.get(name);
@@ -239,29 +241,7 @@ export class RolloutDriver {
 
   /** The nodes the stored rollout serves another document than the current revision's, and those documents. */
   private heldByState(): Map<string, HeldDocument> {
-    const held = new Map<string, HeldDocument>();
-    const state = this.controller.state;
-    const fleet = this.o.revisions.current?.fleet;
-    if (state === undefined || fleet === undefined) return held;
-    for (const [name, p] of state.nodes) {
-      const kept = this.heldDocument(fleet, name, p);
-      if (kept !== undefined) held.set(name, kept);
-    }
-    return held;
-  }
-
-  /** What `p` serves node `name` when it is not the current revision's document (undefined when it is). */
-  private heldDocument(fleet: CompiledFleet, name: string, p: Participant): HeldDocument | undefined {
-    const doc: Doc = servesNew(p) ? p.to : p.from;
-    const node = fleet.nodes.get(name);
-    if (node === undefined || doc.etag === this.o.etagOf(node)) return undefined;
-    const kept = this.known.get(doc.etag);
-    if (kept === undefined)
-      this.o.logger.warn(
-        { node: name, etag: doc.etag },
-        "rollout document lost: serving the current revision",
-      );
-    return kept;
+    return this.kept.heldBy(this.controller.state, this.o.revisions.current?.fleet);
   }
 
   /** Holds again only the nodes of `names`, as `state` says. */
@@ -271,7 +251,7 @@ export class RolloutDriver {
     const changes = new Map<string, HeldDocument | undefined>();
     for (const name of names) {
       const p = state.nodes.get(name);
-      changes.set(name, p === undefined ? undefined : this.heldDocument(fleet, name, p));
+      changes.set(name, p === undefined ? undefined : this.kept.heldOn(fleet, name, p));
     }
     this.o.selection.update(changes, this.rolledBack(changes.keys()));
   }
@@ -310,7 +290,7 @@ export class RolloutDriver {
         stored?.get(node.name) ??
         (previous === undefined || prevNode === undefined
           ? undefined
-          : this.heldOf(previous.fleet, prevNode));
+          : this.kept.of(previous.fleet, prevNode));
       if (served !== undefined && served.etag !== this.o.etagOf(node)) before.set(node.name, served);
     }
     this.hold(before);
@@ -330,14 +310,7 @@ export class RolloutDriver {
       if (this.provisional?.held === whole) this.provisional.held = before;
     }
     // Keep every document the stored rollout or the new one may serve before committing the new one.
-    const keep = new Map(this.known);
-    for (const [name, doc] of before) {
-      keep.set(doc.etag, doc);
-      const node = fleet.nodes.get(name);
-      if (node !== undefined) keep.set(this.o.etagOf(node), this.heldOf(fleet, node));
-    }
-    await this.o.pack?.write(keep.values());
-    this.known = keep;
+    await this.kept.add(fleet, before);
     // A follower does not start rollouts: it serves what the leader stored (leader() re-reads it).
     if (!(await this.leader())) return;
     this.provisional = undefined;
@@ -359,20 +332,6 @@ export class RolloutDriver {
     this.decided(d);
     this.decided(await this.controller.step(this.observations(), this.now()));
     this.hold(this.heldByState());
-    await this.prune();
-  }
-
-  /** Keeps (in memory and on disk) only the documents the current rollout may still serve. */
-  private async prune(): Promise<void> {
-    const state = this.controller.state;
-    const keep = new Map<string, HeldDocument>();
-    for (const p of state?.nodes.values() ?? [])
-      for (const doc of [p.from, p.to]) {
-        const kept = this.known.get(doc.etag);
-        if (kept !== undefined) keep.set(doc.etag, kept);
-      }
-    if (keep.size === this.known.size) return;
-    this.known = keep;
-    await this.o.pack?.write(keep.values());
+    await this.kept.prune(this.controller.state);
   }
 }
