@@ -43,9 +43,7 @@ async function scenario(label: string, change: (tree: Map<string, string>) => vo
   const tree = fleetFiles({ ...DEFAULT_SHAPE, nodes });
   if (process.env.NO_POLICY === undefined) tree.set("fleet.yaml", (tree.get("fleet.yaml") ?? "") + POLICY);
   const revisions = new RevisionStore();
-  const cache = new DocumentCache();
   const selection = new NodeSelection();
-  revisions.onPublish((next) => cache.prime(next.fleet, Infinity));
   const driver = await RolloutDriver.open({
     revisions,
     state: new MemoryStore(),
@@ -56,6 +54,9 @@ async function scenario(label: string, change: (tree: Map<string, string>) => vo
     logger: silentLogger(),
     tickMs: 0,
   });
+  // As in the server: the cache follows revisions after the driver, and does not prime the nodes it holds.
+  const cache = new DocumentCache((node) => selection.get(node) !== undefined);
+  revisions.onPublish((next) => cache.prime(next.fleet, Infinity));
   const base = used();
   let fleet = load(tree, "a");
   revisions.publish({ fleet, loadedAt: new Date(), meta: {} });

@@ -208,10 +208,19 @@ function* loadFleetSteps(
           );
     if (outcome.expansions !== undefined) memo.templated.set(node.name, outcome.expansions);
     issues.addAll(outcome.issues);
-    if (outcome.compiled !== undefined) {
-      nodes.set(node.name, outcome.compiled);
-      memo.nodes.set(node.name, { signature, compiled: outcome.compiled, issues: outcome.issues });
-      podCount += outcome.compiled.pods.length;
+    let compiled = outcome.compiled;
+    // The same bytes as before stay the same buffer: shared by both revisions while a rollout holds the old one.
+    if (
+      compiled !== undefined &&
+      old !== undefined &&
+      compiled !== old.compiled &&
+      compiled.json.equals(old.compiled.json)
+    )
+      compiled = { ...compiled, json: old.compiled.json };
+    if (compiled !== undefined) {
+      nodes.set(node.name, compiled);
+      memo.nodes.set(node.name, { signature, compiled, issues: outcome.issues });
+      podCount += compiled.pods.length;
     }
   }
 

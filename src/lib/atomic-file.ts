@@ -11,7 +11,7 @@ export const ATOMIC_TEMP_PREFIX = ".";
 export async function writeTempFile(
   dir: string,
   prefix: string,
-  data: string,
+  data: string | Buffer,
   mode = 0o600,
 ): Promise<string> {
   const temp = join(dir, `${prefix}${randomBytes(6).toString("hex")}.tmp`);
@@ -44,7 +44,7 @@ export async function syncDir(dir: string): Promise<void> {
  * Writes a file atomically: a temp file (a dot-file) in `dir`, fsync, rename over `path`, fsync the directory.
  * Readers see the old or the new content, never a mix.
  */
-export async function writeFileAtomic(path: string, dir: string, data: string): Promise<void> {
+export async function writeFileAtomic(path: string, dir: string, data: string | Buffer): Promise<void> {
   const temp = await writeTempFile(dir, ATOMIC_TEMP_PREFIX, data);
   try {
     await rename(temp, path);

@@ -4,23 +4,31 @@
 import type { CompiledFleet, CompiledNode } from "../fleet/load-fleet.js";
 import { messageOf } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
-import type { ActionKind } from "../rollout/actions.js";
+import type { ActionKind, OperatorAction } from "../rollout/actions.js";
 import { RolloutController, type Decision } from "../rollout/controller.js";
 import type { DocumentPack, HeldDocument } from "../rollout/document-pack.js";
 import type { ByNode, FetchSeen, Observations, ReportSeen } from "../rollout/observations.js";
 import type { ProbeRunner } from "../rollout/probes.js";
 import type { TimeBounds } from "../rollout/serving.js";
-import { isFinished, servesNew, type Doc, type RolloutState } from "../rollout/state.js";
+import { changedSince } from "../rollout/participants.js";
+import { isFinished, type Doc, type RolloutState } from "../rollout/state.js";
 import { nodeRolloutView, rolloutView, type NodeRolloutView, type RolloutView } from "../rollout/view.js";
 import type { StateStore } from "../store/store.js";
 import { DecisionSchedule } from "./decision-schedule.js";
 import type { LoadedRevision, RevisionStore } from "./revision-store.js";
+import { KeptDocuments } from "./kept-documents.js";
+import { shareHeld } from "./share-held.js";
 
 /** The nodes held on another document than the current revision's, as the hot path reads them (NodeSelection). */
 export interface Holds {
   get(node: string): HeldDocument | undefined;
   /** Holds exactly `docs`; `rolledBack` names the nodes held there by a rollback (the others wait for their wave). */
   replace(docs: ReadonlyMap<string, HeldDocument>, rolledBack: ReadonlySet<string>): void;
+  /**
+   * Holds each node of `changes` on its document, or no longer (undefined), those in `rolledBack` by a rollback; the
+   * others stay as they are.
+   */
+  update(changes: ReadonlyMap<string, HeldDocument | undefined>, rolledBack: ReadonlySet<string>): void;
 }
 
 export interface RolloutDriverOptions {
@@ -33,6 +41,11 @@ export interface RolloutDriverOptions {
   etagOf: (node: CompiledNode) => string;
   fetches: ByNode<FetchSeen>;
   reports: ByNode<ReportSeen>;
+  /**
+   * Subscribes to every change of a node's fetch or report (with the node), so a step judges only the nodes whose
+   * observations changed. Undefined: every step judges every node taking part. Probe answers are followed anyway.
+   */
+  watch?: ((listener: (node: string) => void) => void) | undefined;
   probes?: ProbeRunner | undefined;
   logger: Logger;
   now?: () => number;
@@ -70,12 +83,14 @@ export class RolloutDriver {
   private readonly schedule: DecisionSchedule;
   private readonly now: () => number;
   private readonly startedAt: number;
+  /** Nodes whose observations changed since the last step (undefined: not followed). */
+  private touched: Set<string> | undefined;
 
   private constructor(
     private readonly o: RolloutDriverOptions,
     private controller: RolloutController,
-    /** Documents the current rollout may serve besides the current revision's, by ETag. */
-    private known: Map<string, HeldDocument>,
+    /** Documents the current rollout may serve besides the current revision's. */
+    private readonly kept: KeptDocuments,
   ) {
     this.now = o.now ?? Date.now;
     this.startedAt = this.now();
@@ -88,21 +103,24 @@ export class RolloutDriver {
    */
   static async open(o: RolloutDriverOptions): Promise<RolloutDriver> {
     const controller = await RolloutController.open(o.state);
-    const known = (await o.pack?.read()) ?? new Map<string, HeldDocument>();
-    const driver = new RolloutDriver(o, controller, known);
+    const kept = await KeptDocuments.open(o.pack, o.etagOf, o.logger);
+    const driver = new RolloutDriver(o, controller, kept);
     driver.hold(driver.holdsNow());
     o.revisions.onPublish((next, previous) => driver.published(next, previous));
-    o.probes?.onResult(() => driver.tickSoon());
+    if (o.watch !== undefined) {
+      driver.touched = new Set();
+      o.watch((node) => driver.touched?.add(node));
+    }
+    o.probes?.onResult((node) => {
+      driver.touched?.add(node);
+      driver.tickSoon();
+    });
     const tickMs = o.tickMs ?? 1000;
     if (tickMs > 0) {
       driver.timer = setInterval(() => driver.tickSoon(), tickMs);
       driver.timer.unref();
     }
     return driver;
-  }
-
-  private heldOf(fleet: CompiledFleet, node: CompiledNode): HeldDocument {
-    return { revision: fleet.revision, etag: this.o.etagOf(node), json: node.json };
   }
 
   get state(): RolloutState | undefined {
@@ -125,7 +143,18 @@ export class RolloutDriver {
   private async tickNow(): Promise<Decision | undefined> {
     if (!(await this.leader())) return undefined;
     this.probe();
-    return this.decided(await this.controller.step(this.observations(), this.now()));
+    return this.stepNow([]);
+  }
+
+  /** One step with what was seen since the last one, and the decision taken into what is served. */
+  private async stepNow(actions: readonly OperatorAction[]): Promise<Decision> {
+    const before = this.controller.state;
+    const changed = this.touched;
+    if (changed !== undefined) this.touched = new Set();
+    return this.decided(
+      await this.controller.step(this.observations(), this.now(), actions, changed),
+      before,
+    );
   }
 
   /** Queues a tick unless one is already waiting (a slow step never piles ticks up); failures are logged. */
@@ -145,9 +174,7 @@ export class RolloutDriver {
 
   /** An operator action by `by` (with the client's `note`); the decision says whether it was refused and why. */
   act(kind: ActionKind, by: string, note?: string): Promise<Decision> {
-    return this.serial(async () =>
-      this.decided(await this.controller.step(this.observations(), this.now(), [{ kind, by, note }])),
-    );
+    return this.serial(() => this.stepNow([{ kind, by, note }]));
   }
 
   async snapshot(): Promise<RolloutSnapshot> {
@@ -183,7 +210,7 @@ export class RolloutDriver {
 
   /** True when a decision of the rollout could change `node` (it takes part, or it is held). */
   mayChange(node: string): boolean {
-    return this.o.selection.get(node) !== undefined || this.controller.state?.nodes[node] !== undefined;
+    return this.o.selection.get(node) !== undefined || this.controller.state?.nodes.has(node) === true;
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -213,7 +240,7 @@ export class RolloutDriver {
   private holdsNow(): Map<string, HeldDocument> {
     const held = this.heldByState();
     const fleet = this.o.revisions.current?.fleet;
-    this.schedule.apply(held, this.controller.pending, fleet, (etag) => this.known.get(etag), this.o.etagOf);
+    this.schedule.apply(held, this.controller.pending, fleet, (etag) => this.kept.get(etag), this.o.etagOf);
     const p = this.provisional;
     const state = this.controller.state;
     const decided =
@@ -237,8 +264,13 @@ export class RolloutDriver {
     if (probes === undefined || state === undefined || fleet?.revision !== state.to || isFinished(state))
       return;
     const urls = fleet.rollout?.probeOf;
+    // Without a probe in the policy, no walk over every node taking part at each tick.
+    if (urls === undefined || urls.size === 0) {
+      if (probes.results.size > 0) probes.retain(new Set());
+      return;
+    }
     const targets: Array<[string, string]> = [];
-    for (const [name, p] of Object.entries(state.nodes)) {
+    for (const [name, p] of state.nodes) {
       const url = urls?.get(name);
       if (url !== undefined && (p.step === "switched" || p.step === "healthy")) targets.push([name, url]);
     }
@@ -246,9 +278,25 @@ export class RolloutDriver {
     probes.probe(targets);
   }
 
-  /** After a decision: hold the nodes it says (as it takes effect), log its events. */
-  private decided(d: Decision): Decision {
-    if (d.events.length > 0 || d.conflict) this.hold(this.holdsNow());
+  /**
+   * After a decision: hold the nodes it says (as it takes effect), log its events. With the state `before` a step,
+   * and no decision waiting for an agreed time (replicas) or a follower's provisional hold, only the nodes the step
+   * changed are looked at.
+   */
+  private decided(d: Decision, before?: RolloutState): Decision {
+    const after = this.controller.state;
+    // A new phase (a rollback) changes how every held node is held: then all are held again.
+    const stepped =
+      before === undefined ||
+      after === undefined ||
+      d.conflict ||
+      before.phase !== after.phase ||
+      this.o.dbTime !== undefined ||
+      this.provisional !== undefined
+        ? undefined
+        : changedSince(before.nodes, after.nodes);
+    if (stepped !== undefined) this.holdChanged(after!, stepped);
+    else if (d.events.length > 0 || d.conflict) this.hold(this.holdsNow());
     for (const e of d.events)
       this.o.logger.info({ rollout: e.rollout, kind: e.kind, actor: e.actor, nodes: e.nodes }, e.message);
     return d;
@@ -256,35 +304,36 @@ export class RolloutDriver {
 
   /** The nodes the stored rollout serves another document than the current revision's, and those documents. */
   private heldByState(): Map<string, HeldDocument> {
-    const held = new Map<string, HeldDocument>();
-    const state = this.controller.state;
+    return this.kept.heldBy(this.controller.state, this.o.revisions.current?.fleet);
+  }
+
+  /** Holds again only the nodes of `names`, as `state` says. */
+  private holdChanged(state: RolloutState, names: readonly string[]): void {
     const fleet = this.o.revisions.current?.fleet;
-    if (state === undefined || fleet === undefined) return held;
-    for (const [name, p] of Object.entries(state.nodes)) {
-      const doc: Doc = servesNew(p) ? p.to : p.from;
-      const node = fleet.nodes.get(name);
-      if (node === undefined || doc.etag === this.o.etagOf(node)) continue;
-      const kept = this.known.get(doc.etag);
-      if (kept !== undefined) held.set(name, kept);
-      else
-        this.o.logger.warn(
-          { node: name, etag: doc.etag },
-          "rollout document lost: serving the current revision",
-        );
+    if (fleet === undefined || names.length === 0) return;
+    const changes = new Map<string, HeldDocument | undefined>();
+    for (const name of names) {
+      const p = state.nodes.get(name);
+      changes.set(name, p === undefined ? undefined : this.kept.heldOn(fleet, name, p));
     }
-    return held;
+    this.o.selection.update(changes, this.rolledBack(changes.keys()));
   }
 
   private hold(held: Map<string, HeldDocument>): void {
+    this.o.selection.replace(held, this.rolledBack(held.keys()));
+  }
+
+  /** Of `names`, those a rollback holds where they are (the others wait for their wave). */
+  private rolledBack(names: Iterable<string>): Set<string> {
     const state = this.controller.state;
     // After a rollback, the nodes never switched are kept on their previous document too: their wave will not come.
     const rolledBack = new Set<string>();
-    for (const name of held.keys()) {
-      const p = state?.nodes[name];
+    for (const name of names) {
+      const p = state?.nodes.get(name);
       if (p !== undefined && (p.step === "rolled-back" || state?.phase === "rolled-back"))
         rolledBack.add(name);
     }
-    this.o.selection.replace(held, rolledBack);
+    return rolledBack;
   }
 
   /**
@@ -304,7 +353,7 @@ export class RolloutDriver {
         stored?.get(node.name) ??
         (previous === undefined || prevNode === undefined
           ? undefined
-          : this.heldOf(previous.fleet, prevNode));
+          : this.kept.of(previous.fleet, prevNode));
       if (served !== undefined && served.etag !== this.o.etagOf(node)) before.set(node.name, served);
     }
     this.hold(before);
@@ -314,18 +363,17 @@ export class RolloutDriver {
 
   private async start(
     fleet: CompiledFleet,
-    before: Map<string, HeldDocument>,
+    whole: Map<string, HeldDocument>,
     from: string | undefined,
   ): Promise<void> {
-    // Keep every document the stored rollout or the new one may serve before committing the new one.
-    const keep = new Map(this.known);
-    for (const [name, doc] of before) {
-      keep.set(doc.etag, doc);
-      const node = fleet.nodes.get(name);
-      if (node !== undefined) keep.set(this.o.etagOf(node), this.heldOf(fleet, node));
+    const before = await shareHeld(whole, fleet);
+    // Unless a newer revision came meanwhile (its own start shares against it), hold the shared bytes.
+    if (this.o.revisions.current?.fleet === fleet) {
+      this.hold(before);
+      if (this.provisional?.held === whole) this.provisional.held = before;
     }
-    await this.o.pack?.write(keep.values());
-    this.known = keep;
+    // Keep every document the stored rollout or the new one may serve before committing the new one.
+    await this.kept.add(fleet, before);
     // A follower does not start rollouts: it serves what the leader stored (leader() re-reads it).
     if (!(await this.leader())) return;
     this.provisional = undefined;
@@ -347,21 +395,7 @@ export class RolloutDriver {
     this.decided(d);
     this.decided(await this.controller.step(this.observations(), this.now()));
     this.hold(this.holdsNow());
-    await this.prune();
-  }
-
-  /** Keeps (in memory and on disk) only the documents the current rollout may still serve. */
-  private async prune(): Promise<void> {
-    const state = this.controller.state;
-    const keep = new Map<string, HeldDocument>();
     // What the rollout may serve, and what nodes keep until a pending decision takes effect (replicas).
-    const pendingDocs = this.controller.pending.flatMap((d) => Object.values(d.before));
-    for (const doc of [...Object.values(state?.nodes ?? {}).flatMap((p) => [p.from, p.to]), ...pendingDocs]) {
-      const kept = this.known.get(doc.etag);
-      if (kept !== undefined) keep.set(doc.etag, kept);
-    }
-    if (keep.size === this.known.size) return;
-    this.known = keep;
-    await this.o.pack?.write(keep.values());
+    await this.kept.prune(this.controller.state, this.controller.pending);
   }
 }

@@ -1,6 +1,7 @@
 // Operator actions on a rollout: pause, resume, promote, abort. Each is an event naming who did it.
 import { EventLog, nodeList } from "./events.js";
 import { rollBack } from "./rollback.js";
+import type { RolloutDraft } from "./book.js";
 import { isFinished, updateNodes, type RolloutState } from "./state.js";
 
 export type ActionKind = "pause" | "resume" | "promote" | "abort";
@@ -22,7 +23,10 @@ function who(action: OperatorAction): string {
 }
 
 /** Why `action` cannot apply to `state` now, or undefined when it can. */
-export function refusal(state: RolloutState, action: OperatorAction): string | undefined {
+export function refusal(
+  state: Pick<RolloutState, "id" | "phase">,
+  action: OperatorAction,
+): string | undefined {
   if (isFinished(state))
     return `rollout ${state.id} has already ${state.phase === "succeeded" ? "succeeded" : "been rolled back"}`;
   if (action.kind === "pause" && state.phase !== "progressing")
@@ -38,7 +42,7 @@ export function refusal(state: RolloutState, action: OperatorAction): string | u
  * promote: every remaining node gets the new document now and the rollout succeeds. abort: roll back.
  */
 export function applyAction(
-  draft: RolloutState,
+  draft: RolloutDraft,
   action: OperatorAction,
   now: number,
   log: EventLog,

@@ -3,11 +3,13 @@
 import type { StateStore } from "../store/store.js";
 import type { OperatorAction } from "./actions.js";
 import type { ByNode, Observations } from "./observations.js";
+import { changedSince } from "./participants.js";
 import type { ResolvedRollout } from "./policy.js";
 import { servingChanges, type PendingServing, type ServingChanges } from "./serving.js";
-import { startRollout } from "./start.js";
+import { startInSlices } from "./start.js";
 import { isFinished, servedDoc, type Doc, type RolloutEvent, type RolloutState } from "./state.js";
-import { stepRollout, type StepResult } from "./step.js";
+import { stepInSlices, type StepResult } from "./step.js";
+import { runInSlices } from "../lib/slices.js";
 
 export interface NewRevision {
   revision: string;
@@ -79,18 +81,20 @@ export class RolloutController {
     const started =
       input.rollout === undefined
         ? { state: undefined, events: [] }
-        : startRollout({
-            id: String(Number(this.current?.id ?? 0) + 1),
-            now,
-            rollout: input.rollout,
-            from: input.from,
-            to: input.revision,
-            target: input.target,
-            served,
-            obs,
-            observingSince: input.observingSince,
-            superseding: running,
-          });
+        : await runInSlices(
+            startInSlices({
+              id: String(Number(this.current?.id ?? 0) + 1),
+              now,
+              rollout: input.rollout,
+              from: input.from,
+              to: input.revision,
+              target: input.target,
+              served,
+              obs,
+              observingSince: input.observingSince,
+              superseding: running,
+            }),
+          );
     // With no new rollout, the nodes a running one still holds move to the new revision at once.
     const events =
       started.state === undefined && running !== undefined
@@ -107,14 +111,29 @@ export class RolloutController {
     return this.commit(started.state, events, [], changes);
   }
 
-  /** One planner step at `now` with what was seen and the operators' actions (nothing without a running rollout). */
-  async step(obs: Observations, now: number, actions: readonly OperatorAction[] = []): Promise<Decision> {
+  /**
+   * One planner step at `now` with what was seen and the operators' actions (nothing without a running rollout).
+   * `changed`: the nodes whose observations may have changed since the last step (see StepInput.changed).
+   */
+  async step(
+    obs: Observations,
+    now: number,
+    actions: readonly OperatorAction[] = [],
+    changed?: Iterable<string>,
+  ): Promise<Decision> {
     if (this.current === undefined)
       return { ...NONE, refused: actions.map((action) => ({ action, reason: "no rollout" })) };
-    const r = stepRollout(this.current, { now, obs, actions });
-    if (r.events.length === 0 && unchanged(this.current, r.state)) return { ...NONE, refused: r.refused };
+    // A large step (thousands of nodes judged or switched) gives the event loop turns: requests are answered meanwhile.
+    const r = await runInSlices(stepInSlices(this.current, { now, obs, actions, changed }));
+    if (r.events.length === 0 && unchanged(this.current, r.state)) {
+      // Equal to the committed state; kept for the planner's bookkeeping it carries (nothing to store).
+      this.current = r.state;
+      return { ...NONE, refused: r.refused };
+    }
+    // Only the participants the step replaced can be served something else.
     const none = () => undefined;
-    const changes = servingChanges(Object.keys(r.state.nodes), this.current, none, r.state, none);
+    const touched = changedSince(this.current.nodes, r.state.nodes) ?? r.state.nodes.keys();
+    const changes = servingChanges(touched, this.current, none, r.state, none);
     return this.commit(r.state, r.events, r.refused, changes);
   }
 
@@ -156,7 +175,8 @@ export class RolloutController {
 function unchanged(before: RolloutState, after: RolloutState): boolean {
   const { nodes: a, ...headerA } = before;
   const { nodes: b, ...headerB } = after;
-  for (const name of Object.keys(b)) if (a[name] !== b[name]) return false;
+  const changed = changedSince(a, b) ?? b.keys();
+  for (const name of changed) if (a.get(name) !== b.get(name)) return false;
   return JSON.stringify(headerA) === JSON.stringify(headerB);
 }
 

@@ -3,12 +3,16 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../lib/atomic-file.js";
+import { joined, type Pieces } from "../lib/shared-bytes.js";
 
-/** One node document as served: its revision, its ETag and its exact JSON bytes. */
+/**
+ * One node document as served: its revision, its ETag and its exact JSON bytes, as pieces (shared, where they are
+ * the same, with the current revision's document of the node).
+ */
 export interface HeldDocument {
   revision: string;
   etag: string;
-  json: Buffer;
+  json: Pieces;
 }
 
 const PACK = "documents.jsonl";
@@ -28,7 +32,7 @@ export class DocumentPack {
       if (line === "") continue;
       try {
         const v = JSON.parse(line) as { revision: string; etag: string; json: string };
-        docs.set(v.etag, { revision: v.revision, etag: v.etag, json: Buffer.from(v.json, "utf8") });
+        docs.set(v.etag, { revision: v.revision, etag: v.etag, json: [Buffer.from(v.json, "utf8")] });
       } catch {
         // A damaged line loses one document; the node is then served its current revision.
       }
@@ -40,7 +44,9 @@ export class DocumentPack {
   async write(docs: Iterable<HeldDocument>): Promise<void> {
     const lines: string[] = [];
     for (const d of docs)
-      lines.push(JSON.stringify({ revision: d.revision, etag: d.etag, json: d.json.toString("utf8") }));
+      lines.push(
+        JSON.stringify({ revision: d.revision, etag: d.etag, json: joined(d.json).toString("utf8") }),
+      );
     await writeFileAtomic(join(this.dir, PACK), this.dir, lines.join("\n") + (lines.length > 0 ? "\n" : ""));
   }
 }

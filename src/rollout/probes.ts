@@ -24,7 +24,7 @@ export class ProbeRunner {
   private readonly intervalMs: number;
   private readonly fetchFn: typeof fetch;
   private readonly now: () => number;
-  private readonly listeners: Array<() => void> = [];
+  private readonly listeners: Array<(node: string) => void> = [];
 
   constructor(options: ProbeOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 5000;
@@ -39,14 +39,18 @@ export class ProbeRunner {
     return this.seen;
   }
 
-  /** Called after each probe answer (or failure). */
-  onResult(listener: () => void): void {
+  /** Called with the node after each probe answer (or failure), and for each answer forgotten. */
+  onResult(listener: (node: string) => void): void {
     this.listeners.push(listener);
   }
 
   /** Forgets nodes no longer probed (so a new rollout judges them from new answers only). */
   retain(nodes: ReadonlySet<string>): void {
-    for (const node of this.seen.keys()) if (!nodes.has(node)) this.seen.delete(node);
+    for (const node of this.seen.keys())
+      if (!nodes.has(node)) {
+        this.seen.delete(node);
+        for (const l of this.listeners) l(node);
+      }
   }
 
   /** Starts a probe of each `[node, url]` due and not in flight, while fewer than `concurrency` run. */
@@ -59,7 +63,7 @@ export class ProbeRunner {
       this.started.set(node, t);
       void this.run(node, url).finally(() => {
         this.inFlight.delete(node);
-        for (const l of this.listeners) l();
+        for (const l of this.listeners) l(node);
       });
     }
   }

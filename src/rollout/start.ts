@@ -1,6 +1,8 @@
 // Starts a rollout towards a new revision: which nodes take part (their bytes change), in which wave, who is offline.
 import { formatDuration } from "../lib/duration.js";
+import { every, runAtOnce, type Sliced } from "../lib/slices.js";
 import { EventLog, nodeList } from "./events.js";
+import { Participants } from "./participants.js";
 import { lastSeen, type ByNode, type Observations } from "./observations.js";
 import type { ResolvedRollout } from "./policy.js";
 import type { Doc, Participant, RolloutEvent, RolloutState } from "./state.js";
@@ -36,12 +38,24 @@ export interface StartInput {
  * Only nodes served other bytes than their new document take part; a node new in this revision has nothing to
  * protect and is not held. Undefined when no node takes part. Pure.
  */
-export function startRollout(input: StartInput): { state: RolloutState | undefined; events: RolloutEvent[] } {
+export function startRollout(input: StartInput): Started {
+  return runAtOnce(startInSlices(input));
+}
+
+export interface Started {
+  state: RolloutState | undefined;
+  events: RolloutEvent[];
+}
+
+/** startRollout as a computation that yields every few thousand nodes (for a server: runInSlices). */
+export function* startInSlices(input: StartInput): Sliced<Started> {
   const { now, rollout } = input;
   const offlineAfter = input.offlineAfterMs ?? DEFAULT_OFFLINE_AFTER_MS;
-  const nodes: Record<string, Participant> = {};
+  const nodes: Array<[string, Participant]> = [];
   const offline: string[] = [];
+  const turn = every(2000);
   for (const name of [...input.target.keys()].sort()) {
+    if (turn()) yield;
     const to = input.target.get(name);
     const from = input.served.get(name);
     const wave = rollout.waveOf.get(name);
@@ -49,9 +63,9 @@ export function startRollout(input: StartInput): { state: RolloutState | undefin
     const seen = lastSeen(input.obs, name);
     const absent = now - (seen ?? input.observingSince ?? -Infinity) > offlineAfter;
     if (absent) offline.push(name);
-    nodes[name] = { wave, from, to, step: absent ? "offline" : "waiting" };
+    nodes.push([name, { wave, from, to, step: absent ? "offline" : "waiting" }]);
   }
-  const count = Object.keys(nodes).length;
+  const count = nodes.length;
   if (count === 0) return { state: undefined, events: [] };
   const state: RolloutState = {
     id: input.id,
@@ -62,7 +76,7 @@ export function startRollout(input: StartInput): { state: RolloutState | undefin
     startedAt: now,
     policy: rollout.policy,
     waves: rollout.policy.waves.map(() => ({})),
-    nodes,
+    nodes: Participants.of(nodes),
   };
   const log = new EventLog(input.id, now);
   const prior = input.superseding;

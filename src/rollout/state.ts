@@ -1,4 +1,6 @@
 // A rollout's state as plain, serializable data: what the planner decides from and the store keeps.
+import type { RolloutDraft } from "./book.js";
+import type { Participants } from "./participants.js";
 import type { RolloutPolicy } from "./policy.js";
 
 /** One node document: the revision it belongs to and its ETag (a hash of its bytes). */
@@ -57,8 +59,8 @@ export interface RolloutState {
   reason?: string | undefined;
   policy: RolloutPolicy;
   waves: WaveProgress[];
-  /** Only the nodes whose document changes, by name. */
-  nodes: Record<string, Participant>;
+  /** Only the nodes whose document changes, by name (stored as a plain object). */
+  nodes: Participants;
 }
 
 export type Actor = "planner" | `operator:${string}`;
@@ -91,7 +93,7 @@ export interface RolloutEvent {
   nodes?: string[] | undefined;
 }
 
-export function isFinished(state: RolloutState): boolean {
+export function isFinished(state: Pick<RolloutState, "phase">): boolean {
   return state.phase === "succeeded" || state.phase === "rolled-back";
 }
 
@@ -114,21 +116,21 @@ export function servedDoc(
   node: string,
   target: Doc | undefined,
 ): Doc | undefined {
-  const p = state?.nodes[node];
+  const p = state?.nodes.get(node);
   if (p === undefined) return target;
   return servesNew(p) ? p.to : p.from;
 }
 
 /** Replaces (in `draft`, mutated) every participant that `match` accepts by `change(it)`; returns their names. */
 export function updateNodes(
-  draft: RolloutState,
+  draft: RolloutDraft,
   match: (p: Participant) => boolean,
   change: (p: Participant) => Participant,
 ): string[] {
   const names: string[] = [];
-  for (const [name, p] of Object.entries(draft.nodes))
+  for (const [name, p] of draft.nodes)
     if (match(p)) {
-      draft.nodes[name] = change(p);
+      draft.nodes.set(name, change(p));
       names.push(name);
     }
   return names;

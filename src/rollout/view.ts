@@ -65,7 +65,7 @@ function waveStatus(state: RolloutState, index: number, members: number): WaveSt
 /** The view of `state` with its `events` (oldest first). Pure. */
 export function rolloutView(state: RolloutState, events: readonly RolloutEvent[]): RolloutView {
   const counts = state.policy.waves.map(() => emptyCounts());
-  for (const p of Object.values(state.nodes)) {
+  for (const p of state.nodes.values()) {
     const c = counts[p.wave];
     if (c !== undefined) c[p.step]++;
   }
@@ -95,7 +95,7 @@ export function rolloutView(state: RolloutState, events: readonly RolloutEvent[]
 
 /** `node`'s part in the rollout, or undefined when its document does not change in it. */
 export function nodeRolloutView(state: RolloutState, node: string): NodeRolloutView | undefined {
-  const p = state.nodes[node];
+  const p = state.nodes.get(node);
   if (p === undefined) return undefined;
   return {
     wave: state.policy.waves[p.wave]?.name ?? "",

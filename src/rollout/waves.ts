@@ -2,30 +2,36 @@
 import { formatDuration } from "../lib/duration.js";
 import { EventLog, nodeList } from "./events.js";
 import { failuresTolerated, maxInFlight } from "./policy.js";
-import type { RolloutState } from "./state.js";
+import { every, type Sliced } from "../lib/slices.js";
+import type { RolloutDraft } from "./book.js";
 
-/**
- * The nodes taking part, by wave index, in the state's order: sorted by name when the rollout started (a plain
- * object keeps that order; participants are replaced in place, never re-added).
- */
-export function membersByWave(state: RolloutState): string[][] {
-  const out: string[][] = state.policy.waves.map(() => []);
-  for (const [name, p] of Object.entries(state.nodes)) out[p.wave]?.push(name);
-  return out;
-}
+/** Nodes switched between two turns of the event loop (when run in slices). */
+const SLICE = 1000;
 
 /** The first wave (up to the current one) whose failed nodes exceed maxFailures, with its failed nodes. */
 export function failedWave(
-  state: RolloutState,
-  members: readonly string[][],
+  draft: RolloutDraft,
 ): { wave: number; failed: string[]; tolerated: number } | undefined {
-  for (let w = 0; w <= Math.min(state.wave, members.length - 1); w++) {
-    const names = members[w] ?? [];
-    const failed = names.filter((n) => state.nodes[n]?.step === "failed");
-    const tolerated = failuresTolerated(state.policy.health.maxFailures, names.length);
-    if (failed.length > tolerated) return { wave: w, failed, tolerated };
+  const waves = draft.nodes.book.waves;
+  for (let w = 0; w <= Math.min(draft.wave, waves.length - 1); w++) {
+    const { members, count } = waves[w]!;
+    const tolerated = failuresTolerated(draft.policy.health.maxFailures, members.length);
+    if (count.failed > tolerated)
+      return { wave: w, failed: members.filter((n) => draft.nodes.get(n)?.step === "failed"), tolerated };
   }
   return undefined;
+}
+
+/** Up to `max` waiting members of `wave`, in order from its cursor (which moves past the members looked at). */
+function nextWaiting(draft: RolloutDraft, wave: number, max: number): string[] {
+  const w = draft.nodes.book.waves[wave]!;
+  const out: string[] = [];
+  while (out.length < max && w.cursor < w.members.length) {
+    const n = w.members[w.cursor]!;
+    if (draft.nodes.get(n)!.step === "waiting") out.push(n);
+    w.cursor++;
+  }
+  return out;
 }
 
 /**
@@ -35,16 +41,11 @@ export function failedWave(
  * wave in the same step. Offline nodes are switched when their wave is released and never hold it. After the
  * last wave, the rollout has succeeded.
  */
-export function advanceWaves(
-  draft: RolloutState,
-  members: readonly string[][],
-  now: number,
-  log: EventLog,
-): void {
+export function* advanceWaves(draft: RolloutDraft, now: number, log: EventLog): Sliced<void> {
   while (draft.wave < draft.policy.waves.length) {
     const policy = draft.policy.waves[draft.wave]!;
     const progress = draft.waves[draft.wave]!;
-    const names = members[draft.wave] ?? [];
+    const { members: names, count } = draft.nodes.book.waves[draft.wave]!;
     const wave = policy.name;
     if (names.length === 0) {
       log.add("planner", "wave-skipped", `wave ${wave}: no node's document changes; skipped`, { wave });
@@ -52,8 +53,8 @@ export function advanceWaves(
       draft.wave++;
       continue;
     }
-    const online = names.filter((n) => draft.nodes[n]!.step !== "offline");
-    const limit = maxInFlight(policy.maxNodes, online.length);
+    const online = names.length - count.offline;
+    const limit = maxInFlight(policy.maxNodes, online);
     if (progress.releasedAt === undefined) {
       progress.releasedAt = now;
       log.add(
@@ -62,8 +63,8 @@ export function advanceWaves(
         `wave ${wave} released: ${names.length} node${names.length === 1 ? "" : "s"}, ${limit} at a time`,
         { wave },
       );
-      const absent = names.filter((n) => draft.nodes[n]!.step === "offline");
-      for (const n of absent) draft.nodes[n] = { ...draft.nodes[n]!, switchedAt: now };
+      const absent = count.offline === 0 ? [] : names.filter((n) => draft.nodes.get(n)!.step === "offline");
+      for (const n of absent) draft.nodes.set(n, { ...draft.nodes.get(n)!, switchedAt: now });
       if (absent.length > 0)
         log.add(
           "planner",
@@ -75,40 +76,34 @@ export function advanceWaves(
           },
         );
     }
-    const inFlight = online.filter((n) => draft.nodes[n]!.step === "switched").length;
-    const batch = online
-      .filter((n) => draft.nodes[n]!.step === "waiting")
-      .slice(0, Math.max(0, limit - inFlight));
-    for (const n of batch)
-      draft.nodes[n] = {
-        ...draft.nodes[n]!,
+    const batch = nextWaiting(draft, draft.wave, limit - count.switched);
+    const turn = every(SLICE);
+    for (const n of batch) {
+      if (turn()) yield;
+      draft.nodes.set(n, {
+        ...draft.nodes.get(n)!,
         step: "switched",
         switchedAt: now,
         unhealthySince: now,
         reason: undefined,
-      };
-    if (batch.length > 0) {
-      const done = online.filter((n) => draft.nodes[n]!.step !== "waiting").length;
-      log.add(
-        "planner",
-        "switched",
-        `wave ${wave}: switched ${nodeList(batch)} (${done} of ${online.length})`,
-        {
-          wave,
-          nodes: batch,
-        },
-      );
+      });
     }
-    const settled = online.every(
-      (n) => draft.nodes[n]!.step === "healthy" || draft.nodes[n]!.step === "failed",
-    );
+    if (batch.length > 0) {
+      const done = online - count.waiting;
+      log.add("planner", "switched", `wave ${wave}: switched ${nodeList(batch)} (${done} of ${online})`, {
+        wave,
+        nodes: batch,
+      });
+    }
+    // Every online member healthy or failed.
+    const settled = count.waiting === 0 && count.switched === 0 && count["rolled-back"] === 0;
     if (!settled) {
       progress.healthySince = undefined;
       return;
     }
     if (progress.healthySince === undefined) {
       progress.healthySince = now;
-      const failed = online.filter((n) => draft.nodes[n]!.step === "failed").length;
+      const failed = count.failed;
       log.add(
         "planner",
         "wave-healthy",

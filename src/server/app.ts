@@ -274,7 +274,9 @@ export function createApp(deps: AppDeps): express.Express {
 
 /** The server's request listener: the node-document hot path first, the Express app for the rest. */
 export function createHandler(deps: AppDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const cache = new DocumentCache();
+  const selection = deps.selection;
+  // Registered after the rollout driver: a new revision's held nodes are known when priming starts.
+  const cache = new DocumentCache((node) => selection?.get(node) !== undefined);
   const current = deps.store.current;
   if (current !== undefined) cache.prime(current.fleet);
   deps.store.onPublish((next) => cache.prime(next.fleet));

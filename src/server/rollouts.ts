@@ -72,6 +72,10 @@ export async function openRollouts(
       etagOf: nodeEtag,
       fetches: o.fleetView.ledger,
       reports: reportsOf(o.fleetView),
+      watch: (listener) => {
+        o.fleetView.ledger.onChange(listener);
+        o.fleetView.reports.onChange(listener);
+      },
       probes: new ProbeRunner({ ...(o.now === undefined ? {} : { now: o.now }), ...o.probe }),
       logger: o.logger,
       ...(o.now === undefined ? {} : { now: o.now }),

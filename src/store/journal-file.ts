@@ -1,15 +1,18 @@
 // The journal's framing: one record per line, `<checksum> <json>\n`, so a write cut short by a crash is detectable.
 import { createHash } from "node:crypto";
+import { jsonInSlices, type Sliced } from "../lib/slices.js";
 
 /** 16 hex digits of the SHA-256 of the JSON text. */
 function checksum(json: string): string {
   return createHash("sha256").update(json).digest("hex").slice(0, 16);
 }
 
-/** One record as the bytes appended to the journal. */
-export function encodeRecord(record: unknown): Buffer {
-  const json = JSON.stringify(record);
-  return Buffer.from(`${checksum(json)} ${json}\n`, "utf8");
+/** One record as the bytes appended to the journal, a slice at a time (a record of thousands of nodes is megabytes). */
+export function* encodeInSlices(record: unknown): Sliced<Buffer> {
+  const json = yield* jsonInSlices(record);
+  const hash = createHash("sha256");
+  for (const chunk of json) hash.update(chunk);
+  return Buffer.concat([Buffer.from(`${hash.digest("hex").slice(0, 16)} `), ...json, Buffer.from("\n")]);
 }
 
 export interface DecodedJournal {

@@ -6,7 +6,8 @@ import { syncDir, writeFileAtomic } from "../lib/atomic-file.js";
 import type { RolloutEvent, RolloutState } from "../rollout/state.js";
 import { lockDir, type DirLock } from "./dir-lock.js";
 import { ModelStore } from "./model-store.js";
-import { decodeJournal, encodeRecord } from "./journal-file.js";
+import { decodeJournal, encodeInSlices } from "./journal-file.js";
+import { jsonInSlices, runInSlices } from "../lib/slices.js";
 import {
   applyRecord,
   emptyModel,
@@ -105,7 +106,7 @@ export class JournalStore extends ModelStore {
   ): Promise<CommitResult> {
     return this.serial(async () => {
       if (this.model.version !== expected) return { ok: false, version: this.model.version };
-      await this.write(rolloutRecord(this.model, state, events));
+      await this.write(rolloutRecord(this.model, state, events), state);
       return { ok: true, version: this.model.version };
     });
   }
@@ -137,9 +138,13 @@ export class JournalStore extends ModelStore {
     return run;
   }
 
-  /** Appends one record, fsyncs, then applies it in memory; compacts when the journal has grown. */
-  private async write(record: JournalRecord): Promise<void> {
-    const data = encodeRecord(record);
+  /**
+   * Appends one record, fsyncs, then applies it in memory (keeping `state`, the rollout it was made from, as is);
+   * compacts when the journal has grown.
+   */
+  private async write(record: JournalRecord, state?: RolloutState): Promise<void> {
+    // Encoded a slice at a time: a record of thousands of nodes does not hold up requests.
+    const data = await runInSlices(encodeInSlices(record));
     try {
       await this.handle.write(data);
       await this.handle.datasync();
@@ -158,7 +163,7 @@ export class JournalStore extends ModelStore {
       );
     }
     this.bytes += data.length;
-    applyRecord(this.model, record);
+    applyRecord(this.model, record, state);
     if (this.bytes >= (this.options.compactAtBytes ?? 16 * 1024 * 1024)) await this.compact();
   }
 
@@ -174,7 +179,8 @@ export class JournalStore extends ModelStore {
     const fresh = await open(freshPath, "a+");
     await fresh.sync();
     await syncDir(this.dir);
-    await writeFileAtomic(join(this.dir, SNAPSHOT), this.dir, JSON.stringify(snapshotOf(this.model, next)));
+    const json = await runInSlices(jsonInSlices(snapshotOf(this.model, next)));
+    await writeFileAtomic(join(this.dir, SNAPSHOT), this.dir, Buffer.concat(json));
     await this.handle.close();
     await rm(join(this.dir, journalName(this.generation)), { force: true });
     this.handle = fresh;

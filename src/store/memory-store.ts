@@ -15,7 +15,7 @@ export class MemoryStore extends ModelStore {
     events: readonly RolloutEvent[],
   ): Promise<CommitResult> {
     if (this.model.version !== expected) return Promise.resolve({ ok: false, version: this.model.version });
-    applyRecord(this.model, rolloutRecord(this.model, state, events));
+    applyRecord(this.model, rolloutRecord(this.model, state, events), state);
     return Promise.resolve({ ok: true, version: this.model.version });
   }
 

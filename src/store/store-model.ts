@@ -1,4 +1,5 @@
 // The embedded store's data in memory, the journal records that change it, and its snapshot form. Pure.
+import { changedSince, Participants } from "../rollout/participants.js";
 import type { Participant, RolloutEvent, RolloutState } from "../rollout/state.js";
 import { KEPT_EVENTS, type EventQuery, type Json, type NodeRecordKind, type StoredEvent } from "./store.js";
 
@@ -25,12 +26,16 @@ export type JournalRecord =
     }
   | { t: "records"; kind: NodeRecordKind; entries: Array<[string, Json]> };
 
+/** A rollout as stored: its nodes as a plain object `{ name: participant }`. */
+export type StoredRollout = Header & { nodes: Record<string, Participant> };
+
 export interface Snapshot {
   format: 1;
   /** Which journal continues it: `journal-<generation>.log`. */
   generation: number;
   version: number;
-  rollout: RolloutState | null;
+  /** Written from the state (its table writes as a plain object), read back as a StoredRollout. */
+  rollout: RolloutState | StoredRollout | null;
   events: StoredEvent[];
   nextSeq: number;
   records: Record<NodeRecordKind, Array<[string, unknown]>>;
@@ -48,27 +53,36 @@ export function emptyModel(): StoreModel {
 
 /**
  * The record that moves `model` to `state` with `events`: only the nodes whose participant changed (by identity,
- * then by value) are written, so a step that touches a few nodes of 100,000 writes a few.
+ * then by value) are written, so a step that touches a few nodes of 100,000 writes a few. For a state stepped from
+ * the stored one, only the participants the step replaced are looked at.
  */
 export function rolloutRecord(
   model: StoreModel,
   state: RolloutState | undefined,
   events: readonly RolloutEvent[],
 ): JournalRecord {
-  const before = model.rollout?.nodes ?? {};
+  const before = model.rollout?.nodes;
   const set: Record<string, Participant> = {};
   const del: string[] = [];
   let header: Header | null = null;
+  const stepped = before === undefined || state === undefined ? undefined : changedSince(before, state.nodes);
   if (state !== undefined) {
     const { nodes, ...rest } = state;
     header = rest;
-    for (const [name, p] of Object.entries(nodes)) {
-      const old = before[name];
-      if (old !== p && (old === undefined || JSON.stringify(old) !== JSON.stringify(p))) set[name] = p;
+    for (const name of stepped ?? nodes.keys()) {
+      const p = nodes.get(name)!;
+      const old = before?.get(name);
+      // A step replaces a participant only to change it: compared by value only when the state was not stepped.
+      if (
+        old !== p &&
+        (old === undefined || stepped !== undefined || JSON.stringify(old) !== JSON.stringify(p))
+      )
+        set[name] = p;
     }
   }
-  for (const name of Object.keys(before))
-    if (state === undefined || !Object.hasOwn(state.nodes, name)) del.push(name);
+  if (stepped === undefined)
+    for (const name of before?.keys() ?? [])
+      if (state === undefined || !state.nodes.has(name)) del.push(name);
   const numbered = events.map((e, i) => ({ ...e, seq: model.nextSeq + i }));
   return { t: "rollout", version: model.version + 1, header, set, del, events: numbered };
 }
@@ -77,8 +91,28 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** Applies one journal record to `model` (mutated). Throws on a record this version cannot read. */
-export function applyRecord(model: StoreModel, record: unknown): void {
+/** The participants of `before` with a record's deletions and replacements. */
+function patched(
+  before: Participants | undefined,
+  set: Readonly<Record<string, Participant>>,
+  del: readonly string[],
+): Participants {
+  const entries = Object.entries(set);
+  if (before !== undefined && del.length === 0 && entries.every(([n]) => before.has(n))) {
+    const edit = before.edit();
+    for (const [n, p] of entries) edit.set(n, p);
+    return edit.done();
+  }
+  const all = before?.toJSON() ?? {};
+  for (const n of del) delete all[n];
+  return Participants.fromRecord(Object.assign(all, set));
+}
+
+/**
+ * Applies one journal record to `model` (mutated). Throws on a record this version cannot read. `state`: the state
+ * the record was made from (rolloutRecord), kept as is instead of being rebuilt from the record.
+ */
+export function applyRecord(model: StoreModel, record: unknown, state?: RolloutState): void {
   if (!isRecord(record)) throw new Error("a journal record is not an object");
   if (record["t"] === "records") {
     const r = record as Extract<JournalRecord, { t: "records" }>;
@@ -91,12 +125,7 @@ export function applyRecord(model: StoreModel, record: unknown): void {
     throw new Error(`unknown journal record type ${JSON.stringify(record["t"])}`);
   const r = record as Extract<JournalRecord, { t: "rollout" }>;
   if (r.header === null) model.rollout = undefined;
-  else {
-    const nodes = { ...(model.rollout?.nodes ?? {}) };
-    for (const name of r.del) delete nodes[name];
-    Object.assign(nodes, r.set);
-    model.rollout = { ...r.header, nodes };
-  }
+  else model.rollout = state ?? { ...r.header, nodes: patched(model.rollout?.nodes, r.set, r.del) };
   model.version = r.version;
   model.events.push(...r.events);
   model.nextSeq += r.events.length;
@@ -108,6 +137,7 @@ export function snapshotOf(model: StoreModel, generation: number): Snapshot {
     format: 1,
     generation,
     version: model.version,
+    // The nodes as the table itself: it writes as the same plain object (toJSON, or a slice at a time).
     rollout: model.rollout ?? null,
     events: model.events.slice(-KEPT_EVENTS),
     nextSeq: model.nextSeq,
@@ -124,7 +154,13 @@ export function modelFromSnapshot(value: unknown): { model: StoreModel; generati
     generation: s.generation,
     model: {
       version: s.version,
-      rollout: s.rollout ?? undefined,
+      rollout:
+        s.rollout === null
+          ? undefined
+          : {
+              ...s.rollout,
+              nodes: Participants.fromRecord(s.rollout.nodes as Record<string, Participant>),
+            },
       events: s.events,
       nextSeq: s.nextSeq,
       records: { fetch: new Map(s.records.fetch), report: new Map(s.records.report) },

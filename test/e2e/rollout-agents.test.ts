@@ -103,7 +103,7 @@ describe("rollouts with real agents", () => {
     const bad = await push("example/broken:1");
     const r = await untilRollout(server, bad, "rolled-back");
     assert.match(r.reason ?? "", /cp-1/);
-    assert.match(r.nodes["cp-1"]?.reason ?? "", /ErrImagePull|agent reports/);
+    assert.match(r.nodes.get("cp-1")?.reason ?? "", /ErrImagePull|agent reports/);
     for (const n of NODES.filter((x) => x !== "cp-1"))
       assert.ok(!(attempts.get(n) ?? []).some((a) => a.includes("broken")), `${n} got the broken image`);
     // The canary's agent gets its previous document back and runs it again.

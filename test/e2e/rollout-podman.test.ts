@@ -175,11 +175,11 @@ describe("rollouts with real agents on podman", { skip: podman.skip }, () => {
     const bad = await push(3, UNPULLABLE, "IfNotPresent");
     const r = await untilRollout(running(), bad, "rolled-back");
     assert.match(r.reason ?? "", new RegExp(CANARY));
-    const canaryReason = r.nodes[CANARY]?.reason ?? "";
+    const canaryReason = r.nodes.get(CANARY)?.reason ?? "";
     // Replaced at the first attempt (the old pod is removed first), added at the retries.
     assert.match(canaryReason, /agent reports app could not be (replaced|added)/);
     assert.match(canaryReason, /localhost:1\/manifest-agent-e2e\/missing:1/);
-    for (const n of NODES.slice(1)) assert.equal(r.nodes[n]?.step, "waiting", `${n} never switched`);
+    for (const n of NODES.slice(1)) assert.equal(r.nodes.get(n)?.step, "waiting", `${n} never switched`);
 
     // Server side: only the canary was ever served the broken document, only its agent reported it.
     assert.deepEqual(nodesServed(bad), [CANARY]);

@@ -8,7 +8,7 @@ import { DecisionSchedule } from "../../src/revisions/decision-schedule.js";
 const held = (revision: string): HeldDocument => ({
   revision,
   etag: `"${revision}"`,
-  json: Buffer.from(revision),
+  json: [Buffer.from(revision)],
 });
 const fleet = {
   nodes: new Map(["n1", "n2", "n3"].map((name) => [name, { name, json: Buffer.from("r2") }])),

@@ -41,7 +41,7 @@ describe("rollout planner: offline nodes and newer commits", () => {
     world.fetches.set("n2", { at: world.now, ...doc("A", "n2") });
     const r = stepRollout(state, { now: world.now, obs: world });
     state = r.state;
-    assert.equal(state.nodes["n2"]?.step, "waiting");
+    assert.equal(state.nodes.get("n2")?.step, "waiting");
     assert.equal(r.events[0]?.kind, "node-back");
     assert.equal(servedDoc(state, "n2", undefined)?.revision, "A");
   });
@@ -60,9 +60,9 @@ describe("rollout planner: offline nodes and newer commits", () => {
       obs: world,
     };
     const fresh = startRollout({ ...input, now: world.now, observingSince: world.now - MIN });
-    assert.equal(fresh.state?.nodes["n2"]?.step, "waiting", "observed for 1 minute only");
+    assert.equal(fresh.state?.nodes.get("n2")?.step, "waiting", "observed for 1 minute only");
     const long = startRollout({ ...input, now: world.now, observingSince: world.now - 10 * MIN });
-    assert.equal(long.state?.nodes["n2"]?.step, "offline", "not seen in 10 minutes of observation");
+    assert.equal(long.state?.nodes.get("n2")?.step, "offline", "not seen in 10 minutes of observation");
   });
 
   it("a newer commit supersedes a running rollout: waves start again, no node goes back", () => {
@@ -95,6 +95,6 @@ describe("rollout planner: offline nodes and newer commits", () => {
       ["C", "A", "A"],
       "n1 moves on to C first; n2 and n3 keep A until their wave",
     );
-    assert.deepEqual(next.nodes["n1"]?.from, doc("B", "n1"), "a rollback of C gives n1 back B, never A");
+    assert.deepEqual(next.nodes.get("n1")?.from, doc("B", "n1"), "a rollback of C gives n1 back B, never A");
   });
 });

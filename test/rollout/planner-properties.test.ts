@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import type { ActionKind } from "../../src/rollout/actions.js";
 import { maxInFlight, type Amount } from "../../src/rollout/policy.js";
+import { bookMismatch } from "../../src/rollout/book.js";
 import { servesNew } from "../../src/rollout/state.js";
 import { Simulation } from "./simulation.js";
 import { policy } from "./world.js";
@@ -107,7 +108,7 @@ describe("rollout planner properties", () => {
           apply(sim, o);
           const state = sim.state;
           if (state?.phase !== "rolled-back") continue;
-          for (const [n, p] of Object.entries(state.nodes)) assert.deepEqual(sim.served(n), p.from, n);
+          for (const [n, p] of state.nodes) assert.deepEqual(sim.served(n), p.from, n);
         }
       }),
       { numRuns: 300 },
@@ -124,7 +125,7 @@ describe("rollout planner properties", () => {
           if (state === undefined) continue;
           for (const e of sim.last.filter((x) => x.kind === "switched")) {
             const w = state.policy.waves.findIndex((x) => x.name === e.wave);
-            const members = Object.values(state.nodes).filter((p) => p.wave === w);
+            const members = [...state.nodes.values()].filter((p) => p.wave === w);
             const online = members.filter((p) => p.step !== "offline").length;
             const inFlight = members.filter((p) => p.step === "switched").length;
             assert.ok(
@@ -184,11 +185,35 @@ describe("rollout planner properties", () => {
           if (o.op === "poll") sim.poll(["n0"], "crash");
           else apply(sim, o);
           sim.step();
-          for (const [n, p] of Object.entries(sim.state?.nodes ?? {}))
+          for (const [n, p] of sim.state?.nodes ?? [])
             if (n !== "n0") assert.ok(!servesNew(p), `${n} switched while the canary fails`);
         }
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("judging only what changed decides exactly what judging every node does, and its bookkeeping is a recount", () => {
+    fc.assert(
+      fc.property(fleet, ops(["pause", "resume", "promote", "abort"]), ({ nodes, rollout }, list) => {
+        const full = new Simulation(nodes, rollout, { incremental: false });
+        const incremental = new Simulation(nodes, rollout);
+        const check = (): void => {
+          assert.equal(JSON.stringify(incremental.state), JSON.stringify(full.state));
+          assert.deepEqual(incremental.last, full.last);
+          for (const sim of [full, incremental])
+            if (sim.state !== undefined) assert.equal(bookMismatch(sim.state), undefined);
+        };
+        full.commit(nodes.map(() => true));
+        incremental.commit(nodes.map(() => true));
+        check();
+        for (const o of list) {
+          apply(full, o);
+          apply(incremental, o);
+          check();
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Participants } from "../../src/rollout/participants.js";
 import { describe, it } from "node:test";
 import {
   nextEffective,
@@ -25,7 +26,7 @@ const state = (nodes: Record<string, Participant>): RolloutState => ({
   startedAt: 0,
   policy: { waves: [] } as unknown as RolloutState["policy"],
   waves: [],
-  nodes,
+  nodes: Participants.fromRecord(nodes),
 });
 
 describe("decisions on served documents", () => {

@@ -25,9 +25,14 @@ export class Simulation {
   last: RolloutEvent[] = [];
   private ids = 0;
 
+  /**
+   * `incremental` (default): each step is told which nodes were seen doing something since the last one, as the
+   * server does; else every step judges every node.
+   */
   constructor(
     readonly nodes: readonly string[],
     readonly rollout: ResolvedRollout,
+    private readonly options: { incremental?: boolean } = {},
   ) {
     this.target = new Map(nodes.map((n) => [n, { revision: "r0", etag: `"r0-${n}"` }]));
     for (const n of nodes) this.world.fetches.set(n, { at: this.world.now, ...this.target.get(n)! });
@@ -74,7 +79,13 @@ export class Simulation {
   step(actions: readonly OperatorAction[] = []): void {
     if (this.state === undefined) return this.record([]);
     // A step must never change its input: frozen, any write to it throws.
-    const r = stepRollout(deepFreeze(this.state), { now: this.world.now, obs: this.world, actions });
+    const changed = this.world.takeTouched();
+    const r = stepRollout(deepFreeze(this.state), {
+      now: this.world.now,
+      obs: this.world,
+      actions,
+      changed: this.options.incremental === false ? undefined : changed,
+    });
     this.state = r.state;
     this.record(r.events);
   }

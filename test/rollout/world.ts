@@ -31,12 +31,40 @@ export function policy(
   };
 }
 
+/** A Map that tells `touched` of every key set or deleted. */
+class WatchedMap<V> extends Map<string, V> {
+  touched: Set<string> | undefined;
+
+  override set(key: string, value: V): this {
+    this.touched?.add(key);
+    return super.set(key, value);
+  }
+
+  override delete(key: string): boolean {
+    this.touched?.add(key);
+    return super.delete(key);
+  }
+}
+
 /** What nodes were seen doing; `now` advances by hand. */
 export class World implements Observations {
   now = 1_000_000;
-  readonly fetches = new Map<string, FetchSeen>();
-  readonly reports = new Map<string, ReportSeen>();
-  readonly probes = new Map<string, ProbeSeen>();
+  readonly fetches = new WatchedMap<FetchSeen>();
+  readonly reports = new WatchedMap<ReportSeen>();
+  readonly probes = new WatchedMap<ProbeSeen>();
+  private touched = new Set<string>();
+
+  constructor() {
+    for (const m of [this.fetches, this.reports, this.probes]) m.touched = this.touched;
+  }
+
+  /** The nodes whose observations changed since the last call. */
+  takeTouched(): Set<string> {
+    const t = this.touched;
+    this.touched = new Set();
+    for (const m of [this.fetches, this.reports, this.probes]) m.touched = this.touched;
+    return t;
+  }
 
   /** `nodes` fetch what `state` serves them (`target` when they do not take part). */
   fetch(state: RolloutState | undefined, target: ReadonlyMap<string, Doc>, nodes: Iterable<string>): void {

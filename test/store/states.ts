@@ -1,5 +1,7 @@
 // Test helper: rollout states that depend only on a number, each differing from the previous in a few nodes.
+import { Participants } from "../../src/rollout/participants.js";
 import type { Participant, RolloutState } from "../../src/rollout/state.js";
+import type { StoredRollout } from "../../src/store/store-model.js";
 
 /**
  * The state numbered `i`: 300 nodes; node k changes every k+1 steps, so each step changes a few. In its JSON form
@@ -31,7 +33,8 @@ export function stateNumber(i: number): RolloutState {
       onFailure: "rollback",
     },
     waves: [{ releasedAt: i }, {}, {}],
-    nodes,
+    nodes: Participants.fromRecord(nodes),
   };
-  return JSON.parse(JSON.stringify(state)) as RolloutState;
+  const stored = JSON.parse(JSON.stringify(state)) as StoredRollout;
+  return { ...stored, nodes: Participants.fromRecord(stored.nodes) };
 }

@@ -2,10 +2,12 @@
 import type { CompiledFleet, CompiledNode } from "../../fleet/load-fleet.js";
 import { renderPodList, type Format } from "../../manifests/render.js";
 import { REVISION_HEADER } from "../../protocol/headers.js";
+import { lengthOf, type Pieces } from "../../lib/shared-bytes.js";
 import { documentEtag, nodeEtag } from "./etag.js";
 
-export interface RenderedDocument {
-  body: Buffer;
+export interface RenderedDocument<Body extends Buffer | Pieces = Buffer | Pieces> {
+  /** The bytes, whole or as pieces sent one after the other. */
+  body: Body;
   etag: string;
   /** Flat `[name, value, …]` header list of a 200 answer (ETag, revision, caching, type, length). */
   head200: string[];
@@ -20,7 +22,12 @@ export const CONTENT_TYPES: Readonly<Record<Format, string>> = {
 };
 
 /** A document with its 200 and 304 headers; `tag` is the ETag of `body`. */
-export function documentOf(revision: string, body: Buffer, tag: string, format: Format): RenderedDocument {
+export function documentOf<Body extends Buffer | Pieces>(
+  revision: string,
+  body: Body,
+  tag: string,
+  format: Format,
+): RenderedDocument<Body> {
   const head304 = ["ETag", tag, REVISION_HEADER, revision, "Cache-Control", "no-cache", "Vary", "Accept"];
   return {
     body,
@@ -31,7 +38,7 @@ export function documentOf(revision: string, body: Buffer, tag: string, format: 
       "Content-Type",
       CONTENT_TYPES[format],
       "Content-Length",
-      String(body.length),
+      String(Buffer.isBuffer(body) ? body.length : lengthOf(body)),
       "X-Content-Type-Options",
       "nosniff",
     ],
@@ -41,9 +48,15 @@ export function documentOf(revision: string, body: Buffer, tag: string, format: 
 /** Caches documents of one revision; priming a new revision drops every entry of the previous one. */
 export class DocumentCache {
   /** The YAML and stream documents of the cached revision rendered so far, by node and format. */
-  private readonly rendered = new Map<string, RenderedDocument>();
-  private readonly json = new Map<string, RenderedDocument>();
+  private readonly rendered = new Map<string, RenderedDocument<Buffer>>();
+  private readonly json = new Map<string, RenderedDocument<Buffer>>();
   private revision: string | undefined;
+
+  /**
+   * `elsewhere(node)`: true while the node is served another document (a rollout holds it on its previous one); such
+   * a node's document is not primed, only built when first asked for (once the node is switched to it).
+   */
+  constructor(private readonly elsewhere: (node: string) => boolean = () => false) {}
 
   /**
    * Makes `fleet` the cached revision, dropping every entry of the previous one. Every node's JSON document (and
@@ -61,7 +74,8 @@ export class DocumentCache {
       while (this.revision === fleet.revision) {
         const next = nodes.next();
         if (next.done === true) return;
-        if (!this.json.has(next.value.name)) this.jsonDocument(fleet, next.value);
+        if (!this.json.has(next.value.name) && !this.elsewhere(next.value.name))
+          this.jsonDocument(fleet, next.value);
         if (performance.now() - started >= sliceMs) {
           setImmediate(slice).unref();
           return;
@@ -71,14 +85,14 @@ export class DocumentCache {
     slice();
   }
 
-  private jsonDocument(fleet: CompiledFleet, node: CompiledNode): RenderedDocument {
+  private jsonDocument(fleet: CompiledFleet, node: CompiledNode): RenderedDocument<Buffer> {
     const doc = documentOf(fleet.revision, node.json, nodeEtag(node), "json");
     if (this.revision === fleet.revision) this.json.set(node.name, doc);
     return doc;
   }
 
   /** The document for `node` of `fleet` in `format`; rendered once per revision, never per request. */
-  get(fleet: CompiledFleet, node: CompiledNode, format: Format): RenderedDocument {
+  get(fleet: CompiledFleet, node: CompiledNode, format: Format): RenderedDocument<Buffer> {
     const current = this.revision === fleet.revision;
     if (format === "json") {
       const hit = current ? this.json.get(node.name) : undefined;

@@ -123,7 +123,14 @@ export function handleNodeDocument(
     return true;
   }
   res.writeHead(200, doc.head200);
-  res.end(req.method === "HEAD" ? undefined : doc.body);
+  if (req.method === "HEAD") res.end();
+  else if (Buffer.isBuffer(doc.body)) res.end(doc.body);
+  else {
+    // Pieces go out in one write of the socket.
+    res.cork();
+    for (const piece of doc.body) res.write(piece);
+    res.end();
+  }
   deps.onServed?.({ node: node.name, status: 200, etag: doc.etag, revision, format }, req);
   return true;
 }

@@ -2,6 +2,7 @@
 // their responses are built when the hold is decided, never per request.
 import type { HeldDocument } from "../../rollout/document-pack.js";
 import type { Hold } from "../fleet-view/node-states.js";
+import { joined } from "../../lib/shared-bytes.js";
 import { renderPodList, type Format } from "../../manifests/render.js";
 import { documentOf, type RenderedDocument } from "./document-cache.js";
 import { documentEtag } from "./etag.js";
@@ -12,7 +13,7 @@ interface Held {
   rolledBack: boolean;
   json: RenderedDocument;
   /** YAML and stream forms, rendered on first use. */
-  other: Map<Format, RenderedDocument>;
+  other?: Map<Format, RenderedDocument>;
 }
 
 /** Which nodes are held and on what. Replaced whole (one assignment), so a request sees one decision or the next. */
@@ -39,28 +40,22 @@ export class NodeSelection {
 
   /**
    * Holds exactly the nodes of `docs` on their documents, those in `rolledBack` by a rollback (responses already
-   * built are kept when unchanged).
+   * built are kept when the document is the same object, or the same document in the same pieces).
    */
   replace(docs: ReadonlyMap<string, HeldDocument>, rolledBack: ReadonlySet<string> = new Set()): void {
     const next = new Map<string, Held>();
-    for (const [node, doc] of docs) {
-      const before = this.held.get(node);
-      const back = rolledBack.has(node);
-      next.set(
-        node,
-        before?.doc.etag === doc.etag && before.doc.revision === doc.revision
-          ? before.rolledBack === back
-            ? before
-            : { ...before, rolledBack: back }
-          : {
-              doc,
-              rolledBack: back,
-              json: documentOf(doc.revision, doc.json, doc.etag, "json"),
-              other: new Map(),
-            },
-      );
-    }
+    for (const [node, doc] of docs) next.set(node, this.holding(node, doc, rolledBack.has(node)));
     this.held = next;
+  }
+
+  /** Holds each node of `changes` on its document (by a rollback if in `rolledBack`), or no longer (undefined). */
+  update(
+    changes: ReadonlyMap<string, HeldDocument | undefined>,
+    rolledBack: ReadonlySet<string> = new Set(),
+  ): void {
+    for (const [node, doc] of changes)
+      if (doc === undefined) this.held.delete(node);
+      else this.held.set(node, this.holding(node, doc, rolledBack.has(node)));
   }
 
   /** The response for a held `node` in `format` and its revision, or undefined when the node is not held. */
@@ -70,11 +65,23 @@ export class NodeSelection {
     return { doc: this.rendered(h, format), revision: h.doc.revision };
   }
 
+  /** The hold of `node` on `doc`: the one it has when the same, else a new one with its JSON response built. */
+  private holding(node: string, doc: HeldDocument, rolledBack: boolean): Held {
+    const h = this.held.get(node);
+    const same =
+      h !== undefined &&
+      (h.doc === doc ||
+        (h.doc.etag === doc.etag && h.doc.revision === doc.revision && h.doc.json === doc.json));
+    if (!same) return { doc, rolledBack, json: documentOf(doc.revision, doc.json, doc.etag, "json") };
+    return h.rolledBack === rolledBack ? h : { ...h, rolledBack };
+  }
+
   private rendered(h: Held, format: Format): RenderedDocument {
     if (format === "json") return h.json;
+    h.other ??= new Map();
     let doc = h.other.get(format);
     if (doc === undefined) {
-      const list = JSON.parse(h.doc.json.toString("utf8")) as { items: object[] };
+      const list = JSON.parse(joined(h.doc.json).toString("utf8")) as { items: object[] };
       const body = Buffer.from(renderPodList(list.items, format), "utf8");
       h.other.set(format, (doc = documentOf(h.doc.revision, body, documentEtag(body), format)));
     }

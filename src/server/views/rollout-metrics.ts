@@ -50,7 +50,7 @@ export function registerRolloutMetrics(registry: Registry, state: () => RolloutS
       const s = state();
       if (s === undefined) return;
       const counts = s.policy.waves.map(() => new Map<NodeStep, number>(STEPS.map((x) => [x, 0])));
-      for (const p of Object.values(s.nodes)) {
+      for (const p of s.nodes.values()) {
         const c = counts[p.wave];
         c?.set(p.step, (c.get(p.step) ?? 0) + 1);
       }

@@ -1,4 +1,5 @@
 // The StateStore in PostgreSQL (--store postgres://…): one transaction per call, shared by every replica.
+import { Participants } from "../../rollout/participants.js";
 import type pg from "pg";
 import { ManifestServerError, messageOf } from "../../lib/errors.js";
 import type { PendingServing, ServingChanges } from "../../rollout/serving.js";
@@ -92,7 +93,7 @@ export class PostgresStore implements StateStore {
         );
         state = {
           ...row.header,
-          nodes: Object.fromEntries(nodes.rows.map((r) => [r.node, r.participant])),
+          nodes: Participants.fromRecord(Object.fromEntries(nodes.rows.map((r) => [r.node, r.participant]))),
         };
       }
       // Decisions effective a while ago are left out; the reader compares effective times to its clock.
