@@ -168,6 +168,9 @@ describe("a real server killed with SIGKILL", () => {
       assert.equal(node(back, "cp-1").lastFetch?.etag, etag);
       assert.equal(node(back, "cp-2").report?.revision, first);
       assert.equal(node(back, "cp-2").lastFetch, null);
+      const page = await (await fetch(`${server.url}/ui/nodes/cp-1`)).text();
+      assert.ok(page.includes(etag.replaceAll('"', "&quot;")), "the last fetch's ETag");
+      assert.match(page, /Go-http-client\/1\.1/);
     } finally {
       server.kill("SIGKILL");
       await server.exited;
