@@ -5,6 +5,7 @@ import type { Logger } from "../../lib/logger.js";
 import { messageOf } from "../../lib/errors.js";
 import type { Json, NodeRecordKind } from "../../store/store.js";
 import { parseReport, type AgentReports, type StoredReport } from "./agent-reports.js";
+import { Coalescer } from "./coalescer.js";
 import type { ClientKind, FetchLedger, FetchRecord } from "./fetch-ledger.js";
 
 /** The part of a state store this needs: batched writes, a full read, and (shared stores) what changed since. */
@@ -87,47 +88,6 @@ function sameReport(a: StoredReport, b: StoredReport): boolean {
 
 const sameFetch = (a: FetchRecord, b: FetchRecord): boolean =>
   a.etag === b.etag && a.status === b.status && a.client === b.client;
-
-/** Latest-per-node records waiting to be written, against the last one written (or read) of each node. */
-class Coalescer<T> {
-  readonly pending = new Map<string, T>();
-  readonly stored = new Map<string, T>();
-
-  constructor(
-    private readonly same: (a: T, b: T) => boolean,
-    private readonly at: (r: T) => number,
-  ) {}
-
-  /** Pending when it says something new, or the stored one is `refreshMs` old. A Map lookup and at most one write. */
-  note(node: string, record: T, refreshMs: number): void {
-    const last = this.stored.get(node);
-    if (last === undefined || !this.same(last, record) || this.at(record) - this.at(last) >= refreshMs)
-      this.pending.set(node, record);
-  }
-
-  /** The pending records, now in flight. */
-  take(): Array<[string, T]> {
-    const out = [...this.pending];
-    this.pending.clear();
-    return out;
-  }
-
-  /** `batch` is stored. */
-  written(batch: ReadonlyArray<[string, T]>): void {
-    for (const [node, r] of batch) this.stored.set(node, r);
-  }
-
-  /** `batch` failed: pending again, unless something newer for the node arrived meanwhile. */
-  failed(batch: ReadonlyArray<[string, T]>): void {
-    for (const [node, r] of batch) if (!this.pending.has(node)) this.pending.set(node, r);
-  }
-
-  /** A record read from the store (newer than what is known as stored) is stored. */
-  read(node: string, record: T): void {
-    const last = this.stored.get(node);
-    if (last === undefined || this.at(last) < this.at(record)) this.stored.set(node, record);
-  }
-}
 
 /**
  * Keeps the ledger and reports in the store. A fetch or a report is written when it differs from the last stored one
