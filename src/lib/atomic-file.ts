@@ -7,17 +7,28 @@ const TEMP_NAME = /^[0-9a-f]{12}\.tmp$/;
 /** The prefix of writeFileAtomic's temp files: dot-files, which readers such as the kubelet skip. */
 export const ATOMIC_TEMP_PREFIX = ".";
 
+/**
+ * Content to write: a string, or pieces produced one at a time (each written before the next is asked for, so a
+ * large file is never one string and its producer does not block the event loop for long).
+ */
+export type FileData = string | Iterable<string>;
+
 /** Writes `data` to a new file `<dir>/<prefix><random>.tmp`, fsynced; returns its path. */
 export async function writeTempFile(
   dir: string,
   prefix: string,
-  data: string | Buffer,
+  data: FileData,
   mode = 0o600,
 ): Promise<string> {
   const temp = join(dir, `${prefix}${randomBytes(6).toString("hex")}.tmp`);
   const handle = await open(temp, "wx", mode);
   try {
-    await handle.writeFile(data);
+    if (typeof data === "string") await handle.writeFile(data);
+    else
+      for (const piece of data) {
+        const bytes = Buffer.from(piece, "utf8");
+        for (let at = 0; at < bytes.length;) at += (await handle.write(bytes, at)).bytesWritten;
+      }
     await handle.sync();
   } catch (cause) {
     await handle.close();
@@ -44,7 +55,7 @@ export async function syncDir(dir: string): Promise<void> {
  * Writes a file atomically: a temp file (a dot-file) in `dir`, fsync, rename over `path`, fsync the directory.
  * Readers see the old or the new content, never a mix.
  */
-export async function writeFileAtomic(path: string, dir: string, data: string | Buffer): Promise<void> {
+export async function writeFileAtomic(path: string, dir: string, data: FileData): Promise<void> {
   const temp = await writeTempFile(dir, ATOMIC_TEMP_PREFIX, data);
   try {
     await rename(temp, path);

@@ -24,9 +24,9 @@ export interface StartInput {
   obs: Observations;
   offlineAfterMs?: number | undefined;
   /**
-   * Since when `obs` is complete (e.g. when this server started, if its fetch ledger does not survive restarts).
-   * A node never seen is offline only once that is longer ago than `offlineAfterMs`: just after a restart,
-   * silence proves nothing. Default: observations are complete.
+   * Since when `obs` is complete (when this server started: while it was down, nodes could not reach it). Silence
+   * counts only from then: a node (never seen, or last seen before the restart) is offline only once both its
+   * last sighting and this are longer ago than `offlineAfterMs`. Default: observations are complete.
    */
   observingSince?: number | undefined;
   /** The rollout still running that this one supersedes. */
@@ -61,7 +61,7 @@ export function* startInSlices(input: StartInput): Sliced<Started> {
     const wave = rollout.waveOf.get(name);
     if (to === undefined || from === undefined || from.etag === to.etag || wave === undefined) continue;
     const seen = lastSeen(input.obs, name);
-    const absent = now - (seen ?? input.observingSince ?? -Infinity) > offlineAfter;
+    const absent = now - Math.max(seen ?? -Infinity, input.observingSince ?? -Infinity) > offlineAfter;
     if (absent) offline.push(name);
     nodes.push([name, { wave, from, to, step: absent ? "offline" : "waiting" }]);
   }

@@ -43,6 +43,8 @@ export interface AppDeps {
   ready?: () => DeniedRequest | undefined;
   /** On a replica: its part of /status (store URL without password, leader, publications). */
   replicaStatus?: () => unknown;
+  /** With a state folder: what keeping the fleet view there costs (the `state` of /status). */
+  stateStatus?: () => unknown;
   /** Nodes a rollout holds on another document than the current revision's. */
   selection?: NodeSelection;
   /** The rollout driver: GET /api/rollout shows it, POST /api/rollout/{action} acts on it. */
@@ -216,6 +218,7 @@ export function createApp(deps: AppDeps): express.Express {
       fetch: gitSyncStatus(store.gitSync, (deps.now ?? (() => new Date()))()),
       counters: store.counters,
       ...(deps.replicaStatus === undefined ? {} : { replica: deps.replicaStatus() }),
+      ...(deps.stateStatus === undefined ? {} : { state: deps.stateStatus() }),
       rollout: await rolloutSummary(deps.rollout),
     });
   });

@@ -7,10 +7,11 @@ import { ProbeRunner, type ProbeOptions } from "../rollout/probes.js";
 import { RolloutDriver } from "../revisions/rollout-driver.js";
 import type { RevisionStore } from "../revisions/revision-store.js";
 import type { TimeBounds } from "../rollout/serving.js";
-import { JournalStore } from "../store/journal-store.js";
+import { JournalStore, type JournalStats } from "../store/journal-store.js";
 import { MemoryStore } from "../store/memory-store.js";
 import type { StateStore } from "../store/store.js";
 import type { FleetView } from "./app.js";
+import { SharedFleetView, type SharedViewCounters } from "./fleet-view/shared-view.js";
 import { NodeSelection } from "./documents/node-selection.js";
 import { nodeEtag } from "./documents/etag.js";
 import { registerRolloutMetrics } from "./views/rollout-metrics.js";
@@ -33,8 +34,13 @@ export interface Rollouts {
   driver: RolloutDriver;
   state: StateStore;
   selection: NodeSelection;
+  /** With a state folder: what the fetch ledger and agent reports cost in the journal (/status shows it). */
+  persisted?: () => { fleetView: SharedViewCounters; journal: JournalStats };
   close(): Promise<void>;
 }
+
+/** How long fetches and reports wait before their batch goes to the journal (one fsync per kind and batch). */
+const JOURNAL_FLUSH_MS = 1000;
 
 /** Agent reports as the planner reads them. */
 function reportsOf(view: FleetView): ByNode<ReportSeen> {
@@ -60,10 +66,25 @@ export async function openRollouts(
   },
 ): Promise<Rollouts> {
   const owned = o.state === undefined;
-  const state: StateStore =
-    o.state ?? (o.stateDir === undefined ? new MemoryStore() : await JournalStore.open(o.stateDir));
+  const journal =
+    o.state === undefined && o.stateDir !== undefined ? await JournalStore.open(o.stateDir) : undefined;
+  const state: StateStore = o.state ?? journal ?? new MemoryStore();
   const selection = o.selection ?? new NodeSelection();
+  // A single server is a replica set of one: its fetch ledger and agent reports go to its own journal, read back
+  // here before the first rollout decision (so a node that fetched its new document before a restart has).
+  const view =
+    journal === undefined
+      ? undefined
+      : new SharedFleetView({
+          store: journal,
+          ledger: o.fleetView.ledger,
+          reports: o.fleetView.reports,
+          logger: o.logger,
+          flushMs: JOURNAL_FLUSH_MS,
+          what: "keeping the fetch ledger and agent reports in the state folder",
+        });
   try {
+    await view?.start();
     const driver = await RolloutDriver.open({
       revisions: o.store,
       state,
@@ -88,12 +109,17 @@ export async function openRollouts(
       driver,
       state,
       selection,
+      ...(journal === undefined || view === undefined
+        ? {}
+        : { persisted: () => ({ fleetView: { ...view.counters }, journal: journal.stats }) }),
       async close() {
         await driver.close();
+        await view?.close();
         if (owned) await state.close();
       },
     };
   } catch (e) {
+    await view?.close();
     if (owned) await state.close();
     throw e;
   }

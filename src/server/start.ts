@@ -189,6 +189,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
           ready: () => replicas.ready(),
           replicaStatus: () => replicas.status(),
         }),
+    ...(rollouts.persisted === undefined ? {} : { stateStatus: rollouts.persisted }),
     ...(webhook === undefined ? {} : { webhook }),
     ...(auth === undefined ? {} : { auth }),
   });

@@ -7,13 +7,13 @@ import type { RolloutEvent, RolloutState } from "../rollout/state.js";
 import { lockDir, type DirLock } from "./dir-lock.js";
 import { ModelStore } from "./model-store.js";
 import { decodeJournal, encodeInSlices } from "./journal-file.js";
-import { jsonInSlices, runInSlices } from "../lib/slices.js";
+import { runInSlices } from "../lib/slices.js";
 import {
   applyRecord,
   emptyModel,
   modelFromSnapshot,
   rolloutRecord,
-  snapshotOf,
+  snapshotText,
   type JournalRecord,
   type StoreModel,
 } from "./store-model.js";
@@ -23,8 +23,23 @@ const SNAPSHOT = "snapshot.json";
 const journalName = (generation: number): string => `journal-${generation}.log`;
 
 export interface JournalStoreOptions {
-  /** The journal is folded into a new snapshot once it is this large. Default 16 MiB. */
+  /** The journal is folded into a new snapshot once it is this large (default 16 MiB) … */
   compactAtBytes?: number;
+  /**
+   * … and at least this many times the last snapshot's size (default 1), so compacting never writes more than the
+   * journal did: 100,000 nodes' fetch records and reports make a snapshot of tens of MiB.
+   */
+  compactAtSnapshotRatio?: number;
+}
+
+/** What the journal wrote since it was opened: transactions (one fsync each), bytes, compactions. */
+export interface JournalStats {
+  transactions: number;
+  journalBytes: number;
+  compactions: number;
+  snapshotBytes: number;
+  /** The current journal's size. */
+  pendingBytes: number;
 }
 
 /** What opening found: how many journal records were replayed, and how many bytes of a torn last write were cut. */
@@ -42,6 +57,7 @@ export class JournalStore extends ModelStore {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   private broken: Error | undefined;
+  private readonly written = { transactions: 0, journalBytes: 0, compactions: 0, snapshotBytes: 0 };
 
   private constructor(
     private readonly dir: string,
@@ -52,8 +68,15 @@ export class JournalStore extends ModelStore {
     private bytes: number,
     private readonly options: JournalStoreOptions,
     readonly opened: OpenReport,
+    /** The size of the snapshot the journal continues (0: none). */
+    private snapshotSize: number,
   ) {
     super(model);
+  }
+
+  /** What was written since the store was opened. */
+  get stats(): JournalStats {
+    return { ...this.written, pendingBytes: this.bytes };
   }
 
   /** Opens (creating) the store in `dir`. Throws `state-dir-locked`, or `state-store-corrupt` on damaged data. */
@@ -83,7 +106,18 @@ export class JournalStore extends ModelStore {
         if ((name.startsWith("journal-") && name !== journalName(generation)) || /^\..*\.tmp$/.test(name))
           await rm(join(dir, name), { force: true });
       const report = { replayed: decoded.records.length, tornBytes: bytes.length - decoded.validBytes };
-      return new JournalStore(dir, lock, model, generation, handle, decoded.validBytes, options, report);
+      const snapshotSize = snapshot === undefined ? 0 : Buffer.byteLength(snapshot);
+      return new JournalStore(
+        dir,
+        lock,
+        model,
+        generation,
+        handle,
+        decoded.validBytes,
+        options,
+        report,
+        snapshotSize,
+      );
     } catch (cause) {
       await handle?.close();
       await lock.release();
@@ -163,8 +197,12 @@ export class JournalStore extends ModelStore {
       );
     }
     this.bytes += data.length;
+    this.written.transactions++;
+    this.written.journalBytes += data.length;
     applyRecord(this.model, record, state);
-    if (this.bytes >= (this.options.compactAtBytes ?? 16 * 1024 * 1024)) await this.compact();
+    const { compactAtBytes = 16 * 1024 * 1024, compactAtSnapshotRatio = 1 } = this.options;
+    if (this.bytes >= Math.max(compactAtBytes, compactAtSnapshotRatio * this.snapshotSize))
+      await this.compact();
   }
 
   /**
@@ -179,8 +217,17 @@ export class JournalStore extends ModelStore {
     const fresh = await open(freshPath, "a+");
     await fresh.sync();
     await syncDir(this.dir);
-    const json = await runInSlices(jsonInSlices(snapshotOf(this.model, next)));
-    await writeFileAtomic(join(this.dir, SNAPSHOT), this.dir, Buffer.concat(json));
+    let size = 0;
+    const counted = function* (pieces: Iterable<string>): Generator<string> {
+      for (const piece of pieces) {
+        size += Buffer.byteLength(piece);
+        yield piece;
+      }
+    };
+    await writeFileAtomic(join(this.dir, SNAPSHOT), this.dir, counted(snapshotText(this.model, next)));
+    this.snapshotSize = size;
+    this.written.compactions++;
+    this.written.snapshotBytes += this.snapshotSize;
     await this.handle.close();
     await rm(join(this.dir, journalName(this.generation)), { force: true });
     this.handle = fresh;

@@ -8,6 +8,22 @@ import { doc, docs, policy, World } from "./world.js";
 
 const MIN = 60_000;
 
+/** A rollout of n1 and n2 from A to B, one wave; n1 has just fetched, n2 not. */
+function twoNodeStart() {
+  const world = new World();
+  world.fetches.set("n1", { at: world.now, ...doc("A", "n1") });
+  const input = {
+    id: "1",
+    rollout: policy([{ name: "a" }], { n1: 0, n2: 0 }),
+    from: "A",
+    to: "B",
+    target: docs("B", ["n1", "n2"]),
+    served: docs("A", ["n1", "n2"]),
+    obs: world,
+  };
+  return { world, input };
+}
+
 describe("rollout planner: offline nodes and newer commits", () => {
   it("a node offline at the start does not hold its wave and gets the new document when its wave comes", () => {
     const world = new World();
@@ -47,22 +63,21 @@ describe("rollout planner: offline nodes and newer commits", () => {
   });
 
   it("just after a restart, a node not seen yet is not taken for offline", () => {
-    const world = new World();
-    const rollout = policy([{ name: "a" }], { n1: 0, n2: 0 });
-    world.fetches.set("n1", { at: world.now, ...doc("A", "n1") });
-    const input = {
-      id: "1",
-      rollout,
-      from: "A",
-      to: "B",
-      target: docs("B", ["n1", "n2"]),
-      served: docs("A", ["n1", "n2"]),
-      obs: world,
-    };
+    const { world, input } = twoNodeStart();
     const fresh = startRollout({ ...input, now: world.now, observingSince: world.now - MIN });
     assert.equal(fresh.state?.nodes.get("n2")?.step, "waiting", "observed for 1 minute only");
     const long = startRollout({ ...input, now: world.now, observingSince: world.now - 10 * MIN });
     assert.equal(long.state?.nodes.get("n2")?.step, "offline", "not seen in 10 minutes of observation");
+  });
+
+  it("just after a restart, a node last seen before it (kept in the state folder) is not offline yet", () => {
+    const { world, input } = twoNodeStart();
+    // n2 was last seen 20 minutes ago, before a 19-minute outage of the server.
+    world.fetches.set("n2", { at: world.now - 20 * MIN, ...doc("A", "n2") });
+    const fresh = startRollout({ ...input, now: world.now, observingSince: world.now - MIN });
+    assert.equal(fresh.state?.nodes.get("n2")?.step, "waiting", "silent only while the server was down");
+    const long = startRollout({ ...input, now: world.now, observingSince: world.now - 6 * MIN });
+    assert.equal(long.state?.nodes.get("n2")?.step, "offline", "silent for 6 minutes of observation");
   });
 
   it("a newer commit supersedes a running rollout: waves start again, no node goes back", () => {

@@ -3,7 +3,7 @@ import { JournalStore } from "../../src/store/journal-store.js";
 import { stateNumber } from "./states.js";
 
 const dir = process.argv[2]!;
-const store = await JournalStore.open(dir, { compactAtBytes: 16 * 1024 });
+const store = await JournalStore.open(dir, { compactAtBytes: 16 * 1024, compactAtSnapshotRatio: 0 });
 let { version } = await store.readRollout();
 for (;;) {
   const next = version + 1;

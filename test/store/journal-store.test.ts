@@ -7,6 +7,7 @@ import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { RolloutEvent } from "../../src/rollout/state.js";
 import { JournalStore } from "../../src/store/journal-store.js";
+import { applyRecord, emptyModel, snapshotOf, snapshotText } from "../../src/store/store-model.js";
 import { stateNumber } from "./states.js";
 
 const TSX = import.meta.resolve("tsx");
@@ -63,7 +64,7 @@ describe("journal state store", () => {
 
   it("writes only the nodes that changed, and compacts into a snapshot without losing anything", async () => {
     const dir = await tempDir();
-    const store = await JournalStore.open(dir, { compactAtBytes: 20_000 });
+    const store = await JournalStore.open(dir, { compactAtBytes: 20_000, compactAtSnapshotRatio: 0 });
     for (let i = 1; i <= 40; i++)
       assert.ok((await store.commitRollout(i - 1, stateNumber(i), [event(i)])).ok);
     const files = await readdir(dir);
@@ -76,6 +77,34 @@ describe("journal state store", () => {
       (await again.readEvents()).map((e) => e.seq),
       Array.from({ length: 40 }, (_, i) => i + 1),
     );
+  });
+
+  it("writes a snapshot in pieces that read back as the whole snapshot", () => {
+    const model = emptyModel();
+    const whole = () => JSON.parse(JSON.stringify(snapshotOf(model, 3))) as unknown;
+    const pieced = () => JSON.parse([...snapshotText(model, 3)].join("")) as unknown;
+    assert.deepEqual(pieced(), whole(), "empty");
+    applyRecord(model, { t: "rollout", version: 1, header: null, set: {}, del: [], events: [] });
+    const entries = Array.from({ length: 4500 }, (_, i) => [`n-${i}`, { at: i, etag: `"${i}"` }]);
+    applyRecord(model, { t: "records", kind: "fetch", entries });
+    assert.deepEqual(pieced(), whole(), "records, no rollout");
+    model.rollout = stateNumber(7);
+    model.events = [{ ...event(1), seq: 1 }];
+    assert.deepEqual(pieced(), whole(), "a rollout, events and records");
+    assert.ok([...snapshotText(model, 3)].length > 5, "in pieces");
+  });
+
+  it("keeps compacting bounded: the journal grows to the snapshot's size before it is folded", async () => {
+    const dir = await tempDir();
+    const store = await JournalStore.open(dir, { compactAtBytes: 10_000 });
+    const batch = (n: number) => Array.from({ length: 500 }, (_, i) => [`n-${i}`, { at: n, i }] as const);
+    for (let n = 0; n < 40; n++) await store.putNodeRecords("fetch", batch(n));
+    const { compactions, snapshotBytes, journalBytes } = store.stats;
+    assert.ok(compactions >= 2, `compacted ${compactions} times`);
+    assert.ok(snapshotBytes <= journalBytes, `snapshots ${snapshotBytes} B for ${journalBytes} B of journal`);
+    await store.close();
+    const again = await reopen(dir);
+    assert.deepEqual((await again.readNodeRecords("fetch")).get("n-7"), { at: 39, i: 7 });
   });
 
   it("cuts a torn last write on open, and refuses damage followed by valid records", async () => {
@@ -106,7 +135,7 @@ describe("journal state store", () => {
 
   it("reopens to the same data after a crash at any point of a compaction", async () => {
     const dir = await tempDir();
-    const store = await JournalStore.open(dir, { compactAtBytes: 20_000 });
+    const store = await JournalStore.open(dir, { compactAtBytes: 20_000, compactAtSnapshotRatio: 0 });
     let version = 0;
     while (!(await readdir(dir)).includes("snapshot.json"))
       version = (await store.commitRollout(version, stateNumber(version + 1), [event(version + 1)])).version;

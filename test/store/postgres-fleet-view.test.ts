@@ -4,24 +4,14 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { silentLogger } from "../../src/lib/logger.js";
 import { AgentReports } from "../../src/server/fleet-view/agent-reports.js";
-import { FetchLedger, type FetchRecord } from "../../src/server/fleet-view/fetch-ledger.js";
+import { FetchLedger } from "../../src/server/fleet-view/fetch-ledger.js";
 import { SharedFleetView } from "../../src/server/fleet-view/shared-view.js";
 import { createPool, postgresTarget } from "../../src/store/postgres/connection.js";
 import { PostgresStore } from "../../src/store/postgres/pg-store.js";
 import { postgresSkip, startPgCluster, type PgCluster } from "../helpers/postgres.js";
+import { fetchAt } from "../helpers/fleet-view.js";
 
 const skip = postgresSkip();
-
-const fetchAt = (at: number, etag = '"e1"'): FetchRecord => ({
-  at,
-  status: 200,
-  etag,
-  revision: "r1",
-  format: "json",
-  client: "kubelet",
-  address: "10.0.0.1",
-  userAgent: "Go-http-client/1.1",
-});
 
 describe("shared fleet view on PostgreSQL", { skip }, () => {
   let cluster: PgCluster;

@@ -119,7 +119,7 @@ export function nodeStatus(
       state: "behind",
       reason: `agent applied revision ${report.revision === null ? "(none yet)" : shortRevision(report.revision)}${servedNote}`,
     };
-  return { ...base, state: "never-fetched", reason: "no fetch recorded by this server since it started" };
+  return { ...base, state: "never-fetched", reason: "no fetch recorded" };
 }
 
 /** Every node of `fleet` with its state, in the fleet's order, and the count per state. */

@@ -1,15 +1,22 @@
-// One fleet view across replicas: this server's fetches and reports written to the state store (coalesced, batched)
-// and everyone's read back, so every replica's dashboard and rollout view show the whole fleet.
+// The fleet view kept in the state store: this server's fetches and reports written (coalesced, batched) and read back.
+// Several replicas on PostgreSQL read each other's records continuously; a single server is a replica set of one: it
+// writes to the journal under --state-dir and reads it back once, at start, so a restart shows the same fleet.
 import type { Logger } from "../../lib/logger.js";
 import { messageOf } from "../../lib/errors.js";
 import type { Json, NodeRecordKind } from "../../store/store.js";
 import { parseReport, type AgentReports, type StoredReport } from "./agent-reports.js";
+import { Coalescer } from "./coalescer.js";
 import type { ClientKind, FetchLedger, FetchRecord } from "./fetch-ledger.js";
 
-/** The part of a state store this needs: batched writes and reads of what changed after a cursor. */
+/** The part of a state store this needs: batched writes, a full read, and (shared stores) what changed since. */
 export interface NodeRecordStore {
   putNodeRecords(kind: NodeRecordKind, records: ReadonlyArray<readonly [string, Json]>): Promise<void>;
-  readNodeRecordsSince(
+  readNodeRecords(kind: NodeRecordKind): Promise<Map<string, unknown>>;
+  /**
+   * What others wrote after a cursor (0: everything). Absent when this process is the store's only writer (the
+   * embedded journal, locked to one process): its records are then read once, at start.
+   */
+  readNodeRecordsSince?(
     kind: NodeRecordKind,
     cursor: number,
   ): Promise<{ records: Map<string, unknown>; cursor: number }>;
@@ -22,15 +29,18 @@ export interface SharedViewOptions {
   logger: Logger;
   /** Pending records are written this often, in one batch per kind. Default 250 ms. */
   flushMs?: number;
-  /** Others' records are read back this often. Default 400 ms. */
+  /** Others' records are read back this often (shared stores only). Default 400 ms. */
   pullMs?: number;
-  /** An unchanged fetch (same ETag, status, client) refreshes the stored "last seen" at most this often. Default 60 s. */
+  /** An unchanged fetch or report refreshes the stored "last seen" at most this often. Default 60 s. */
   refreshMs?: number;
+  /** What this is, for the log when it fails and recovers. Default: sharing … through the database. */
+  what?: string;
 }
 
 /** What was written, for the README's measurement and /status. */
 export interface SharedViewCounters {
   fetchesSeen: number;
+  reportsSeen: number;
   rowsWritten: number;
   batches: number;
   failedBatches: number;
@@ -65,29 +75,48 @@ export function asStoredReport(v: unknown): StoredReport | undefined {
   return { ...parsed.report, receivedAt, address: r["address"], userAgent: r["userAgent"] };
 }
 
+/** Same report content (what the agent said), whenever and from wherever it came. */
+function sameReport(a: StoredReport, b: StoredReport): boolean {
+  return (
+    a.revision === b.revision &&
+    a.etag === b.etag &&
+    a.converged === b.converged &&
+    JSON.stringify(a.pods) === JSON.stringify(b.pods) &&
+    JSON.stringify(a.errors) === JSON.stringify(b.errors)
+  );
+}
+
+const sameFetch = (a: FetchRecord, b: FetchRecord): boolean =>
+  a.etag === b.etag && a.status === b.status && a.client === b.client;
+
 /**
- * Keeps the ledger and reports shared through the store. A fetch is written when it differs from the last stored
- * one of its node (ETag, status or client) or that one is older than `refreshMs`: a node polling every 20 s costs
- * one row a minute, whichever replica answers. Reports are always written (agents send them on change).
+ * Keeps the ledger and reports in the store. A fetch or a report is written when it differs from the last stored one
+ * of its node (a fetch: ETag, status or client; a report: revision, ETag, pods, errors) or that one is older than
+ * `refreshMs`: a node polling every 20 s costs one row a minute, whichever replica answers. Records wait at most
+ * `flushMs` and are written in one batch (one transaction) per kind.
  */
 export class SharedFleetView {
-  private readonly pendingFetches = new Map<string, FetchRecord>();
-  private readonly pendingReports = new Map<string, StoredReport>();
-  /** The last stored fetch of each node (written here or read back). */
-  private readonly stored = new Map<string, FetchRecord>();
+  private readonly fetches = new Coalescer<FetchRecord>(sameFetch, (r) => r.at);
+  private readonly reported = new Coalescer<StoredReport>(sameReport, (r) => r.receivedAt);
   private readonly cursors: Record<NodeRecordKind, number> = { fetch: 0, report: 0 };
   private timers: NodeJS.Timeout[] = [];
   private flushing: Promise<void> | undefined;
   private pulling: Promise<void> | undefined;
   private failing = false;
-  readonly counters: SharedViewCounters = { fetchesSeen: 0, rowsWritten: 0, batches: 0, failedBatches: 0 };
+  readonly counters: SharedViewCounters = {
+    fetchesSeen: 0,
+    reportsSeen: 0,
+    rowsWritten: 0,
+    batches: 0,
+    failedBatches: 0,
+  };
 
   constructor(private readonly options: SharedViewOptions) {
     options.ledger.onServed((node, record) => this.noteFetch(node, record));
-    options.reports.onReceive((node, report) => this.pendingReports.set(node, report));
+    options.reports.onReceive((node, report) => this.noteReport(node, report));
   }
 
-  /** Reads everything stored so far, then keeps writing and reading in the background. */
+  /** Reads everything stored so far, then keeps writing (and, on a shared store, reading) in the background. */
   async start(): Promise<void> {
     await this.pull().catch((e: unknown) => this.report(e));
     const every = (ms: number, fn: () => Promise<void>) => {
@@ -96,7 +125,8 @@ export class SharedFleetView {
       this.timers.push(t);
     };
     every(this.options.flushMs ?? 250, () => this.flush());
-    every(this.options.pullMs ?? 400, () => this.pull());
+    if (this.options.store.readNodeRecordsSince !== undefined)
+      every(this.options.pullMs ?? 400, () => this.pull());
   }
 
   /** Stops the timers and writes what is pending (once; failures are logged). */
@@ -109,15 +139,13 @@ export class SharedFleetView {
   /** The hot path's part: a Map lookup and at most one Map write. */
   noteFetch(node: string, record: FetchRecord): void {
     this.counters.fetchesSeen++;
-    const last = this.stored.get(node);
-    if (
-      last === undefined ||
-      last.etag !== record.etag ||
-      last.status !== record.status ||
-      last.client !== record.client ||
-      record.at - last.at >= (this.options.refreshMs ?? 60_000)
-    )
-      this.pendingFetches.set(node, record);
+    this.fetches.note(node, record, this.options.refreshMs ?? 60_000);
+  }
+
+  /** A report received (agents send one after every pass, so unchanged ones are coalesced like fetches). */
+  noteReport(node: string, report: StoredReport): void {
+    this.counters.reportsSeen++;
+    this.reported.note(node, report, this.options.refreshMs ?? 60_000);
   }
 
   /** Writes the pending records, one batch per kind; on failure they stay pending for the next try. */
@@ -128,7 +156,7 @@ export class SharedFleetView {
     return this.flushing;
   }
 
-  /** Merges what others stored since the last read into the ledger and reports. */
+  /** Merges what is stored (on a shared store: what others stored since the last read) into the ledger and reports. */
   pull(): Promise<void> {
     this.pulling ??= this.pullOnce().finally(() => {
       this.pulling = undefined;
@@ -137,62 +165,79 @@ export class SharedFleetView {
   }
 
   private async flushOnce(): Promise<void> {
-    const fetches = [...this.pendingFetches];
-    const reports = [...this.pendingReports];
-    this.pendingFetches.clear();
-    this.pendingReports.clear();
+    const fetches = this.fetches.take();
+    const reports = this.reported.take();
     try {
-      if (fetches.length > 0) {
-        await this.options.store.putNodeRecords("fetch", fetches as unknown as Array<[string, Json]>);
-        this.counters.batches++;
-        this.counters.rowsWritten += fetches.length;
-        for (const [node, r] of fetches) this.stored.set(node, r);
-      }
-      if (reports.length > 0) {
-        await this.options.store.putNodeRecords("report", reports as unknown as Array<[string, Json]>);
-        this.counters.batches++;
-        this.counters.rowsWritten += reports.length;
-      }
-      this.recovered();
+      await this.write("fetch", this.fetches, fetches);
     } catch (e) {
-      this.counters.failedBatches++;
-      // Keep them for the next flush unless something newer for the node arrived meanwhile.
-      for (const [n, r] of fetches) if (!this.pendingFetches.has(n)) this.pendingFetches.set(n, r);
-      for (const [n, r] of reports) if (!this.pendingReports.has(n)) this.pendingReports.set(n, r);
+      this.reported.failed(reports);
       throw e;
     }
-  }
-
-  private async pullOnce(): Promise<void> {
-    const { store, ledger, reports } = this.options;
-    const fetches = await store.readNodeRecordsSince("fetch", this.cursors.fetch);
-    for (const [node, value] of fetches.records) {
-      const r = asFetchRecord(value);
-      if (r === undefined) continue;
-      if ((ledger.get(node)?.at ?? -1) < r.at) ledger.record(node, r);
-      if ((this.stored.get(node)?.at ?? -1) < r.at) this.stored.set(node, r);
-    }
-    this.cursors.fetch = fetches.cursor;
-    const stored = await store.readNodeRecordsSince("report", this.cursors.report);
-    for (const [node, value] of stored.records) {
-      const r = asStoredReport(value);
-      if (r !== undefined && (reports.get(node)?.receivedAt ?? -1) < r.receivedAt) reports.set(node, r);
-    }
-    this.cursors.report = stored.cursor;
+    await this.write("report", this.reported, reports);
     this.recovered();
   }
 
+  private async write<T>(kind: NodeRecordKind, c: Coalescer<T>, batch: Array<[string, T]>): Promise<void> {
+    if (batch.length === 0) return;
+    try {
+      await this.options.store.putNodeRecords(kind, batch as unknown as Array<[string, Json]>);
+    } catch (e) {
+      this.counters.failedBatches++;
+      c.failed(batch);
+      throw e;
+    }
+    this.counters.batches++;
+    this.counters.rowsWritten += batch.length;
+    c.written(batch);
+    this.options.logger.debug({ kind, rows: batch.length }, "node records written");
+  }
+
+  private async read(kind: NodeRecordKind): Promise<Map<string, unknown>> {
+    const { store } = this.options;
+    if (store.readNodeRecordsSince === undefined) return store.readNodeRecords(kind);
+    const changes = await store.readNodeRecordsSince(kind, this.cursors[kind]);
+    this.cursors[kind] = changes.cursor;
+    return changes.records;
+  }
+
+  /** The valid records of `kind` read, oldest first (so the bounded ledger and reports keep the latest nodes). */
+  private async readValid<T>(
+    kind: NodeRecordKind,
+    parse: (v: unknown) => T | undefined,
+    at: (r: T) => number,
+  ): Promise<Array<[string, T]>> {
+    const out: Array<[string, T]> = [];
+    for (const [node, value] of await this.read(kind)) {
+      const r = parse(value);
+      if (r !== undefined) out.push([node, r]);
+    }
+    return out.sort((a, b) => at(a[1]) - at(b[1]));
+  }
+
+  private async pullOnce(): Promise<void> {
+    const { ledger, reports } = this.options;
+    for (const [node, r] of await this.readValid("fetch", asFetchRecord, (f) => f.at)) {
+      if ((ledger.get(node)?.at ?? -1) < r.at) ledger.record(node, r);
+      this.fetches.read(node, r);
+    }
+    for (const [node, r] of await this.readValid("report", asStoredReport, (x) => x.receivedAt)) {
+      if ((reports.get(node)?.receivedAt ?? -1) < r.receivedAt) reports.set(node, r);
+      this.reported.read(node, r);
+    }
+    this.recovered();
+  }
+
+  private get what(): string {
+    return this.options.what ?? "sharing the fetch ledger and agent reports through the database";
+  }
+
   private report(e: unknown): void {
-    if (!this.failing)
-      this.options.logger.warn(
-        { err: messageOf(e) },
-        "cannot share the fetch ledger and agent reports through the database; retrying",
-      );
+    if (!this.failing) this.options.logger.warn({ err: messageOf(e) }, `${this.what} failed; retrying`);
     this.failing = true;
   }
 
   private recovered(): void {
-    if (this.failing) this.options.logger.info("sharing the fetch ledger and agent reports again");
+    if (this.failing) this.options.logger.info(`${this.what} works again`);
     this.failing = false;
   }
 }

@@ -91,7 +91,7 @@ function fetchSection(d: NodePageData): SafeHtml {
     <h2 id="fetch-h">Last fetch</h2>
     ${
       f === undefined
-        ? html`<p>No fetch recorded by this server since it started.</p>`
+        ? html`<p>No fetch recorded (without a state folder: since this server started).</p>`
         : html`<dl>
             <dt>when</dt>
             <dd>${when(f.at, d.now)}</dd>
@@ -118,8 +118,8 @@ function reportSection(d: NodePageData): SafeHtml {
     ${
       r === undefined
         ? html`<p>
-            No agent has reported for this node since this server started (nodes run by a kubelet alone never
-            report).
+            No agent has reported for this node (without a state folder: since this server started; nodes run
+            by a kubelet alone never report).
           </p>`
         : html`<dl>
             <dt>when</dt>
