@@ -9,7 +9,7 @@ import type { TemplateContext } from "../template.js";
 import type { CompiledNode, PodOrigin, ServedPod } from "./compiled-fleet.js";
 import type { NodeExpansions, Prepared } from "./load-memo.js";
 import type { LoadScratch } from "./prepare-pod.js";
-import { PODS_PER_STEP } from "./manifests-step.js";
+import { PODS_PER_STEP } from "./read-file.js";
 import { documentSizeIssue, finalNameIssue } from "./size-step.js";
 import { expandForNode, templateContextKey } from "./templates-step.js";
 
