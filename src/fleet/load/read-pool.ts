@@ -2,10 +2,10 @@
 // limit, so a hostile file stops its thread (an error of that file), never the server.
 import { availableParallelism } from "node:os";
 import { Worker, type ResourceLimits } from "node:worker_threads";
-import { ExactInteger } from "../../lib/exact-integer.js";
 import type { ManifestFile } from "../fleet-files.js";
+import { GraphReader } from "./read-codec.js";
 import type { FileReader, OffThreadRead, ReadRequest } from "./read-file.js";
-import type { ReaderJob, ReaderReply } from "./read-protocol.js";
+import type { ReaderJob, ReaderReply, SentRequest } from "./read-protocol.js";
 
 /** How a pool reads. */
 export interface ReadPoolOptions {
@@ -24,7 +24,7 @@ export interface ReadPoolOptions {
 interface Job {
   id: number;
   file: ManifestFile;
-  request: ReaderJob["request"];
+  request: SentRequest;
   resolve: (read: OffThreadRead) => void;
   reject: (error: Error) => void;
   timer?: NodeJS.Timeout;
@@ -34,6 +34,8 @@ interface Reader {
   worker: Worker;
   job: Job | undefined;
   idle: NodeJS.Timeout | undefined;
+  /** The answer to `job` being rebuilt, chunk by chunk. */
+  decoding?: GraphReader | undefined;
 }
 
 /** Starts a reader thread: the compiled read-worker.js, or from the TypeScript sources through tsx. */
@@ -130,6 +132,7 @@ export class ReadPool implements FileReader {
     clearTimeout(reader.idle);
     const job = reader.job;
     reader.job = undefined;
+    reader.decoding = undefined;
     if (job !== undefined) {
       clearTimeout(job.timer);
       job.reject(new Error(message));
@@ -141,13 +144,27 @@ export class ReadPool implements FileReader {
   private settle(reader: Reader, reply: ReaderReply): void {
     const job = reader.job;
     if (job === undefined || job.id !== reply.id) return;
-    reader.job = undefined;
-    clearTimeout(job.timer);
+    let answer: OffThreadRead | Error;
     if (reply.ok) {
-      for (const e of reply.exact) Object.setPrototypeOf(e, ExactInteger.prototype);
-      for (const pod of reply.read.pods) pod.layer = job.file.layer;
-      job.resolve({ read: reply.read, aliases: reply.aliases });
-    } else job.reject(reply.range ? new RangeError(reply.message) : new Error(reply.message));
+      try {
+        const decoder = (reader.decoding ??= new GraphReader());
+        decoder.read(reply.chunk);
+        if (reply.more) {
+          // The next chunk is asked for once this one is rebuilt: other work runs in between.
+          reader.worker.postMessage({ id: job.id, next: true } satisfies ReaderJob);
+          return;
+        }
+        answer = decoder.result!.value as OffThreadRead;
+        for (const pod of answer.read.pods) pod.layer = job.file.layer;
+      } catch (e) {
+        answer = new Error(`its answer could not be read: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    } else answer = reply.range ? new RangeError(reply.message) : new Error(reply.message);
+    reader.job = undefined;
+    reader.decoding = undefined;
+    clearTimeout(job.timer);
+    if (answer instanceof Error) job.reject(answer);
+    else job.resolve(answer);
     reader.worker.unref();
     reader.idle = setTimeout(() => void this.fail(reader, "idle"), this.idleMs).unref();
     this.dispatch();

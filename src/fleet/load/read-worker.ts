@@ -1,31 +1,26 @@
-// A reader thread: reads the files its pool sends (read-file.ts, the loader's own code), one at a time.
+// A reader thread: reads the files its pool sends (read-file.ts, the loader's own code), one at a time, and sends
+// each answer in chunks as the pool asks for them.
 import { parentPort } from "node:worker_threads";
-import { ExactInteger } from "../../lib/exact-integer.js";
 import { AliasBudget } from "../../manifests/yaml.js";
 import type { ManifestFile } from "../fleet-files.js";
-import type { SourcePod } from "../pod-sources.js";
-import type { ReaderJob, ReaderReply } from "./read-protocol.js";
+import { encodeGraph, type GraphChunk } from "./read-codec.js";
+import type { OffThreadRead } from "./read-file.js";
 import { readFile } from "./read-file.js";
+import type { ReaderJob, ReaderReply } from "./read-protocol.js";
 
-/** Every ExactInteger in the pods' values, once each (the pool restores their class after the copy). */
-function exactIntegersOf(pods: readonly SourcePod[]): ExactInteger[] {
-  const found = new Set<ExactInteger>();
-  const seen = new Set<object>();
-  const stack: unknown[] = pods.map((p) => p.value);
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (v === null || typeof v !== "object" || seen.has(v)) continue;
-    seen.add(v);
-    if (v instanceof ExactInteger) found.add(v);
-    // One push per element: a spread of a list of 100,000s of items would overflow the call stack.
-    else
-      for (const child of Array.isArray(v) ? (v as unknown[]) : Object.values(v as Record<string, unknown>))
-        stack.push(child);
-  }
-  return [...found];
+/** The chunks of the answer being sent. */
+let sending: { id: number; chunks: GraphChunk[]; next: number } | undefined;
+
+function nextChunk(id: number): ReaderReply {
+  if (sending?.id !== id) return { id, ok: false, range: false, message: "no answer to continue" };
+  const chunk = sending.chunks[sending.next++]!;
+  const more = sending.next < sending.chunks.length;
+  if (!more) sending = undefined;
+  return { id, ok: true, chunk, more };
 }
 
 function answer(job: ReaderJob): ReaderReply {
+  if ("next" in job) return nextChunk(job.id);
   const { request } = job;
   const file: ManifestFile = {
     path: request.path,
@@ -40,17 +35,11 @@ function answer(job: ReaderJob): ReaderReply {
       request.strict,
       budget === undefined ? {} : { aliasBudget: budget },
     );
-    for (;;) {
-      const step = steps.next();
-      if (step.done === true)
-        return {
-          id: job.id,
-          ok: true,
-          read: step.value,
-          aliases: budget?.state(),
-          exact: exactIntegersOf(step.value.pods),
-        };
-    }
+    let step = steps.next();
+    while (step.done !== true) step = steps.next();
+    const read: OffThreadRead = { read: step.value, aliases: budget?.state() };
+    sending = { id: job.id, chunks: encodeGraph(read), next: 0 };
+    return nextChunk(job.id);
   } catch (e) {
     return {
       id: job.id,
