@@ -13,7 +13,10 @@ export interface ReadPoolOptions {
   size?: number;
   /** Heap limit of each thread in MiB (default 2,048): a read needing more is an error of its file. */
   maxHeapMb?: number;
-  /** Files of fewer bytes are read inline, where they cost less than the trip to a thread (default 64 KiB). */
+  /**
+   * Files of fewer bytes are read inline (default 16 KiB): below it a read costs a few milliseconds, about what
+   * the trip to a thread and back costs (bench/read-threshold.ts).
+   */
   inlineBelow?: number;
   /** A thread idle this long is stopped, returning its memory (default 30 s). */
   idleMs?: number;
@@ -67,7 +70,7 @@ export class ReadPool implements FileReader {
   constructor(options: ReadPoolOptions = {}) {
     this.size = Math.max(1, options.size ?? (availableParallelism() >= 4 ? 2 : 1));
     this.maxHeapMb = options.maxHeapMb ?? 2048;
-    this.inlineBelow = options.inlineBelow ?? 64 * 1024;
+    this.inlineBelow = options.inlineBelow ?? 16 * 1024;
     this.idleMs = options.idleMs ?? 30_000;
     this.timeoutMs = options.timeoutMs ?? 300_000;
   }
