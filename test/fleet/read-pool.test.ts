@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, describe, it } from "node:test";
+import { Worker } from "node:worker_threads";
 import type { FleetFile, ManifestFile } from "../../src/fleet/fleet-files.js";
 import { loadFleet, loadFleetInSlices, type LoadResult } from "../../src/fleet/load-fleet.js";
 import { readFile, type FileRead, type ReadRequest } from "../../src/fleet/load/read-file.js";
@@ -164,6 +165,23 @@ describe("reading files in a reader thread", () => {
       assert.equal(next.ok, true);
     } finally {
       await small.close();
+    }
+  });
+});
+
+describe("a reader thread that cannot start", () => {
+  it("is no fault of any file: every file is read inline, and the pool says why", async () => {
+    const broken = new ReadPool({
+      inlineBelow: 0,
+      start: () => new Worker("throw new Error('no reader here')", { eval: true }),
+    });
+    try {
+      const files = exampleFiles;
+      const result = await loadFleetInSlices(files, { revision: "example", reader: broken });
+      assert.deepStrictEqual(outcome(result), outcome(loadFleet(files, { revision: "example" })));
+      assert.match(broken.unavailable ?? "", /no reader here/);
+    } finally {
+      await broken.close();
     }
   });
 });

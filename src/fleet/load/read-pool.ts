@@ -22,13 +22,15 @@ export interface ReadPoolOptions {
   idleMs?: number;
   /** A read taking longer is an error of its file (default 5 minutes). */
   timeoutMs?: number;
+  /** Starts a reader thread (default: read-worker.ts, compiled or through tsx); for tests. */
+  start?: (resourceLimits: ResourceLimits) => Worker;
 }
 
 interface Job {
   id: number;
   file: ManifestFile;
   request: SentRequest;
-  resolve: (read: OffThreadRead) => void;
+  resolve: (read: OffThreadRead | undefined) => void;
   reject: (error: Error) => void;
   timer?: NodeJS.Timeout;
 }
@@ -39,6 +41,8 @@ interface Reader {
   idle: NodeJS.Timeout | undefined;
   /** The answer to `job` being rebuilt, chunk by chunk. */
   decoding?: GraphReader | undefined;
+  /** Whether the thread has loaded its code and listens. */
+  ready: boolean;
 }
 
 /** Starts a reader thread: the compiled read-worker.js, or from the TypeScript sources through tsx. */
@@ -55,7 +59,9 @@ function startReaderThread(resourceLimits: ResourceLimits): Worker {
 /**
  * Reads large files in at most `size` threads (queued beyond), each under a heap limit; the result is exactly the
  * inline read's. A thread that runs out of memory, crashes or overruns the time limit is replaced, and its file's
- * read rejects naming the cause. Idle threads do not keep the process alive.
+ * read rejects naming the cause. A thread that cannot even start (its code missing) is no fault of any file: that
+ * read and every later one resolve with nothing (read inline), and `unavailable` says why. Idle threads do not keep
+ * the process alive.
  */
 export class ReadPool implements FileReader {
   readonly size: number;
@@ -63,7 +69,9 @@ export class ReadPool implements FileReader {
   readonly inlineBelow: number;
   private readonly idleMs: number;
   private readonly timeoutMs: number;
+  private readonly start: (resourceLimits: ResourceLimits) => Worker;
   private readonly readers = new Set<Reader>();
+  private broken: string | undefined;
   private readonly queue: Job[] = [];
   private nextId = 1;
 
@@ -73,11 +81,18 @@ export class ReadPool implements FileReader {
     this.inlineBelow = options.inlineBelow ?? 16 * 1024;
     this.idleMs = options.idleMs ?? 30_000;
     this.timeoutMs = options.timeoutMs ?? 300_000;
+    this.start = options.start ?? startReaderThread;
+  }
+
+  /** Why reader threads cannot start here (every file is then read inline); undefined while they can. */
+  get unavailable(): string | undefined {
+    return this.broken;
   }
 
   read(request: ReadRequest): Promise<OffThreadRead | undefined> {
     const { file } = request;
-    if (file.content.length < this.inlineBelow) return Promise.resolve(undefined);
+    if (file.content.length < this.inlineBelow || this.broken !== undefined)
+      return Promise.resolve(undefined);
     return new Promise((resolve, reject) => {
       const { path, layer, content } = file;
       const { minors, strict, aliases } = request;
@@ -114,9 +129,12 @@ export class ReadPool implements FileReader {
   }
 
   private spawn(): Reader {
-    const worker = startReaderThread({ maxOldGenerationSizeMb: this.maxHeapMb });
-    const reader: Reader = { worker, job: undefined, idle: undefined };
-    worker.on("message", (reply: ReaderReply) => this.settle(reader, reply));
+    const worker = this.start({ maxOldGenerationSizeMb: this.maxHeapMb });
+    const reader: Reader = { worker, job: undefined, idle: undefined, ready: false };
+    worker.on("message", (reply: ReaderReply | { ready: true }) => {
+      if ("ready" in reply) reader.ready = true;
+      else this.settle(reader, reply);
+    });
     worker.on("error", (e: Error & { code?: string }) => {
       const message =
         e.code === "ERR_WORKER_OUT_OF_MEMORY"
@@ -136,7 +154,14 @@ export class ReadPool implements FileReader {
     const job = reader.job;
     reader.job = undefined;
     reader.decoding = undefined;
-    if (job !== undefined) {
+    if (!reader.ready) {
+      // It never started: no file is at fault, and the next thread would fail alike. Read inline from now on.
+      this.broken = message;
+      for (const queued of [...(job === undefined ? [] : [job]), ...this.queue.splice(0)]) {
+        clearTimeout(queued.timer);
+        queued.resolve(undefined);
+      }
+    } else if (job !== undefined) {
       clearTimeout(job.timer);
       job.reject(new Error(message));
     }

@@ -51,3 +51,5 @@ function answer(job: ReaderJob): ReaderReply {
 }
 
 parentPort?.on("message", (job: ReaderJob) => parentPort?.postMessage(answer(job)));
+// Its code loaded: from now on, a failure of this thread is a failure of the file it reads.
+parentPort?.postMessage({ ready: true });
