@@ -67,6 +67,8 @@ export async function loadFleetInSlices(
         step = steps.throw(e);
         continue;
       }
+      // The loop turned while the file was read elsewhere: a new slice starts.
+      sliceStart = performance.now();
       step = steps.next(answer);
       continue;
     }
