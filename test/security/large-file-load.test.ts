@@ -125,7 +125,7 @@ describe("a large or hostile file loading while nodes are served", () => {
     for (const path of Object.keys(HOSTILE)) assert.ok(named.has(path), `${path} is named`);
     const messages = server.store.lastError?.issues?.map((i) => `${i.file}: ${i.message}`).join("\n") ?? "";
     assert.match(messages, /common\/bomb\.yaml: .*alias bomb/);
-    assert.match(messages, /common\/deep\.yaml: .*nested .*1,000 levels/);
+    assert.match(messages, /common\/deep\.yaml: .*nested deeper than/);
     assert.match(messages, /common\/many\.yaml: .*more than 1,000 documents/);
     for (const path of Object.keys(HOSTILE)) await rm(join(dir.path, path));
     await backToServed();
