@@ -29,8 +29,8 @@ export default tseslint.config(
     rules: { "no-console": "off" },
   },
   {
-    // This file is outside tsconfig.json's project.
-    files: ["eslint.config.js"],
+    // Outside tsconfig.json's project: this file, and plain-JavaScript entry points.
+    files: ["eslint.config.js", "**/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
   },
 );

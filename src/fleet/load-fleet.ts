@@ -14,6 +14,8 @@ import { layoutIssues, nodeFoldersStep } from "./load/layout-step.js";
 import type { LoadMemo } from "./load/load-memo.js";
 import { idsOf, ManifestIndex, podsOf, readManifest } from "./load/manifests-step.js";
 import { LoadScratch } from "./load/prepare-pod.js";
+import type { OffThreadRead, ReadRequest } from "./load/read-file.js";
+import { sharedReadPool } from "./load/read-pool.js";
 
 export type {
   CompiledFleet,
@@ -35,30 +37,49 @@ export function loadFleet(files: readonly FleetFile[], options: LoadOptions): Lo
   for (;;) {
     const step = steps.next();
     if (step.done === true) return step.value;
-    options.onProgress?.(step.value);
+    // A file to read is read inline (the loader does it when answered nothing).
+    if (step.value.stage !== "read") options.onProgress?.(step.value);
   }
 }
 
 /**
- * The same as loadFleet, but gives the event loop a turn whenever `sliceMs` of work has passed, so a server
- * keeps answering (from its current revision) while a large fleet loads. Resolves with exactly loadFleet's result.
+ * The same as loadFleet, but gives the event loop a turn whenever `sliceMs` of work has passed, and reads large
+ * files in `options.reader` (default: the process's pool of reader threads), so a server keeps answering (from
+ * its current revision) while a large fleet loads. Resolves with exactly loadFleet's result.
  */
 export async function loadFleetInSlices(
   files: readonly FleetFile[],
   options: LoadOptions,
   sliceMs = 10,
 ): Promise<LoadResult> {
+  const reader = options.reader ?? sharedReadPool();
   const steps = loadFleetSteps(files, options);
   let sliceStart = performance.now();
-  for (;;) {
-    const step = steps.next();
-    if (step.done === true) return step.value;
-    options.onProgress?.(step.value);
+  let step = steps.next();
+  while (step.done !== true) {
+    const pause = step.value;
+    if (pause.stage === "read") {
+      let answer: OffThreadRead | undefined;
+      try {
+        answer = await reader.read(pause);
+      } catch (e) {
+        // Thrown where the loader asked: an error of that file, as if reading it inline had thrown.
+        step = steps.throw(e);
+        continue;
+      }
+      // The loop turned while the file was read elsewhere: a new slice starts.
+      sliceStart = performance.now();
+      step = steps.next(answer);
+      continue;
+    }
+    options.onProgress?.(pause);
     if (performance.now() - sliceStart >= sliceMs) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       sliceStart = performance.now();
     }
+    step = steps.next();
   }
+  return step.value;
 }
 
 /**
@@ -66,17 +87,18 @@ export async function loadFleetInSlices(
  * issue placed at `where`.
  */
 function* failSafe<T>(
-  run: () => Generator<void, T, undefined>,
+  run: () => Generator<ReadRequest | undefined | void, T, OffThreadRead | undefined>,
   step: LoadStep,
   fallback: (issue: Issue) => T,
   where: Pick<Issue, "file" | "nodes">,
-): Generator<LoadStep, T, undefined> {
+): Generator<LoadPause, T, OffThreadRead | undefined> {
   try {
     const steps = run();
+    let answer: OffThreadRead | undefined;
     for (;;) {
-      const next = steps.next();
+      const next = steps.next(answer);
       if (next.done === true) return next.value;
-      yield step;
+      answer = yield next.value ?? step;
     }
   } catch (e) {
     const message =
@@ -94,11 +116,17 @@ function* failSafe<T>(
   }
 }
 
-/** The loader as a generator that pauses after each file and each node; drivers decide when to resume. */
+/** A pause of the loader: progress, or a file to read (the driver answers with the read, or nothing). */
+type LoadPause = LoadStep | ReadRequest;
+
+/**
+ * The loader as a generator that pauses after each file and each node; drivers decide when to resume. It asks its
+ * driver for each file to read anew, and reads it itself when the answer is nothing.
+ */
 function* loadFleetSteps(
   files: readonly FleetFile[],
   options: LoadOptions,
-): Generator<LoadStep, LoadResult, undefined> {
+): Generator<LoadPause, LoadResult, OffThreadRead | undefined> {
   const issues = new IssueCollector();
   const aliasBudget = new AliasBudget(MAX_ALIAS_NODES_PER_REVISION);
   const classified = classifyFleetFiles(files);

@@ -1,6 +1,7 @@
 // Canonical, byte-stable renderings of pods and pod lists (JSON for the kubelet, YAML for people and tools).
 import { ExactInteger } from "../lib/exact-integer.js";
 import { formatNumber, sortedEntries, toYaml } from "./yaml-emit.js";
+import { podListYamlSizes } from "./yaml-size.js";
 
 export { toYaml } from "./yaml-emit.js";
 
@@ -152,7 +153,7 @@ export const MAX_SERVED_BYTES = 10 * 1024 * 1024;
 /**
  * The first served form of a node's pods (given its JSON PodList bytes) that reaches `limit` bytes, with its size;
  * undefined when every form (json, yaml, stream) stays below. YAML can be several times larger than JSON (escapes,
- * indentation), so each form is measured, not estimated.
+ * indentation), so each form is measured, not estimated: from each pod's YAML size (podListYamlSizes).
  */
 export function oversizedForm(
   json: Buffer,
@@ -162,8 +163,9 @@ export function oversizedForm(
   if (json.length >= limit) return { format: "json", bytes: json.length };
   // No YAML form exceeds YAML_PER_JSON_BYTE times the JSON one (see the constant): below that, nothing to render.
   if (json.length * YAML_PER_JSON_BYTE < limit) return undefined;
+  const sizes = podListYamlSizes(pods);
   for (const format of ["yaml", "stream"] as const) {
-    const bytes = Buffer.byteLength(renderPodList(pods, format));
+    const bytes = sizes?.[format] ?? Buffer.byteLength(renderPodList(pods, format));
     if (bytes >= limit) return { format, bytes };
   }
   return undefined;

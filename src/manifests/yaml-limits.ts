@@ -67,5 +67,30 @@ export class AliasBudget {
   get exhausted(): boolean {
     return this.used > this.limit;
   }
+
+  /** What has been spent, to continue this budget elsewhere (a reader thread) with `restore`. */
+  state(): AliasBudgetState {
+    return { limit: this.limit, used: this.used, refused: this.refused };
+  }
+
+  /** Takes over what a copy of this budget (made from `state()`) has spent since. */
+  restore(state: AliasBudgetState): void {
+    this.used = state.used;
+    this.refused = state.refused;
+  }
+
+  /** A parentless budget continuing `state`. */
+  static from(state: AliasBudgetState): AliasBudget {
+    const budget = new AliasBudget(state.limit);
+    budget.restore(state);
+    return budget;
+  }
+}
+
+/** An AliasBudget's spending, as plain data. */
+export interface AliasBudgetState {
+  limit: number;
+  used: number;
+  refused: boolean;
 }
 

@@ -15,6 +15,7 @@ import {
 } from "./yaml-limits.js";
 import { convert, Lines } from "./yaml-convert.js";
 
+export type { AliasBudgetState } from "./yaml-limits.js";
 export { AliasBudget, MAX_ALIAS_NODES, MAX_ALIAS_NODES_PER_REVISION, MAX_JSON_DEPTH, MAX_YAML_DEPTH, MAX_DOCUMENTS, YamlSyntaxError, YamlTooDeepError };
 
 /** One document of a stream. */

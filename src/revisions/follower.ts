@@ -1,5 +1,6 @@
 // Follows a source: on every change, load and validate the whole fleet, then publish it or keep the old one.
 import { loadFleetInSlices, type CompiledFleet, type LoadResult } from "../fleet/load-fleet.js";
+import type { FileReader } from "../fleet/load/read-file.js";
 import { ManifestServerError, messageOf } from "../lib/errors.js";
 import { countErrors } from "../lib/issue-collector.js";
 import { errorsIn, formatIssue } from "../lib/issues.js";
@@ -22,6 +23,8 @@ export interface FollowerDeps {
   now?: () => Date;
   /** The loader (injectable for tests); whatever it throws is a rejected revision, never a failure of the process. */
   load?: (snapshot: Snapshot, previous: CompiledFleet | undefined) => Promise<LoadResult>;
+  /** Where the default loader reads large files (default: the process's pool of reader threads). */
+  reader?: FileReader;
 }
 
 /**
@@ -172,7 +175,7 @@ export class FleetFollower {
     const load =
       this.deps.load ??
       ((snap: Snapshot, prev: CompiledFleet | undefined) =>
-        loadFleetInSlices(snap.files, { revision: snap.revision, previous: prev }));
+        loadFleetInSlices(snap.files, { revision: snap.revision, previous: prev, reader: this.deps.reader }));
     return loadGuarded(() => load(snapshot, previous));
   }
 

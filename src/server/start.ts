@@ -23,6 +23,7 @@ import { startReplicaSet, type ReplicaOptions, type ReplicaSet } from "../replic
 import { ProposalStore } from "../replicas/proposal-store.js";
 import { NodeSelection } from "./documents/node-selection.js";
 import { openRollouts, type RolloutOptions, type Rollouts } from "./rollouts.js";
+import type { FileReader } from "../fleet/load/read-file.js";
 
 export interface StartOptions {
   /** A fleet folder (shorthand for `source: createDirSource(dir)`). */
@@ -53,6 +54,8 @@ export interface StartOptions {
   stateDir?: string;
   /** Rollout driver settings (clock, tick interval, probes, leadership); see rollouts.ts. */
   rollout?: RolloutOptions;
+  /** Where revisions' large files are read, away from the event loop (default: the process's pool of reader threads). */
+  reader?: FileReader;
 }
 
 export interface RunningServer {
@@ -94,7 +97,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     );
   // On a replica the follower only proposes what it validated; the served store follows the publications.
   const proposals = options.replicas === undefined ? store : new ProposalStore(store);
-  const follower = new FleetFollower({ source, store: proposals, logger });
+  const follower = new FleetFollower({ source, store: proposals, logger, reader: options.reader });
   // Nodes a rollout holds on another document: served by the hot path, classified by the dashboard and metrics.
   const selection = new NodeSelection();
   const fleetView = createFleetView(store, {

@@ -1,6 +1,7 @@
 // Steps 5 and 6: one node's pods resolved (templates expanded), composed by layer and rendered as its PodList.
 import type { Issue } from "../../lib/issues.js";
 import { assemblePodListJson } from "../../manifests/render.js";
+import { rememberPodYamlSize } from "../../manifests/yaml-size.js";
 import { comparePodKeys, composeLayers, type GroupMatch, type ResolvedPod } from "../compose.js";
 import type { FleetConfig, NodeDecl } from "../fleet-config.js";
 import type { KubeletVersion } from "../kubelet-version.js";
@@ -9,7 +10,7 @@ import type { TemplateContext } from "../template.js";
 import type { CompiledNode, PodOrigin, ServedPod } from "./compiled-fleet.js";
 import type { NodeExpansions, Prepared } from "./load-memo.js";
 import type { LoadScratch } from "./prepare-pod.js";
-import { PODS_PER_STEP } from "./manifests-step.js";
+import { PODS_PER_STEP } from "./read-file.js";
 import { documentSizeIssue, finalNameIssue } from "./size-step.js";
 import { expandForNode, templateContextKey } from "./templates-step.js";
 
@@ -113,6 +114,7 @@ export function* compileNode(inputs: NodeInputs): Generator<void, NodeOutcome, u
     });
   }
   if (failed) return { compiled: undefined, issues, expansions };
+  for (const p of local.values()) if (p.yamlSize !== undefined) rememberPodYamlSize(p.served, p.yamlSize);
   const json = Buffer.from(assemblePodListJson(fragments), "utf8");
   const sizeIssue = documentSizeIssue(
     node.name,

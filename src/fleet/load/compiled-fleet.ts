@@ -5,6 +5,7 @@ import type { Layer } from "../fleet-files.js";
 import type { ResolvedRollout } from "../../rollout/policy.js";
 import type { KubeletVersion } from "../kubelet-version.js";
 import type { LoadMemo } from "./load-memo.js";
+import type { FileReader } from "./read-file.js";
 
 /** Where a served pod was defined. */
 export interface PodOrigin {
@@ -65,6 +66,11 @@ export interface LoadOptions {
   strict?: boolean | undefined;
   /** Called as the load advances: files read, then nodes compiled (for progress on a terminal). */
   onProgress?: ((step: LoadStep) => void) | undefined;
+  /**
+   * Where loadFleetInSlices reads large files, away from the event loop (default: the process's ReadPool); loadFleet
+   * reads every file inline. Either way the result is the same.
+   */
+  reader?: FileReader | undefined;
 }
 
 /** How far a load has come: `done` of `total` manifest files read, or nodes compiled. */

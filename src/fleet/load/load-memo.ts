@@ -1,5 +1,6 @@
 // What one load keeps for the next: per-file, per-node and per-expansion work, reused while its inputs are unchanged.
 import type { Issue } from "../../lib/issues.js";
+import type { YamlSize } from "../../manifests/yaml-size.js";
 import type { FleetYamlCache } from "../fleet-yaml.js";
 import type { SourcePod } from "../pod-sources.js";
 import type { CompiledNode } from "./compiled-fleet.js";
@@ -11,6 +12,8 @@ export interface Prepared {
   name: string;
   fragment: string;
   served: Record<string, unknown>;
+  /** toYaml(served)'s size, measured where the pod was read when its JSON is large (for the node's size check). */
+  yamlSize?: YamlSize;
 }
 
 /** fleet.yaml read, with the issues reading it reported. */

@@ -2,12 +2,9 @@
 import type { Issue } from "../../lib/issues.js";
 import type { YamlReadOptions } from "../../manifests/yaml.js";
 import type { ManifestFile } from "../fleet-files.js";
-import { readPodSources, type SourcePod } from "../pod-sources.js";
-import type { FileMemo, Prepared, PreparedMemo } from "./load-memo.js";
-import { preparePod, validateSource } from "./prepare-pod.js";
-
-/** How many pods are validated or compiled between two pauses of the loader. */
-export const PODS_PER_STEP = 8;
+import type { SourcePod } from "../pod-sources.js";
+import type { FileMemo, Prepared } from "./load-memo.js";
+import { prepareForMinors, readFile, type OffThreadRead, type ReadRequest } from "./read-file.js";
 
 /** How untemplated pods are judged: for each kubelet minor in use, and whether unknown fields are errors. */
 export interface Judging {
@@ -17,7 +14,8 @@ export interface Judging {
 
 /**
  * `file` read: `old`'s parse and validations when its bytes and `strict` are the same (validating only for minors
- * it lacks, in a copy), else parsed anew under the id `newId()` gives. Untemplated pods are validated per minor.
+ * it lacks, in a copy), else read anew under the id `newId()` gives. A new read is first asked of the driver (a
+ * ReadRequest yielded; its answer is the read done elsewhere) and done here when the driver answers nothing.
  */
 export function* readManifest(
   file: ManifestFile,
@@ -25,29 +23,26 @@ export function* readManifest(
   newId: () => number,
   judging: Judging,
   options: YamlReadOptions = {},
-): Generator<void, FileMemo, undefined> {
+): Generator<ReadRequest | undefined, FileMemo, OffThreadRead | undefined> {
   const { strict } = judging;
-  let read: FileMemo;
-  if (old !== undefined && old.content.equals(file.content) && old.strict === strict)
-    read = { ...old, prepared: new Map(old.prepared) };
-  else {
-    const { pods, issues } = readPodSources(file, options);
-    const documents = new Set(pods.map((p) => p.doc)).size;
-    read = { id: newId(), content: file.content, pods, issues, documents, strict, prepared: new Map() };
+  if (old !== undefined && old.content.equals(file.content) && old.strict === strict) {
+    const read = { ...old, prepared: new Map(old.prepared) };
+    yield* prepareForMinors(read, judging.minors, strict);
+    return read;
   }
-  for (const minor of judging.minors) {
-    if (read.prepared.has(minor)) continue;
-    const byPod = new Map<SourcePod, PreparedMemo>();
-    for (const [i, s] of read.pods.entries()) {
-      // A pause every few pods: validating a file of many pods is itself a long piece of work.
-      if (i % PODS_PER_STEP === PODS_PER_STEP - 1) yield;
-      if (s.templated) continue;
-      const found = validateSource(s, s.value, { minor, strict });
-      byPod.set(s, { prepared: preparePod(s, s.value, found), issues: found });
-    }
-    read.prepared.set(minor, byPod);
-  }
-  return read;
+  const { aliasBudget } = options;
+  const request: ReadRequest = {
+    stage: "read",
+    file,
+    minors: [...judging.minors],
+    strict,
+    aliases: aliasBudget?.state(),
+  };
+  const answer = yield request;
+  if (answer?.aliases !== undefined) aliasBudget?.restore(answer.aliases);
+  const { pods, issues, prepared } = answer?.read ?? (yield* readFile(file, judging.minors, strict, options));
+  const documents = new Set(pods.map((p) => p.doc)).size;
+  return { id: newId(), content: file.content, pods, issues, documents, strict, prepared };
 }
 
 /** The files of a revision by layer, in the order read. */

@@ -7,12 +7,16 @@ import {
   type FragmentPlan,
 } from "../../manifests/render.js";
 import { podKey, validatePod } from "../../manifests/validate.js";
+import { podYamlSize } from "../../manifests/yaml-size.js";
 import { structureIssues } from "../../manifests/validate-structure.js";
 import { isRecord } from "../../manifests/validate-walk.js";
 import type { SourcePod } from "../pod-sources.js";
 import { expandTemplateString, isTemplated, type TemplateContext } from "../template.js";
 import { TemplatedValidator } from "../templated-validation.js";
 import type { Prepared } from "./load-memo.js";
+
+/** JSON size from which an untemplated pod's YAML size is measured when it is prepared. */
+const MEASURE_YAML_FROM = 64 * 1024;
 
 function withoutStatus(pod: Record<string, unknown>): Record<string, unknown> {
   if (!Object.hasOwn(pod, "status")) return pod;
@@ -89,8 +93,12 @@ export function preparePod(
   const name = isRecord(meta) && typeof meta["name"] === "string" ? meta["name"] : "";
   const served = withoutStatus(value);
   let fragment: string;
-  if (templated === undefined) fragment = podJsonFragment(served);
-  else {
+  if (templated === undefined) {
+    fragment = podJsonFragment(served);
+    // A large pod's YAML is measured here (in a reader thread for a large file), not by every node's size check.
+    if (fragment.length >= MEASURE_YAML_FROM)
+      return { source: s, key, name, served, fragment, yamlSize: podYamlSize(served) };
+  } else {
     const plan = templated.scratch.planOf(s);
     fragment = fillFragmentPlan(
       plan,
