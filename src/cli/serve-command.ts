@@ -5,7 +5,7 @@ import { resolve } from "node:path";
 import { parseDuration } from "../lib/duration.js";
 import { ManifestServerError, messageOf, UsageError } from "../lib/errors.js";
 import { createLogger } from "../lib/logger.js";
-import { startServer } from "../server/start.js";
+import { startServer, storeNeedsRepo } from "../server/start.js";
 import { createDirSource } from "../source/dir-source.js";
 import { defaultCacheDir } from "../source/git-cache.js";
 import { createGitSource } from "../source/git-source.js";
@@ -185,9 +185,10 @@ tree; X-Manifest-Revision is the commit SHA. POST /hooks/git (GitHub, Gitea, Git
 HMAC, secret from --webhook-secret-file) fetches at once. git never prompts: use an SSH key or a
 credential helper for private repositories.
 
-With --store postgres://USER@HOST:PORT/DB (and --repo), several servers agree through the database: a
-fetched commit is published to all of them, effective --publish-delay later on the database clock; a
-replica unsure of the current revision answers 503 for node documents. Fetches, reports, rollout state
+With --store postgres://USER@HOST:PORT/DB (and --repo: every replica reads each revision from git),
+several servers agree through the database: a fetched commit is published to all of them, effective
+--publish-delay later on the database clock; a replica unsure of the current revision, or still
+loading a document a rollout holds a node on, answers 503 for it. Fetches, reports, rollout state
 and the leader lease are shared. The password comes from --store-password-file or PGPASSWORD.
 
 With a rollout: policy in fleet.yaml, a new revision moves wave by wave (see the README, Rollouts);
@@ -284,8 +285,7 @@ Example kubelet configuration (KubeletConfiguration):
       } else {
         if (opts.webhookSecretFile !== undefined)
           throw new UsageError("--webhook-secret-file needs --repo", "webhooks trigger git fetches");
-        if (opts.store !== undefined)
-          throw new UsageError("--store needs --repo", "replicas agree on git commits");
+        if (opts.store !== undefined) throw storeNeedsRepo();
         const dir = resolve(io.cwd, opts.dir ?? "manifests");
         // A folder that is missing at start is a typo, not an outage: say so instead of serving 503 forever.
         const found = await stat(dir).catch(() => undefined);

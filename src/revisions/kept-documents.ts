@@ -38,10 +38,8 @@ export class KeptDocuments {
     const doc: Doc = servesNew(p) ? p.to : p.from;
     const node = fleet.nodes.get(name);
     if (node === undefined || doc.etag === this.etagOf(node)) return undefined;
-    const kept = this.known.get(doc.etag);
-    if (kept === undefined)
-      this.logger.warn({ node: name, etag: doc.etag }, "rollout document lost: serving the current revision");
-    return kept;
+    // A document not kept here is the driver's to recover (the node answers 503 meanwhile).
+    return this.known.get(doc.etag);
   }
 
   /** Every node `state` serves another document than `fleet`'s, and those documents. */
@@ -63,6 +61,14 @@ export class KeptDocuments {
       const node = fleet.nodes.get(name);
       if (node !== undefined) keep.set(this.etagOf(node), this.of(fleet, node));
     }
+    await this.pack?.write(keep.values());
+    this.known = keep;
+  }
+
+  /** Also keeps (durably once resolved) `docs` (documents re-rendered from their revision). */
+  async addDocuments(docs: readonly HeldDocument[]): Promise<void> {
+    const keep = new Map(this.known);
+    for (const d of docs) keep.set(d.etag, d);
     await this.pack?.write(keep.values());
     this.known = keep;
   }

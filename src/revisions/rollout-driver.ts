@@ -1,6 +1,7 @@
 // Wires the rollout controller into serving: a new revision starts (or supersedes) a rollout, ticks on the clock and on
 // what nodes show (fetches, agent reports, probes) move it, and each decision is turned into the nodes held on another
-// document than the current revision's (NodeSelection, read by the hot path without any planner work).
+// document than the current revision's (NodeSelection, read by the hot path without any planner work). A held node
+// whose document this server lacks is pending (503) until HeldRecovery reproduces it, never served the current one.
 import type { CompiledFleet, CompiledNode } from "../fleet/load-fleet.js";
 import { messageOf } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
@@ -17,6 +18,8 @@ import type { StateStore } from "../store/store.js";
 import { DecisionSchedule } from "./decision-schedule.js";
 import type { LoadedRevision, RevisionStore } from "./revision-store.js";
 import { KeptDocuments } from "./kept-documents.js";
+import { missingByState, noneWanted, resolveWanted, servedBefore, type Wanted } from "./held-nodes.js";
+import { HeldRecovery, type Reproduce } from "./held-recovery.js";
 import { shareHeld } from "./share-held.js";
 
 /** The nodes held on another document than the current revision's, as the hot path reads them (NodeSelection). */
@@ -29,6 +32,8 @@ export interface Holds {
    * others stay as they are.
    */
   update(changes: ReadonlyMap<string, HeldDocument | undefined>, rolledBack: ReadonlySet<string>): void;
+  /** Marks exactly the nodes of `pending` as waiting for a document this server does not have yet (503). */
+  setPending(pending: ReadonlyMap<string, Doc>, rolledBack: ReadonlySet<string>): void;
 }
 
 export interface RolloutDriverOptions {
@@ -36,6 +41,11 @@ export interface RolloutDriverOptions {
   state: StateStore;
   /** Where the documents of held nodes are kept across restarts; undefined: memory only. */
   pack?: DocumentPack | undefined;
+  /**
+   * Re-renders a revision's documents this server lacks (replicas: from the git cache). Undefined: a node whose
+   * held document is missing answers 503 until the rollout moves it.
+   */
+  reproduce?: Reproduce | undefined;
   selection: Holds;
   /** The ETag of a node's JSON document (as served). */
   etagOf: (node: CompiledNode) => string;
@@ -79,7 +89,10 @@ export class RolloutDriver {
    * A new revision's changing nodes, held on what they were served until the leader's decision on it is read
    * (followers): `version` is the state's version when the revision was published.
    */
-  private provisional: { revision: string; held: Map<string, HeldDocument>; version: number } | undefined;
+  private provisional: { revision: string; held: Wanted; version: number } | undefined;
+  /** What the hot path was last given (held documents, and the nodes waiting for theirs). */
+  private holding: Wanted = noneWanted();
+  private readonly recovery: HeldRecovery;
   private readonly schedule: DecisionSchedule;
   private readonly now: () => number;
   private readonly startedAt: number;
@@ -95,6 +108,12 @@ export class RolloutDriver {
     this.now = o.now ?? Date.now;
     this.startedAt = this.now();
     this.schedule = new DecisionSchedule(o.dbTime, () => this.hold(this.holdsNow()));
+    this.recovery = new HeldRecovery({
+      reproduce: o.reproduce,
+      found: (docs) => void this.recovered(docs).catch(() => undefined),
+      logger: o.logger,
+      now: this.now,
+    });
   }
 
   /**
@@ -184,7 +203,17 @@ export class RolloutDriver {
     return { rollout: rolloutView(state, events), node: (name) => nodeRolloutView(state, name) };
   }
 
+  /** Resolves once every queued decision is taken and no missing document is being reproduced. */
+  async settled(): Promise<void> {
+    for (;;) {
+      await this.idle();
+      if (!this.recovery.busy) return;
+      await this.recovery.idle();
+    }
+  }
+
   async close(): Promise<void> {
+    await this.recovery.close();
     clearInterval(this.timer);
     this.schedule.close();
     await this.idle();
@@ -210,7 +239,8 @@ export class RolloutDriver {
 
   /** True when a decision of the rollout could change `node` (it takes part, or it is held). */
   mayChange(node: string): boolean {
-    return this.o.selection.get(node) !== undefined || this.controller.state?.nodes.has(node) === true;
+    const { held, missing } = this.holding;
+    return held.has(node) || missing.has(node) || this.controller.state?.nodes.has(node) === true;
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -237,10 +267,21 @@ export class RolloutDriver {
    * The nodes held now: what the stored rollout serves them, except where a stored decision is not effective yet
    * (they keep what they had), and a new revision's changing nodes until the leader's decision on it is read.
    */
-  private holdsNow(): Map<string, HeldDocument> {
+  private holdsNow(): Wanted {
     const held = this.heldByState();
     const fleet = this.o.revisions.current?.fleet;
+    const missing = missingByState(this.controller.state, fleet, this.o.etagOf, this.kept);
+    // A missing node sits in `held` as a marker meanwhile, so what the schedule does to it can be told apart.
+    const markers = new Map<string, HeldDocument>();
+    for (const [name, doc] of missing) {
+      const marker: HeldDocument = { ...doc, json: [] };
+      markers.set(name, marker);
+      held.set(name, marker);
+    }
     this.schedule.apply(held, this.controller.pending, fleet, (etag) => this.kept.get(etag), this.o.etagOf);
+    for (const [name, marker] of markers)
+      if (held.get(name) === marker) held.delete(name);
+      else missing.delete(name);
     const p = this.provisional;
     const state = this.controller.state;
     const decided =
@@ -248,8 +289,12 @@ export class RolloutDriver {
       state?.to === p.revision ||
       (state === undefined && this.controller.version > p.version);
     if (decided) this.provisional = undefined;
-    else for (const [name, doc] of p.held) if (!held.has(name)) held.set(name, doc);
-    return held;
+    else {
+      const has = (name: string): boolean => held.has(name) || missing.has(name);
+      for (const [name, doc] of p.held.held) if (!has(name)) held.set(name, doc);
+      for (const [name, doc] of p.held.missing) if (!has(name)) missing.set(name, doc);
+    }
+    return { held, missing };
   }
 
   private observations(): Observations {
@@ -312,15 +357,45 @@ export class RolloutDriver {
     const fleet = this.o.revisions.current?.fleet;
     if (fleet === undefined || names.length === 0) return;
     const changes = new Map<string, HeldDocument | undefined>();
+    const lost = missingByState(state, fleet, this.o.etagOf, this.kept, names);
+    const { held, missing } = this.holding;
     for (const name of names) {
       const p = state.nodes.get(name);
-      changes.set(name, p === undefined ? undefined : this.kept.heldOn(fleet, name, p));
+      const doc = p === undefined || lost.has(name) ? undefined : this.kept.heldOn(fleet, name, p);
+      changes.set(name, doc);
+      if (doc === undefined) held.delete(name);
+      else held.set(name, doc);
+      const wants = lost.get(name);
+      if (wants === undefined) missing.delete(name);
+      else missing.set(name, wants);
     }
     this.o.selection.update(changes, this.rolledBack(changes.keys()));
+    this.pend();
   }
 
-  private hold(held: Map<string, HeldDocument>): void {
-    this.o.selection.replace(held, this.rolledBack(held.keys()));
+  /**
+   * Gives the hot path `wanted`: every missing document found among the kept ones is held, the others stay
+   * pending (503) and are asked of the recovery.
+   */
+  private hold(wanted: Wanted): void {
+    this.holding = resolveWanted(wanted, this.kept);
+    this.o.selection.replace(this.holding.held, this.rolledBack(this.holding.held.keys()));
+    this.pend();
+  }
+
+  /** The nodes waiting for their documents, to the hot path (503) and to the recovery. */
+  private pend(): void {
+    const { missing } = this.holding;
+    this.o.selection.setPending(missing, this.rolledBack(missing.keys()));
+    this.recovery.want(missing);
+  }
+
+  /** Documents reproduced: kept (on disk too) and served to the nodes waiting for them. */
+  private recovered(docs: HeldDocument[]): Promise<void> {
+    return this.serial(async () => {
+      await this.kept.addDocuments(docs);
+      this.hold(this.holding);
+    });
   }
 
   /** Of `names`, those a rollback holds where they are (the others wait for their wave). */
@@ -343,37 +418,23 @@ export class RolloutDriver {
   private published(next: LoadedRevision, previous: LoadedRevision | undefined): void {
     const fleet = next.fleet;
     if (fleet.rollout === undefined && this.controller.state === undefined) return;
-    const before = new Map<string, HeldDocument>();
     // The first revision after a start: what the stored rollout serves each of its nodes (nothing is held yet).
     const stored = previous === undefined ? this.holdsNow() : undefined;
-    for (const node of fleet.nodes.values()) {
-      const prevNode = previous?.fleet.nodes.get(node.name);
-      const served =
-        this.o.selection.get(node.name) ??
-        stored?.get(node.name) ??
-        (previous === undefined || prevNode === undefined
-          ? undefined
-          : this.kept.of(previous.fleet, prevNode));
-      if (served !== undefined && served.etag !== this.o.etagOf(node)) before.set(node.name, served);
-    }
+    const before = servedBefore(fleet, previous?.fleet, this.holding, stored, this.o.etagOf);
     this.hold(before);
     this.provisional = { revision: fleet.revision, held: before, version: this.controller.version };
     this.serial(() => this.start(fleet, before, previous?.fleet.revision)).catch(() => undefined);
   }
 
-  private async start(
-    fleet: CompiledFleet,
-    whole: Map<string, HeldDocument>,
-    from: string | undefined,
-  ): Promise<void> {
-    const before = await shareHeld(whole, fleet);
+  private async start(fleet: CompiledFleet, whole: Wanted, from: string | undefined): Promise<void> {
+    const before: Wanted = { held: await shareHeld(whole.held, fleet), missing: whole.missing };
     // Unless a newer revision came meanwhile (its own start shares against it), hold the shared bytes.
     if (this.o.revisions.current?.fleet === fleet) {
       this.hold(before);
       if (this.provisional?.held === whole) this.provisional.held = before;
     }
     // Keep every document the stored rollout or the new one may serve before committing the new one.
-    await this.kept.add(fleet, before);
+    await this.kept.add(fleet, before.held);
     // A follower does not start rollouts: it serves what the leader stored (leader() re-reads it).
     if (!(await this.leader())) return;
     this.provisional = undefined;
@@ -385,7 +446,9 @@ export class RolloutDriver {
         revision: fleet.revision,
         target,
         rollout: fleet.rollout,
-        previous: { get: (name) => docOf(before.get(name)) ?? target.get(name) },
+        previous: {
+          get: (name) => docOf(before.held.get(name)) ?? before.missing.get(name) ?? target.get(name),
+        },
         from: from ?? this.controller.state?.to ?? "",
         observingSince: this.startedAt,
       },

@@ -121,11 +121,24 @@ function gitSyncStatus(health: GitSyncHealth | undefined, now: Date): Record<str
   };
 }
 
-/** The rollout line of /status: which rollout, its state and why; null without one. */
-async function rolloutSummary(control: RolloutControl | undefined): Promise<Record<string, unknown> | null> {
+/**
+ * The rollout line of /status: which rollout, its state and why, and how many held nodes answer 503 because this
+ * server is still loading (or lost) their documents; null without one.
+ */
+async function rolloutSummary(
+  control: RolloutControl | undefined,
+  selection: NodeSelection | undefined,
+): Promise<Record<string, unknown> | null> {
   const view = (await control?.snapshot())?.rollout;
   if (view === undefined || view === null) return null;
-  return { id: view.id, from: view.from, to: view.to, state: view.state, reason: view.reason ?? null };
+  return {
+    id: view.id,
+    from: view.from,
+    to: view.to,
+    state: view.state,
+    reason: view.reason ?? null,
+    heldDocumentsLoading: selection?.pendingCount ?? 0,
+  };
 }
 
 function sendJson(res: Response, value: unknown, status = 200): void {
@@ -219,7 +232,7 @@ export function createApp(deps: AppDeps): express.Express {
       counters: store.counters,
       ...(deps.replicaStatus === undefined ? {} : { replica: deps.replicaStatus() }),
       ...(deps.stateStatus === undefined ? {} : { state: deps.stateStatus() }),
-      rollout: await rolloutSummary(deps.rollout),
+      rollout: await rolloutSummary(deps.rollout, deps.selection),
     });
   });
   app.get("/metrics", (_req, res, next) => {

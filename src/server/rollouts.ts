@@ -10,6 +10,8 @@ import type { TimeBounds } from "../rollout/serving.js";
 import { JournalStore, type JournalStats } from "../store/journal-store.js";
 import { MemoryStore } from "../store/memory-store.js";
 import type { StateStore } from "../store/store.js";
+import type { Snapshot } from "../source/source.js";
+import { reproduceFrom } from "../revisions/held-recovery.js";
 import type { FleetView } from "./app.js";
 import { SharedFleetView, type SharedViewCounters } from "./fleet-view/shared-view.js";
 import { NodeSelection } from "./documents/node-selection.js";
@@ -28,6 +30,11 @@ export interface RolloutOptions {
   state?: StateStore | undefined;
   /** The replicas' database clock: decisions take effect at the time the store gives them. */
   dbTime?: (() => TimeBounds | undefined) | undefined;
+  /**
+   * Reads any revision's files (a git source's readCommit): held documents this server lacks are re-rendered from
+   * it. Absent (a folder source): such nodes answer 503 until the rollout moves them.
+   */
+  readRevision?: ((revision: string) => Promise<Snapshot>) | undefined;
 }
 
 export interface Rollouts {
@@ -89,6 +96,10 @@ export async function openRollouts(
       revisions: o.store,
       state,
       pack: o.stateDir === undefined ? undefined : new DocumentPack(o.stateDir),
+      reproduce:
+        o.readRevision === undefined
+          ? undefined
+          : reproduceFrom({ read: o.readRevision, current: () => o.store.current?.fleet, etagOf: nodeEtag }),
       selection,
       etagOf: nodeEtag,
       fetches: o.fleetView.ledger,

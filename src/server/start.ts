@@ -81,6 +81,17 @@ export interface RunningServer {
 }
 
 /**
+ * Replicas need one source of truth that every one of them can read at any revision: git commits. A folder has
+ * no revision another server can read (nor an old one to re-render a held rollout document from).
+ */
+export function storeNeedsRepo(): UsageError {
+  return new UsageError(
+    "--store needs --repo: replicas agree on git commits",
+    "each publication names a commit that every replica reads from its own git cache, and the documents a rollout holds nodes on are re-rendered from their commit; a folder has neither. Push the folder to a git repository (a bare one on the server host will do) and serve it with --repo, or run a single server without --store",
+  );
+}
+
+/**
  * Loads the fleet once, starts following it, and listens; a first load that fails does not stop the start (the
  * server answers 503 until a valid revision). Rejects when the tokens file or the TLS files cannot be used, or
  * when the address cannot be bound.
@@ -90,11 +101,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const git = options.git;
   const source = git?.source ?? options.source ?? createDirSource(options.dir ?? "manifests");
   const store = new RevisionStore();
-  if (options.replicas !== undefined && git === undefined)
-    throw new UsageError(
-      "--store needs --repo",
-      "replicas agree on git commits; serve a folder from one server",
-    );
+  if (options.replicas !== undefined && git === undefined) throw storeNeedsRepo();
   // On a replica the follower only proposes what it validated; the served store follows the publications.
   const proposals = options.replicas === undefined ? store : new ProposalStore(store);
   const follower = new FleetFollower({ source, store: proposals, logger, reader: options.reader });
@@ -162,6 +169,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     fleetView,
     selection,
     logger,
+    // Held documents this server lacks (a replica started mid-rollout, a lost pack) are re-rendered from git.
+    readRevision: git === undefined ? undefined : (commit) => git.source.readCommit(commit),
     ...options.rollout,
     // Replicas share the rollout state in PostgreSQL, and only the lease holder decides.
     ...(replicas === undefined

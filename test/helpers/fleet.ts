@@ -112,3 +112,19 @@ rollout:
 `,
   );
 }
+
+/** Nodes a, b, c with a rollout: a canary wave of `a` soaking for an hour (so b and c stay held), then the rest. */
+export const CANARY_FLEET = `nodes:
+  a: {}
+  b: {}
+  c: {}
+rollout:
+  waves:
+    - { name: "canary", nodes: ["a"], soak: "1h" }
+    - { name: "rest" }
+`;
+
+/** The files of CANARY_FLEET with one app pod running `image` on every node. */
+export function canaryFleetFiles(image: string): FleetFile[] {
+  return filesFromTree({ "fleet.yaml": CANARY_FLEET, "common/app.yaml": podYaml("app", image) });
+}

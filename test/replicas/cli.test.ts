@@ -13,7 +13,8 @@ describe("serve --store", () => {
   it("needs --repo, a postgres:// URL, and never echoes a password back", async () => {
     const noRepo = await serveFails(["--dir", "manifests", "--store", "postgres://db/fleet"]);
     assert.equal(noRepo.code, 2);
-    assert.match(noRepo.stderr, /--store needs --repo/);
+    assert.match(noRepo.stderr, /--store needs --repo: replicas agree on git commits/);
+    assert.match(noRepo.stderr, /serve it with --repo, or run a single server without --store/);
     const notPg = await serveFails(["--repo", "/nonexistent", "--store", "mysql://u:pw-s3cret@db/fleet"]);
     assert.equal(notPg.code, 2);
     assert.match(notPg.stderr, /not a postgres:\/\/ URL/);

@@ -9,21 +9,11 @@ import { loadFleet } from "../../src/fleet/load-fleet.js";
 import { DocumentPack } from "../../src/rollout/document-pack.js";
 import { ProbeRunner } from "../../src/rollout/probes.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
-import { filesFromTree, podYaml, tempDir } from "../helpers/fleet.js";
+import { canaryFleetFiles, tempDir } from "../helpers/fleet.js";
 import { driverWith } from "./driver-setup.js";
 
-const FLEET = `nodes:
-  a: {}
-  b: {}
-  c: {}
-rollout:
-  waves:
-    - { name: "canary", nodes: ["a"], soak: "1h" }
-    - { name: "rest" }
-`;
-
 function fleet(revision: string, image: string) {
-  const r = loadFleet(filesFromTree({ "fleet.yaml": FLEET, "common/app.yaml": podYaml("app", image) }), {
+  const r = loadFleet(canaryFleetFiles(image), {
     revision,
   });
   assert.ok(r.ok);

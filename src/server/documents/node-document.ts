@@ -20,7 +20,10 @@ export interface ServedDocument {
 export interface NodeDocumentDeps {
   store: RevisionStore;
   cache: DocumentCache;
-  /** Nodes a rollout holds on another document than the current revision's (precomputed; absent: none). */
+  /**
+   * Nodes a rollout holds on another document than the current revision's (precomputed; absent: none); a node
+   * pending there (its document not loaded yet) answers 503 + Retry-After.
+   */
   selection?: NodeSelection;
   /**
    * Access control for one node's documents, checked before anything about the node is revealed (so a
@@ -37,6 +40,15 @@ export interface NodeDocumentDeps {
 }
 
 const PREFIX = "/nodes/";
+
+/** A held node whose document is not on this server yet: the kubelet keeps its pods on a 503. */
+const HELD_PENDING: DeniedRequest = {
+  status: 503,
+  code: "held-document-loading",
+  message:
+    "a rollout holds this node on an earlier document that this server is still loading; retry shortly (another replica may answer)",
+  headers: { "Retry-After": "2" },
+};
 const FORMATS: readonly string[] = ["json", "yaml", "stream"];
 
 /** True when an If-None-Match header value matches `etag` (lists, `*`, weak comparison as RFC 9110 requires). */
@@ -113,6 +125,7 @@ export function handleNodeDocument(
   const found = lookupNode(deps.store, name);
   if (!("node" in found)) return deny(res, found);
   const { loaded, node } = found;
+  if (deps.selection?.isPending(node.name) === true) return deny(res, HELD_PENDING);
   const held = deps.selection?.document(node.name, format);
   const doc = held?.doc ?? deps.cache.get(loaded.fleet, node, format);
   const revision = held?.revision ?? loaded.fleet.revision;

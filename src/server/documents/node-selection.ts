@@ -1,6 +1,8 @@
 // Nodes held on another document than the current revision's (a rollout not switched them yet, or rolled them back):
-// their responses are built when the hold is decided, never per request.
+// their responses are built when the hold is decided, never per request. A node whose held document this server
+// does not have yet is pending: it answers 503, never the current revision's bytes instead.
 import type { HeldDocument } from "../../rollout/document-pack.js";
+import type { Doc } from "../../rollout/state.js";
 import type { Hold } from "../fleet-view/node-states.js";
 import { joined } from "../../lib/shared-bytes.js";
 import { renderPodList, type Format } from "../../manifests/render.js";
@@ -19,6 +21,8 @@ interface Held {
 /** Which nodes are held and on what. Replaced whole (one assignment), so a request sees one decision or the next. */
 export class NodeSelection {
   private held = new Map<string, Held>();
+  /** Nodes waiting for a document this server does not have yet: the hold they will have. */
+  private pending: ReadonlyMap<string, Hold> = new Map();
 
   /** How many nodes are held. */
   get size(): number {
@@ -34,8 +38,29 @@ export class NodeSelection {
   hold(node: string): Hold | undefined {
     const h = this.held.get(node);
     return h === undefined
-      ? undefined
+      ? this.pending.get(node)
       : { revision: h.doc.revision, etag: h.doc.etag, rolledBack: h.rolledBack };
+  }
+
+  /** True when `node` is held on a document this server does not have yet (it answers 503 meanwhile). */
+  isPending(node: string): boolean {
+    return this.pending.has(node);
+  }
+
+  /** How many nodes are pending. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Marks exactly the nodes of `pending` as waiting for their documents (named by revision and ETag: the bytes are
+   * not here), those in `rolledBack` by a rollback.
+   */
+  setPending(pending: ReadonlyMap<string, Doc>, rolledBack: ReadonlySet<string> = new Set()): void {
+    const waiting = new Map<string, Hold>();
+    for (const [node, d] of pending)
+      waiting.set(node, { revision: d.revision, etag: d.etag, rolledBack: rolledBack.has(node) });
+    this.pending = waiting;
   }
 
   /**
