@@ -12,6 +12,7 @@ import { MAX_NESTING_DEPTH, jsonNestingDepth } from "../../src/agent/max-depth.j
 import { createStaticDirDriver } from "../../src/runtime/static-dir.js";
 import { tempDir } from "../helpers/fleet.js";
 import { captureLogger } from "./url-server.js";
+import { staticDirAgent } from "./static-dir-agent.js";
 
 const GOOD = JSON.stringify({
   apiVersion: "v1",
@@ -45,24 +46,12 @@ const framed = (body: string, headers = ""): string =>
 
 /** An agent on a real static-dir runtime and state dir, already running the one good pod. */
 async function running(t: TestContext) {
-  const root = await tempDir("agent-hostile-");
-  t.after(() => root.remove());
-  const podDir = join(root.path, "pods");
-  const stateDir = join(root.path, "state");
-  await mkdir(podDir);
-  const log = captureLogger();
-  const agent = new Agent(
-    { url, node: "n1", userAgent: "t", intervalMs: 1000, maxBackoffMs: 1000, stateDir },
-    {
-      driver: createStaticDirDriver({ instance: INSTANCE, dir: podDir, tempDir: join(stateDir, "tmp") }),
-      logger: log.logger,
-    },
-  );
+  const { agent, podDir, stateDir, logs } = await staticDirAgent(t, url, INSTANCE);
   raw = framed(GOOD);
   const first = await agent.pass();
   assert.equal(first.source, "changed");
   assert.deepEqual(await readdir(podDir), [POD_FILE]);
-  return { agent, podDir, stateDir, logs: log.entries };
+  return { agent, podDir, stateDir, logs };
 }
 
 test("jsonNestingDepth counts [ and { outside strings, like Go's scanner", () => {
