@@ -1,7 +1,12 @@
 // Decodes a URL-source response like the kubelet: JSON or YAML 1.1, one Pod or a v1 PodList, all or nothing.
 import { ManifestServerError, messageOf } from "../lib/errors.js";
 import { formatIssue, joinPath, type Issue } from "../lib/issues.js";
-import { countYamlDocuments, yamlToJson, YamlTooDeepError } from "../manifests/yaml.js";
+import {
+  countYamlDocuments,
+  ExcessiveAliasingError,
+  yamlToJson,
+  YamlTooDeepError,
+} from "../manifests/yaml.js";
 import { KUBELET_MAX_DEPTH } from "../manifests/yaml-depth.js";
 import { depthIssue, POD_FIELDS_DEPTH, valueDepth } from "./max-depth.js";
 import { withoutUnknownFields } from "../manifests/pod-schema.js";
@@ -93,11 +98,25 @@ export function parseBody(raw: string): { value: unknown } | { issues: Issue[] }
     };
   }
   try {
-    return { value: yamlToJson(body) };
+    return { value: yamlToJson(body, { kubeletAliasRule: true }) };
   } catch (cause) {
     if (cause instanceof YamlTooDeepError) return { issues: [yamlTooDeep(cause)] };
+    if (cause instanceof ExcessiveAliasingError) return { issues: [excessiveAliasing(cause)] };
     return { issues: [error("yaml-syntax", `the body is not valid YAML: ${describe(cause)}`)] };
   }
+}
+
+/**
+ * A body past go-yaml v2's alias rule (see KubeletAliasRule): the kubelet refuses it and keeps its pods, and so
+ * does the agent. `at` is where the decoder stopped.
+ */
+export function excessiveAliasing(at: { line?: number | undefined; column?: number | undefined }): Issue {
+  const where = at.line === undefined ? "" : ` (line ${at.line}:${at.column ?? 1})`;
+  return error(
+    "excessive-aliasing",
+    `the body's YAML aliases expand too much${where}: excessive aliasing, as the kubelet's YAML decoder refuses ` +
+      '("document contains excessive aliasing"); nothing changed',
+  );
 }
 
 /** The issue code of a YAML body nested deeper than this thread reads (MAX_YAML_DEPTH): see decodeBody. */

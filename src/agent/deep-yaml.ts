@@ -6,6 +6,7 @@ import { Worker } from "node:worker_threads";
 import { KUBELET_MAX_DEPTH } from "../manifests/yaml-depth.js";
 import {
   decodeResponse,
+  excessiveAliasing,
   ResponseRejectedError,
   YAML_TOO_DEEP,
   type DecodedResponse,
@@ -64,6 +65,8 @@ export async function decodeBody(body: string, options: DecodeOptions): Promise<
   }
   const answer = await readDeepYaml(body);
   if ("json" in answer) return decodeResponse(answer.json, options);
+  if (answer.excessiveAliasing === true)
+    throw new ResponseRejectedError(options.url, [excessiveAliasing(answer)]);
   const where = answer.line === undefined ? "" : ` (line ${answer.line}:${answer.column ?? 1})`;
   throw new ResponseRejectedError(options.url, [
     answer.tooDeep === undefined

@@ -1,6 +1,7 @@
 // Converts one parsed YAML document into the JSON value go-yaml v2 would produce, with YAML 1.1/1.2 warnings.
 import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Scalar, type YAMLMap, type YAMLSeq } from "yaml";
 import { joinPath, type Issue } from "../lib/issues.js";
+import { ExcessiveAliasingError, type KubeletAliasRule } from "./yaml-alias-ratio.js";
 import { tooDeepMessage } from "./yaml-depth.js";
 import { AliasBudget, MAX_ALIAS_NODES, MAX_ALIAS_NODES_PER_REVISION, MAX_YAML_DEPTH, YamlSyntaxError, YamlTooDeepError } from "./yaml-limits.js";
 import {
@@ -47,7 +48,15 @@ class Converter {
     private readonly aliases: AliasBudget,
     private readonly strictKeys: boolean,
     private readonly maxDepth: number,
+    private readonly kubeletRule: KubeletAliasRule | undefined,
   ) {}
+
+  /** One go-yaml `unmarshal` of `node` (see KubeletAliasRule), when the kubelet's alias rule applies. */
+  count(node: unknown, inAlias: boolean): void {
+    if (this.kubeletRule !== undefined && !this.kubeletRule.decode(inAlias)) {
+      throw new ExcessiveAliasingError(this.positionOf(node));
+    }
+  }
 
   private tooDeep(node: unknown): never {
     throw new YamlTooDeepError(this.maxDepth, this.positionOf(node));
@@ -65,6 +74,7 @@ class Converter {
 
   /** `depth`: how many collections enclose `node`; a collection at depth `maxDepth` (aliases expanded) is refused. */
   value(node: unknown, path: string, depth: number, expanding: boolean): unknown {
+    this.count(node, expanding);
     if (depth >= this.maxDepth && (isMap(node) || isSeq(node))) this.tooDeep(node);
     if (expanding && !this.aliases.spend()) {
       this.fail(
@@ -88,6 +98,7 @@ class Converter {
       if (isSeq(node)) {
         return node.items.map((item, i) => {
           if (!isPair(item)) return this.value(item, joinPath(path, i), depth + 1, expanding);
+          this.count(item, expanding); // go-yaml's implicit mapping of a flow sequence pair
           if (depth + 1 >= this.maxDepth) this.tooDeep(item);
           const entries = new Map<string, unknown>();
           this.mapInto(entries, [item], joinPath(path, i), depth + 1, expanding);
@@ -120,7 +131,7 @@ class Converter {
         this.merge(entries, pair.value, path, depth, expanding);
         continue;
       }
-      const key = this.key(k, depth, expanding ? undefined : path);
+      const key = this.key(k, depth, expanding ? undefined : path, expanding);
       entries.set(key, this.value(pair.value, joinPath(path, key), depth + 1, expanding));
     }
   }
@@ -130,6 +141,8 @@ class Converter {
     const mergeOne = (n: unknown, viaAlias: boolean): void => {
       const target = isAlias(n) ? this.target(n) : n;
       if (!isMap(target)) return this.fail(wantMap, n);
+      this.count(n, expanding);
+      if (isAlias(n)) this.count(target, true);
       if (!isAlias(n) && !expanding) this.register(n);
       this.active.add(target);
       try {
@@ -150,8 +163,10 @@ class Converter {
   }
 
   /** A map key as sigs.k8s.io/yaml turns it into a JSON field name. `warnPath` is set outside alias expansions: register anchors, report 1.1/1.2 ambiguity. */
-  key(node: unknown, depth: number, warnPath?: string): string {
+  key(node: unknown, depth: number, warnPath: string | undefined, expanding: boolean): string {
     const scalarNode = isAlias(node) ? this.target(node) : node;
+    this.count(node, expanding);
+    if (isAlias(node)) this.count(scalarNode, true);
     if (scalarNode === null || scalarNode === undefined) return this.fail("unsupported map key of type null", node);
     if (!isScalar(scalarNode)) return this.fail("invalid map key: a mapping or sequence cannot be a key", node);
     if (depth >= this.maxDepth) this.tooDeep(node);
@@ -267,9 +282,11 @@ export function convert(
   aliases: AliasBudget,
   strictKeys: boolean,
   maxDepth = MAX_YAML_DEPTH,
+  kubeletRule?: KubeletAliasRule,
 ): { value: unknown; warnings: Issue[] } {
   const error = syntaxErrorOf(doc, lines);
   if (error !== undefined) throw error;
-  const converter = new Converter(lines, index, aliases, strictKeys, maxDepth);
+  const converter = new Converter(lines, index, aliases, strictKeys, maxDepth, kubeletRule);
+  converter.count(doc, false); // go-yaml's document node
   return { value: converter.value(doc.contents, "", 0, false), warnings: converter.warnings };
 }

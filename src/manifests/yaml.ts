@@ -14,8 +14,10 @@ import {
   YamlTooDeepError,
 } from "./yaml-limits.js";
 import { convert, Lines } from "./yaml-convert.js";
+import { ExcessiveAliasingError, KubeletAliasRule } from "./yaml-alias-ratio.js";
 
 export type { AliasBudgetState } from "./yaml-limits.js";
+export { ExcessiveAliasingError };
 export { AliasBudget, MAX_ALIAS_NODES, MAX_ALIAS_NODES_PER_REVISION, MAX_JSON_DEPTH, MAX_YAML_DEPTH, MAX_DOCUMENTS, YamlSyntaxError, YamlTooDeepError };
 
 /** One document of a stream. */
@@ -49,6 +51,11 @@ export interface YamlReadOptions {
    * larger stack (the agent's YAML worker reads to the kubelet's 10,000).
    */
   maxDepth?: number;
+  /**
+   * Bound alias expansion exactly as the kubelet's decoder does (go-yaml v2's excessive-aliasing rule, see
+   * KubeletAliasRule) instead of MAX_ALIAS_NODES and `aliasBudget` (yamlToJson only; the agent reads bodies so).
+   */
+  kubeletAliasRule?: boolean;
 }
 
 const PARSE_OPTIONS = { version: "1.1", schema: "failsafe", uniqueKeys: false, merge: false } as const;
@@ -184,8 +191,13 @@ export function yamlToJson(text: string, options: YamlReadOptions = {}): unknown
   const first = documentsOf(text, 1, maxDepth).next();
   if (first.done === true) return null;
   if (first.value.tooDeep !== undefined) throw first.value.tooDeep;
+  const strict = options.strictKeys === true;
+  if (options.kubeletAliasRule === true) {
+    const rule = new KubeletAliasRule();
+    return convert(first.value.doc, new Lines(text), 1, new AliasBudget(Infinity), strict, maxDepth, rule).value;
+  }
   const aliases = new AliasBudget(MAX_ALIAS_NODES, options.aliasBudget);
-  return convert(first.value.doc, new Lines(text), 1, aliases, options.strictKeys === true, maxDepth).value;
+  return convert(first.value.doc, new Lines(text), 1, aliases, strict, maxDepth).value;
 }
 
 /**
