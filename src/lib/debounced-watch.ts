@@ -48,8 +48,10 @@ export function watchDebounced(
     }, quietMs);
     timer.unref();
   };
+  // The new watchers are opened before the old ones close: a folder watched by both is never unwatched in between,
+  // so an event (a symlink switched) cannot fall into the gap.
   const open = (list: readonly WatchTarget[]): void => {
-    for (const w of watchers) w.close();
+    const old = watchers;
     watchers = [];
     for (const t of list)
       try {
@@ -61,6 +63,7 @@ export function watchDebounced(
       } catch (e) {
         onUnwatchable(t.dir, e);
       }
+    for (const w of old) w.close();
   };
   open(targets);
   return {

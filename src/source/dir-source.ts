@@ -208,6 +208,9 @@ export function createDirSource(root: string, options: DirSourceOptions = {}): F
           if (stopped) return;
           watchedReal = tree.real;
           if (options.events !== false) watcher.rewatch(targets(watchedReal));
+          // One check once the watchers are in place: a change made before they were (a switch of the root right
+          // after the first read) is not left to the periodic re-scan. It reads nothing when nothing changed.
+          watcher.poke();
         })
         .catch(() => undefined);
       const pollMs = options.pollMs ?? 60_000;
