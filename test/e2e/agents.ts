@@ -67,3 +67,35 @@ export async function untilRollout(
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** What canaryFleet writes: `nodes` (each with its value, `{}` by default), rolled out canary first, then one at a time. */
+export interface CanaryFleet {
+  nodes: readonly string[];
+  nodeValue?: (node: string) => string;
+  canary: string;
+  soak: string;
+  deadline: string;
+  probe?: string;
+  onFailure?: "rollback" | "pause";
+}
+
+/** A fleet.yaml of the rollout tests: a canary wave of one node, then everyone else one node at a time. */
+export function canaryFleet(f: CanaryFleet): string {
+  const value = f.nodeValue ?? (() => "{}");
+  const health = [
+    ...(f.probe === undefined ? [] : [`    probe: "${f.probe}"`]),
+    `    deadline: "${f.deadline}"`,
+  ];
+  return [
+    "nodes:",
+    ...f.nodes.map((n) => `  ${n}: ${value(n)}`),
+    "rollout:",
+    "  waves:",
+    `    - { name: "canary", nodes: ["${f.canary}"], soak: "${f.soak}" }`,
+    `    - { name: "everyone", maxNodes: 1 }`,
+    "  health:",
+    ...health,
+    ...(f.onFailure === undefined ? [] : [`  onFailure: "${f.onFailure}"`]),
+    "",
+  ].join("\n");
+}

@@ -9,18 +9,10 @@ import type { RuntimeDriver } from "../../src/runtime/driver.js";
 import { createStaticDirDriver } from "../../src/runtime/static-dir.js";
 import { startServer, type RunningServer } from "../../src/server/start.js";
 import { manualDirSource, tempDir, writeAppFleet, type TempDir } from "../helpers/fleet.js";
-import { agentFor, untilRollout } from "./agents.js";
+import { agentFor, canaryFleet, untilRollout } from "./agents.js";
 
 const NODES = ["cp-1", "cp-2", "edge-1", "edge-2"];
-const FLEET = `nodes:
-${NODES.map((n) => `  ${n}: {}`).join("\n")}
-rollout:
-  waves:
-    - { name: "canary", nodes: ["cp-1"], soak: "100ms" }
-    - { name: "everyone", maxNodes: 1 }
-  health:
-    deadline: "3s"
-`;
+const FLEET = canaryFleet({ nodes: NODES, canary: "cp-1", soak: "100ms", deadline: "3s" });
 
 /** The static-dir runtime, except that a pod whose image names "broken" cannot start, as an image that cannot be pulled. */
 function pullingDriver(dir: string, attempts: string[]): RuntimeDriver {

@@ -12,7 +12,7 @@ import { createGitSource } from "../../src/source/git-source.js";
 import { gitEnv } from "../../src/source/git.js";
 import { createGitFixture, GIT_TEST_ENV, type GitFixture } from "../helpers/git.js";
 import { detectPodman, podmanPods, removeInstancePods, TEST_IMAGE, uniqueName } from "../helpers/podman.js";
-import { agentFor, untilRollout } from "./agents.js";
+import { agentFor, canaryFleet, untilRollout } from "./agents.js";
 
 const podman = detectPodman();
 // Podman pod names (`app-<node>`) are host-wide: node names and agent instances are this run's alone.
@@ -22,16 +22,13 @@ const INSTANCES = new Map(NODES.map((n) => [n, uniqueName("rollout-podman")]));
 /** A registry that does not exist: pulling from it is refused at once, as a mistyped registry would be. */
 const UNPULLABLE = "localhost:1/manifest-agent-e2e/missing:1";
 const SUBDIR = "podman-fleet";
-const FLEET = `nodes:
-${NODES.map((n) => `  ${n}: {}`).join("\n")}
-rollout:
-  waves:
-    - { name: "canary", nodes: ["${CANARY}"], soak: "1s" }
-    - { name: "everyone", maxNodes: 1 }
-  health:
-    deadline: "20s"
-  onFailure: "rollback"
-`;
+const FLEET = canaryFleet({
+  nodes: NODES,
+  canary: CANARY,
+  soak: "1s",
+  deadline: "20s",
+  onFailure: "rollback",
+});
 
 /** The one pod of the fleet, labelled with its version; busybox from local storage unless `image` says otherwise. */
 function appPod(version: number, image = TEST_IMAGE, pull = "Never"): string {

@@ -9,6 +9,7 @@ import { after, before, describe, it } from "node:test";
 import type { RunningServer } from "../../src/server/start.js";
 import { writeAppFleet } from "../helpers/fleet.js";
 import { createGitFixture, eventually, type GitFixture } from "../helpers/git.js";
+import { canaryFleet } from "../e2e/agents.js";
 import { healthServer } from "../helpers/kubelet-sim.js";
 import { postgresSkip, startPgCluster, type PgCluster } from "../helpers/postgres.js";
 import { RoundRobinKubelet, startReplica } from "./in-process.js";
@@ -17,18 +18,15 @@ const skip = postgresSkip();
 const NODES = ["n-1", "n-2", "n-3", "n-4"];
 
 function fleetYaml(ports: Map<string, number>): string {
-  const nodes = NODES.map((n) => `  ${n}: { vars: { port: "${ports.get(n) ?? 0}" } }`).join("\n");
-  return `nodes:
-${nodes}
-rollout:
-  waves:
-    - { name: "canary", nodes: ["n-1"], soak: "500ms" }
-    - { name: "everyone", maxNodes: 1 }
-  health:
-    probe: "http://127.0.0.1:{{ node.vars.port }}/readyz"
-    deadline: "5s"
-  onFailure: "rollback"
-`;
+  return canaryFleet({
+    nodes: NODES,
+    nodeValue: (n) => `{ vars: { port: "${ports.get(n) ?? 0}" } }`,
+    canary: "n-1",
+    soak: "500ms",
+    probe: "http://127.0.0.1:{{ node.vars.port }}/readyz",
+    deadline: "5s",
+    onFailure: "rollback",
+  });
 }
 
 interface RolloutBody {
